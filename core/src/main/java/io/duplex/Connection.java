@@ -1,0 +1,148 @@
+package io.duplex;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One handshaken TCP connection to a peer, split into two halves that never wait for each other.
+ *
+ * <h2>The write half</h2>
+ * {@link #send} encodes the message on the calling thread, queues the frame and returns at once;
+ * it never blocks on the socket. The returned future completes when the frame's last byte has
+ * been written to the socket (not when the peer has read it), or fails with:
+ * <ul>
+ *   <li>{@link io.duplex.codec.EncoderException}: the codec refused the message or it is larger
+ *       than the max frame size; nothing was queued, the connection stays open;</li>
+ *   <li>{@link BackpressureException}: the queue would pass the hard limit ({@link
+ *       SlowPeerPolicy#FAIL_SEND}); nothing was queued;</li>
+ *   <li>{@link SendTimeoutException}: not written within the send timeout;</li>
+ *   <li>{@link ConnectionClosedException}: the connection closed first.</li>
+ * </ul>
+ * Frames from concurrent senders are never interleaved; each sender's frames go out in the order
+ * of its calls. {@link #isWritable()} turns false when the queued bytes pass the high water mark
+ * and true again at the low one, and each change is reported to {@link
+ * ConnectionListener#onWritabilityChanged}.
+ *
+ * <h2>The read half</h2>
+ * Received messages wait in a bounded inbound queue. Take them with {@link #receive(Duration)}
+ * (pull), or install a handler with {@link #onMessage} (push), which first gets what is already
+ * queued. While the queue is full the connection stops reading its socket, so TCP slows the peer
+ * down; no message is dropped. A slow reader never delays the write half, and a slow writer never
+ * delays the read half.
+ *
+ * <h2>Lifetime</h2>
+ * A connection is open from its handshake until the first of: {@link #close()}, {@link
+ * #abort()}, the peer closing or resetting, an I/O error, a protocol or codec error, an
+ * unanswered ping, or a send cut by its timeout mid-frame. It then closes once, for both halves:
+ * everything pending fails with {@link ConnectionClosedException} carrying the cause, and {@link
+ * ConnectionListener#onClose} runs once.
+ *
+ * <p>All methods are thread-safe.
+ *
+ * @param <T> the type of messages, as the transport's codec defines them
+ */
+public interface Connection<T> {
+
+  /**
+   * Encodes {@code message} and queues it for the peer; never blocks on the socket.
+   *
+   * @return a future that completes when the frame's last byte is written to the socket, or
+   *     fails with one of the exceptions listed in the class description
+   */
+  CompletableFuture<Void> send(T message);
+
+  /**
+   * Takes the next received message, waiting up to the configured receive timeout.
+   *
+   * @throws ReceiveTimeoutException if no message arrived in time (the connection stays open)
+   * @throws ConnectionClosedException if the connection closed and no message is left
+   * @throws IllegalStateException if a push handler was installed with {@link #onMessage}
+   * @throws InterruptedException if the thread was interrupted while waiting
+   */
+  T receive() throws InterruptedException;
+
+  /**
+   * Takes the next received message, waiting up to {@code timeout}.
+   *
+   * @throws ReceiveTimeoutException if no message arrived in time (the connection stays open)
+   * @throws ConnectionClosedException if the connection closed and no message is left
+   * @throws IllegalStateException if a push handler was installed with {@link #onMessage}
+   * @throws InterruptedException if the thread was interrupted while waiting
+   */
+  T receive(Duration timeout) throws InterruptedException;
+
+  /**
+   * Delivers every message, starting with those already queued, to {@code handler} instead of
+   * {@link #receive}. Messages of one connection reach the handler one at a time, in order. It
+   * runs on the configured handler executor (or the read loop, if so configured). A handler that
+   * throws closes this connection only. Installing a second handler replaces the first.
+   */
+  void onMessage(MessageHandler<T> handler);
+
+  /**
+   * Sends a ping frame and completes with the round-trip time when the pong arrives; fails with
+   * {@link PongTimeoutException} after the pong timeout, or {@link ConnectionClosedException}.
+   * Pings are control frames: they queue behind frames already sent, but never behind unread
+   * inbound messages.
+   */
+  CompletableFuture<Duration> ping();
+
+  /** The peer's address, as it was when the connection was made (it does not change later). */
+  InetSocketAddress remoteAddress();
+
+  /** This side's address, as it was when the connection was made. */
+  InetSocketAddress localAddress();
+
+  /** What the peer said about itself in the handshake. */
+  PeerInfo peer();
+
+  /** Whether the queued outbound bytes are under the high water mark (see the class notes). */
+  boolean isWritable();
+
+  /** Outbound bytes queued and not yet written to the socket, frame headers included. */
+  long pendingBytes();
+
+  /**
+   * Whether the connection is open and its loops have seen nothing wrong: no end of stream, no
+   * error, no missed pong. Reflects what the loops observed; it is never a constant.
+   */
+  boolean isAlive();
+
+  /**
+   * Closes gracefully within the configured close timeout: refuses new sends, writes what is
+   * queued, then closes; aborts if the deadline passes first.
+   *
+   * @return a future completed when the connection is closed
+   */
+  CompletableFuture<Void> close();
+
+  /** {@link #close()} with its own deadline for writing what is queued. */
+  CompletableFuture<Void> close(Duration drainTimeout);
+
+  /** Closes at once: queued frames are dropped and their futures fail. Idempotent. */
+  void abort();
+
+  /**
+   * Closes the write half only: refuses new sends, writes what is queued, then sends TCP FIN. The
+   * read half keeps receiving until the peer closes its side.
+   *
+   * @return a future completed when the FIN has been sent
+   */
+  CompletableFuture<Void> shutdownOutput();
+
+  /**
+   * Closes the read half only: stops reading the socket. Messages already queued can still be
+   * taken; anything the peer sends later is not read. The write half keeps sending.
+   */
+  void shutdownInput();
+
+  /** A future completed (never exceptionally) once the connection is closed, whatever the cause. */
+  CompletableFuture<Void> closeFuture();
+
+  /**
+   * Why the connection closed, or {@code null} while it is open. Its cause is the underlying
+   * error, or {@code null} for an orderly close by either side.
+   */
+  ConnectionClosedException closeCause();
+}

@@ -1,0 +1,20 @@
+package io.duplex;
+
+/**
+ * What a connection does when a send would take the bytes queued for its peer past the outbound
+ * hard limit ({@link TransportConfig#outboundHardLimit()}). Either way the queue never grows past
+ * the limit, so a peer that stops reading cannot exhaust the heap.
+ */
+public enum SlowPeerPolicy {
+  /**
+   * Refuse the send: its future fails at once with {@link BackpressureException}, nothing of the
+   * frame is queued, and the connection stays open. The default: the application decides.
+   */
+  FAIL_SEND,
+  /**
+   * Disconnect the peer: the connection closes with a {@link BackpressureException} as its cause,
+   * and every send still queued fails with {@link ConnectionClosedException}. For nodes that would
+   * rather reconnect later than feed a peer that cannot keep up.
+   */
+  DISCONNECT
+}

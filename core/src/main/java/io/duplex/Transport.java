@@ -1,0 +1,55 @@
+package io.duplex;
+
+import io.duplex.codec.Codec;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Makes and serves {@link Connection}s: listens for peers, dials them, and runs the loops that
+ * move their bytes. Every connection of a transport shares its configuration, codec and
+ * listener. A transport implementation (such as duplex's NIO transport) provides the factory.
+ *
+ * <p>All methods are thread-safe. {@link #close()} ends every connection and every thread the
+ * transport started.
+ *
+ * @param <T> the type of messages its codec encodes
+ */
+public interface Transport<T> extends AutoCloseable {
+
+  /**
+   * Binds a listening socket at {@code local} (port 0 picks a free port) and accepts peers on
+   * it; each accepted peer that completes the handshake is reported to {@link
+   * ConnectionListener#onOpen}. May be called more than once to listen on several addresses.
+   *
+   * @return the address actually bound
+   * @throws IOException if the address cannot be bound (in use, not local, no permission)
+   */
+  InetSocketAddress listen(InetSocketAddress local) throws IOException;
+
+  /**
+   * Dials {@code remote} without blocking and performs the handshake.
+   *
+   * @return a future completed with the open connection (also reported to {@link
+   *     ConnectionListener#onOpen}), or failed with an {@link IOException} (refused,
+   *     unreachable), a {@link HandshakeException}, or a {@link ConnectionClosedException}
+   */
+  CompletableFuture<Connection<T>> connect(InetSocketAddress remote);
+
+  /** A snapshot of the open connections. */
+  List<Connection<T>> connections();
+
+  /** The configuration every connection of this transport uses. */
+  TransportConfig config();
+
+  /** The codec every connection of this transport uses. */
+  Codec<T> codec();
+
+  /**
+   * Stops listening, closes every connection gracefully within the close timeout (aborting what
+   * is left after it), ends the transport's threads and releases its selectors. Idempotent.
+   */
+  @Override
+  void close();
+}

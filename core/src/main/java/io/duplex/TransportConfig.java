@@ -1,0 +1,476 @@
+package io.duplex;
+
+import io.duplex.internal.Checks;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+
+/**
+ * How a transport and its connections behave. Immutable; made with {@link #builder()}, where
+ * every setting starts at the default documented beside it. Settings are checked when {@link
+ * Builder#build()} runs: a bad value is an {@link IllegalArgumentException} that names the
+ * setting and the value.
+ *
+ * <pre>{@code
+ * TransportConfig config = TransportConfig.builder()
+ *     .nodeId(NodeId.of("validator-1"))
+ *     .networkId("testnet")
+ *     .sendTimeout(Duration.ofSeconds(2))
+ *     .build();
+ * }</pre>
+ */
+public final class TransportConfig {
+  /** Default {@link #networkId()}. */
+  public static final String DEFAULT_NETWORK_ID = "duplex";
+  /** Default {@link #sendTimeout()}: 5 seconds. */
+  public static final Duration DEFAULT_SEND_TIMEOUT = Duration.ofSeconds(5);
+  /** Default {@link #receiveTimeout()}: 60 seconds. */
+  public static final Duration DEFAULT_RECEIVE_TIMEOUT = Duration.ofSeconds(60);
+  /** Default {@link #handshakeTimeout()}: 10 seconds. */
+  public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+  /** Default {@link #pingInterval()}: 15 seconds. */
+  public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(15);
+  /** Default {@link #pongTimeout()}: 10 seconds. */
+  public static final Duration DEFAULT_PONG_TIMEOUT = Duration.ofSeconds(10);
+  /** Default {@link #closeTimeout()}: 5 seconds. */
+  public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+  /** Default {@link #maxFrameSize()}: 16 MiB. */
+  public static final int DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
+  /** Default {@link #maxHandshakeFrameSize()}: 4 KiB. */
+  public static final int DEFAULT_MAX_HANDSHAKE_FRAME_SIZE = 4 * 1024;
+  /** The smallest {@link #maxHandshakeFrameSize()} allowed: a handshake with the longest fields. */
+  public static final int MIN_HANDSHAKE_FRAME_SIZE = 1024;
+  /** Default {@link #highWaterMark()}: 1 MiB. */
+  public static final long DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
+  /** Default {@link #lowWaterMark()}: 512 KiB. */
+  public static final long DEFAULT_LOW_WATER_MARK = 512 * 1024;
+  /** Default {@link #outboundHardLimit()}: 32 MiB. */
+  public static final long DEFAULT_OUTBOUND_HARD_LIMIT = 32L * 1024 * 1024;
+  /** Default {@link #inboundQueueCapacity()}: 1024 messages. */
+  public static final int DEFAULT_INBOUND_QUEUE_CAPACITY = 1024;
+  /** Default {@link #inboundQueueMaxBytes()}: 32 MiB. */
+  public static final long DEFAULT_INBOUND_QUEUE_MAX_BYTES = 32L * 1024 * 1024;
+
+  private final NodeId nodeId;
+  private final String networkId;
+  private final Duration sendTimeout;
+  private final Duration receiveTimeout;
+  private final Duration handshakeTimeout;
+  private final Duration pingInterval;
+  private final Duration pongTimeout;
+  private final Duration closeTimeout;
+  private final int maxFrameSize;
+  private final int maxHandshakeFrameSize;
+  private final long highWaterMark;
+  private final long lowWaterMark;
+  private final long outboundHardLimit;
+  private final SlowPeerPolicy slowPeerPolicy;
+  private final int inboundQueueCapacity;
+  private final long inboundQueueMaxBytes;
+  private final int sendBufferSize;
+  private final int receiveBufferSize;
+  private final boolean tcpNoDelay;
+  private final Executor handlerExecutor;
+  private final boolean handlersOnReadLoop;
+
+  private TransportConfig(Builder b) {
+    nodeId = b.nodeId != null ? b.nodeId : NodeId.random();
+    networkId = b.networkId;
+    sendTimeout = b.sendTimeout;
+    receiveTimeout = b.receiveTimeout;
+    handshakeTimeout = b.handshakeTimeout;
+    pingInterval = b.pingInterval;
+    pongTimeout = b.pongTimeout;
+    closeTimeout = b.closeTimeout;
+    maxFrameSize = b.maxFrameSize;
+    maxHandshakeFrameSize = b.maxHandshakeFrameSize;
+    highWaterMark = b.highWaterMark;
+    lowWaterMark = b.lowWaterMark;
+    outboundHardLimit = b.outboundHardLimit;
+    slowPeerPolicy = b.slowPeerPolicy;
+    inboundQueueCapacity = b.inboundQueueCapacity;
+    inboundQueueMaxBytes = b.inboundQueueMaxBytes;
+    sendBufferSize = b.sendBufferSize;
+    receiveBufferSize = b.receiveBufferSize;
+    tcpNoDelay = b.tcpNoDelay;
+    handlerExecutor = b.handlerExecutor;
+    handlersOnReadLoop = b.handlersOnReadLoop;
+  }
+
+  /** A builder with every setting at its default. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The configuration with every setting at its default (and a random node id). */
+  public static TransportConfig defaults() {
+    return builder().build();
+  }
+
+  /** A builder that starts from this configuration's settings. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** This node's identity, sent in every handshake. Default: a random 16-byte id. */
+  public NodeId nodeId() {
+    return nodeId;
+  }
+
+  /** The network this node belongs to; peers of another network are refused. Default "duplex". */
+  public String networkId() {
+    return networkId;
+  }
+
+  /** From {@code send} to the frame's last byte on the socket. Default 5 s. */
+  public Duration sendTimeout() {
+    return sendTimeout;
+  }
+
+  /** How long {@link Connection#receive()} waits for a message. Default 60 s. */
+  public Duration receiveTimeout() {
+    return receiveTimeout;
+  }
+
+  /** From TCP connect (or accept) to both handshakes exchanged. Default 10 s. */
+  public Duration handshakeTimeout() {
+    return handshakeTimeout;
+  }
+
+  /** After this long with no inbound bytes, the connection sends a ping. Default 15 s. */
+  public Duration pingInterval() {
+    return pingInterval;
+  }
+
+  /** A ping unanswered this long closes the connection. Default 10 s. */
+  public Duration pongTimeout() {
+    return pongTimeout;
+  }
+
+  /** How long a graceful close may spend writing what is queued before it aborts. Default 5 s. */
+  public Duration closeTimeout() {
+    return closeTimeout;
+  }
+
+  /**
+   * The largest frame length (the 4-byte prefix's value) this node accepts after the handshake,
+   * and the largest it sends. Default 16 MiB.
+   */
+  public int maxFrameSize() {
+    return maxFrameSize;
+  }
+
+  /** The largest frame length accepted before the handshake completes. Default 4 KiB. */
+  public int maxHandshakeFrameSize() {
+    return maxHandshakeFrameSize;
+  }
+
+  /** Queued outbound bytes above this make the connection not writable. Default 1 MiB. */
+  public long highWaterMark() {
+    return highWaterMark;
+  }
+
+  /** Queued outbound bytes falling to this make the connection writable again. Default 512 KiB. */
+  public long lowWaterMark() {
+    return lowWaterMark;
+  }
+
+  /**
+   * The most outbound bytes a connection ever queues; a send that would pass it meets the {@link
+   * #slowPeerPolicy()}. Default 32 MiB.
+   */
+  public long outboundHardLimit() {
+    return outboundHardLimit;
+  }
+
+  /** What happens at the outbound hard limit. Default {@link SlowPeerPolicy#FAIL_SEND}. */
+  public SlowPeerPolicy slowPeerPolicy() {
+    return slowPeerPolicy;
+  }
+
+  /**
+   * How many received messages a connection holds for the application; when full, the
+   * connection stops reading its socket until the application takes one, so TCP slows the peer.
+   * Default 1024.
+   */
+  public int inboundQueueCapacity() {
+    return inboundQueueCapacity;
+  }
+
+  /**
+   * How many frame bytes of received messages a connection holds before it stops reading, as
+   * with {@link #inboundQueueCapacity()}. Default 32 MiB.
+   */
+  public long inboundQueueMaxBytes() {
+    return inboundQueueMaxBytes;
+  }
+
+  /** SO_SNDBUF for every socket, or 0 for the operating system's default. Default 0. */
+  public int sendBufferSize() {
+    return sendBufferSize;
+  }
+
+  /** SO_RCVBUF for every socket, or 0 for the operating system's default. Default 0. */
+  public int receiveBufferSize() {
+    return receiveBufferSize;
+  }
+
+  /** TCP_NODELAY for every socket. Default true: frames go out without Nagle's delay. */
+  public boolean tcpNoDelay() {
+    return tcpNoDelay;
+  }
+
+  /**
+   * Where message handlers and listeners run, if the user gave an executor; empty means the
+   * transport's own handler threads.
+   */
+  public Optional<Executor> handlerExecutor() {
+    return Optional.ofNullable(handlerExecutor);
+  }
+
+  /**
+   * Whether message handlers run on the read loop itself. Faster (no hand-off), but a handler
+   * that blocks then stalls every connection of that loop; default false.
+   */
+  public boolean handlersOnReadLoop() {
+    return handlersOnReadLoop;
+  }
+
+  @Override
+  public String toString() {
+    return "TransportConfig{nodeId=" + nodeId + ", networkId=" + networkId
+        + ", sendTimeout=" + sendTimeout + ", receiveTimeout=" + receiveTimeout
+        + ", handshakeTimeout=" + handshakeTimeout + ", pingInterval=" + pingInterval
+        + ", pongTimeout=" + pongTimeout + ", closeTimeout=" + closeTimeout
+        + ", maxFrameSize=" + maxFrameSize + ", maxHandshakeFrameSize=" + maxHandshakeFrameSize
+        + ", highWaterMark=" + highWaterMark + ", lowWaterMark=" + lowWaterMark
+        + ", outboundHardLimit=" + outboundHardLimit + ", slowPeerPolicy=" + slowPeerPolicy
+        + ", inboundQueueCapacity=" + inboundQueueCapacity
+        + ", inboundQueueMaxBytes=" + inboundQueueMaxBytes
+        + ", sendBufferSize=" + sendBufferSize + ", receiveBufferSize=" + receiveBufferSize
+        + ", tcpNoDelay=" + tcpNoDelay + ", handlerExecutor=" + handlerExecutor
+        + ", handlersOnReadLoop=" + handlersOnReadLoop + "}";
+  }
+
+  /**
+   * Collects settings for a {@link TransportConfig}. Each setter checks its own argument; {@link
+   * #build()} checks how they fit together. Not thread-safe.
+   */
+  public static final class Builder {
+    private NodeId nodeId;
+    private String networkId = DEFAULT_NETWORK_ID;
+    private Duration sendTimeout = DEFAULT_SEND_TIMEOUT;
+    private Duration receiveTimeout = DEFAULT_RECEIVE_TIMEOUT;
+    private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+    private Duration pingInterval = DEFAULT_PING_INTERVAL;
+    private Duration pongTimeout = DEFAULT_PONG_TIMEOUT;
+    private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+    private int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
+    private int maxHandshakeFrameSize = DEFAULT_MAX_HANDSHAKE_FRAME_SIZE;
+    private long highWaterMark = DEFAULT_HIGH_WATER_MARK;
+    private long lowWaterMark = DEFAULT_LOW_WATER_MARK;
+    private long outboundHardLimit = DEFAULT_OUTBOUND_HARD_LIMIT;
+    private SlowPeerPolicy slowPeerPolicy = SlowPeerPolicy.FAIL_SEND;
+    private int inboundQueueCapacity = DEFAULT_INBOUND_QUEUE_CAPACITY;
+    private long inboundQueueMaxBytes = DEFAULT_INBOUND_QUEUE_MAX_BYTES;
+    private int sendBufferSize;
+    private int receiveBufferSize;
+    private boolean tcpNoDelay = true;
+    private Executor handlerExecutor;
+    private boolean handlersOnReadLoop;
+
+    private Builder() {}
+
+    private Builder(TransportConfig c) {
+      nodeId = c.nodeId;
+      networkId = c.networkId;
+      sendTimeout = c.sendTimeout;
+      receiveTimeout = c.receiveTimeout;
+      handshakeTimeout = c.handshakeTimeout;
+      pingInterval = c.pingInterval;
+      pongTimeout = c.pongTimeout;
+      closeTimeout = c.closeTimeout;
+      maxFrameSize = c.maxFrameSize;
+      maxHandshakeFrameSize = c.maxHandshakeFrameSize;
+      highWaterMark = c.highWaterMark;
+      lowWaterMark = c.lowWaterMark;
+      outboundHardLimit = c.outboundHardLimit;
+      slowPeerPolicy = c.slowPeerPolicy;
+      inboundQueueCapacity = c.inboundQueueCapacity;
+      inboundQueueMaxBytes = c.inboundQueueMaxBytes;
+      sendBufferSize = c.sendBufferSize;
+      receiveBufferSize = c.receiveBufferSize;
+      tcpNoDelay = c.tcpNoDelay;
+      handlerExecutor = c.handlerExecutor;
+      handlersOnReadLoop = c.handlersOnReadLoop;
+    }
+
+    /** See {@link TransportConfig#nodeId()}. */
+    public Builder nodeId(NodeId nodeId) {
+      this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
+      return this;
+    }
+
+    /** See {@link TransportConfig#networkId()}; 1 to 255 bytes of UTF-8. */
+    public Builder networkId(String networkId) {
+      Objects.requireNonNull(networkId, "networkId");
+      int bytes = networkId.getBytes(StandardCharsets.UTF_8).length;
+      if (bytes == 0 || bytes > 255) {
+        throw new IllegalArgumentException("networkId must be 1 to 255 bytes of UTF-8: " + bytes);
+      }
+      this.networkId = networkId;
+      return this;
+    }
+
+    /** See {@link TransportConfig#sendTimeout()}; positive. */
+    public Builder sendTimeout(Duration sendTimeout) {
+      this.sendTimeout = Checks.positive(sendTimeout, "sendTimeout");
+      return this;
+    }
+
+    /** See {@link TransportConfig#receiveTimeout()}; positive. */
+    public Builder receiveTimeout(Duration receiveTimeout) {
+      this.receiveTimeout = Checks.positive(receiveTimeout, "receiveTimeout");
+      return this;
+    }
+
+    /** See {@link TransportConfig#handshakeTimeout()}; positive. */
+    public Builder handshakeTimeout(Duration handshakeTimeout) {
+      this.handshakeTimeout = Checks.positive(handshakeTimeout, "handshakeTimeout");
+      return this;
+    }
+
+    /** See {@link TransportConfig#pingInterval()}; positive. */
+    public Builder pingInterval(Duration pingInterval) {
+      this.pingInterval = Checks.positive(pingInterval, "pingInterval");
+      return this;
+    }
+
+    /** See {@link TransportConfig#pongTimeout()}; positive. */
+    public Builder pongTimeout(Duration pongTimeout) {
+      this.pongTimeout = Checks.positive(pongTimeout, "pongTimeout");
+      return this;
+    }
+
+    /** See {@link TransportConfig#closeTimeout()}; positive. */
+    public Builder closeTimeout(Duration closeTimeout) {
+      this.closeTimeout = Checks.positive(closeTimeout, "closeTimeout");
+      return this;
+    }
+
+    /** See {@link TransportConfig#maxFrameSize()}; positive. */
+    public Builder maxFrameSize(int maxFrameSize) {
+      this.maxFrameSize = Checks.positive(maxFrameSize, "maxFrameSize");
+      return this;
+    }
+
+    /** See {@link TransportConfig#maxHandshakeFrameSize()}; at least 1024. */
+    public Builder maxHandshakeFrameSize(int maxHandshakeFrameSize) {
+      if (maxHandshakeFrameSize < MIN_HANDSHAKE_FRAME_SIZE) {
+        throw new IllegalArgumentException("maxHandshakeFrameSize < " + MIN_HANDSHAKE_FRAME_SIZE
+            + ": " + maxHandshakeFrameSize);
+      }
+      this.maxHandshakeFrameSize = maxHandshakeFrameSize;
+      return this;
+    }
+
+    /** See {@link TransportConfig#highWaterMark()}; positive. */
+    public Builder highWaterMark(long highWaterMark) {
+      this.highWaterMark = Checks.positive(highWaterMark, "highWaterMark");
+      return this;
+    }
+
+    /** See {@link TransportConfig#lowWaterMark()}; zero or more. */
+    public Builder lowWaterMark(long lowWaterMark) {
+      if (lowWaterMark < 0) {
+        throw new IllegalArgumentException("lowWaterMark < 0: " + lowWaterMark);
+      }
+      this.lowWaterMark = lowWaterMark;
+      return this;
+    }
+
+    /** See {@link TransportConfig#outboundHardLimit()}; positive. */
+    public Builder outboundHardLimit(long outboundHardLimit) {
+      this.outboundHardLimit = Checks.positive(outboundHardLimit, "outboundHardLimit");
+      return this;
+    }
+
+    /** See {@link TransportConfig#slowPeerPolicy()}. */
+    public Builder slowPeerPolicy(SlowPeerPolicy slowPeerPolicy) {
+      this.slowPeerPolicy = Objects.requireNonNull(slowPeerPolicy, "slowPeerPolicy");
+      return this;
+    }
+
+    /** See {@link TransportConfig#inboundQueueCapacity()}; positive. */
+    public Builder inboundQueueCapacity(int inboundQueueCapacity) {
+      this.inboundQueueCapacity = Checks.positive(inboundQueueCapacity, "inboundQueueCapacity");
+      return this;
+    }
+
+    /** See {@link TransportConfig#inboundQueueMaxBytes()}; positive. */
+    public Builder inboundQueueMaxBytes(long inboundQueueMaxBytes) {
+      this.inboundQueueMaxBytes = Checks.positive(inboundQueueMaxBytes, "inboundQueueMaxBytes");
+      return this;
+    }
+
+    /** See {@link TransportConfig#sendBufferSize()}; 0 for the OS default. */
+    public Builder sendBufferSize(int sendBufferSize) {
+      this.sendBufferSize = Checks.notNegative(sendBufferSize, "sendBufferSize");
+      return this;
+    }
+
+    /** See {@link TransportConfig#receiveBufferSize()}; 0 for the OS default. */
+    public Builder receiveBufferSize(int receiveBufferSize) {
+      this.receiveBufferSize = Checks.notNegative(receiveBufferSize, "receiveBufferSize");
+      return this;
+    }
+
+    /** See {@link TransportConfig#tcpNoDelay()}. */
+    public Builder tcpNoDelay(boolean tcpNoDelay) {
+      this.tcpNoDelay = tcpNoDelay;
+      return this;
+    }
+
+    /** See {@link TransportConfig#handlerExecutor()}; the transport does not shut it down. */
+    public Builder handlerExecutor(Executor handlerExecutor) {
+      this.handlerExecutor = Objects.requireNonNull(handlerExecutor, "handlerExecutor");
+      return this;
+    }
+
+    /** See {@link TransportConfig#handlersOnReadLoop()}. */
+    public Builder handlersOnReadLoop(boolean handlersOnReadLoop) {
+      this.handlersOnReadLoop = handlersOnReadLoop;
+      return this;
+    }
+
+    /**
+     * The configuration.
+     *
+     * @throws IllegalArgumentException if settings contradict each other: the low water mark
+     *     above the high one, the high mark above the hard limit, a hard limit too small for one
+     *     frame of the max size, a handshake limit above the frame limit
+     */
+    public TransportConfig build() {
+      if (lowWaterMark > highWaterMark) {
+        throw new IllegalArgumentException(
+            "lowWaterMark > highWaterMark: " + lowWaterMark + " > " + highWaterMark);
+      }
+      if (highWaterMark > outboundHardLimit) {
+        throw new IllegalArgumentException("highWaterMark > outboundHardLimit: "
+            + highWaterMark + " > " + outboundHardLimit);
+      }
+      if (outboundHardLimit < (long) maxFrameSize + 4) {
+        throw new IllegalArgumentException("outboundHardLimit < maxFrameSize + 4: "
+            + outboundHardLimit + " < " + ((long) maxFrameSize + 4)
+            + "; a frame of the max size must fit in an empty queue");
+      }
+      if (maxHandshakeFrameSize > maxFrameSize) {
+        throw new IllegalArgumentException("maxHandshakeFrameSize > maxFrameSize: "
+            + maxHandshakeFrameSize + " > " + maxFrameSize);
+      }
+      return new TransportConfig(this);
+    }
+  }
+}

@@ -1,0 +1,189 @@
+package io.duplex.codec;
+
+import java.nio.ByteBuffer;
+
+/**
+ * An incremental decoder for length-prefixed frames: a 4-byte big-endian unsigned length, then
+ * that many bytes. Feed it bytes in any split (one byte at a time, many frames per buffer, a
+ * header across two reads) and it returns each frame's bytes once they are all there.
+ *
+ * <h2>Contract</h2>
+ * <ul>
+ *   <li>{@link #next} returns {@code null} while it lacks bytes, having consumed (and kept) what
+ *       it was given. When it returns a frame it has consumed that frame's bytes from the input.
+ *   </li>
+ *   <li>The length is checked against the limit as soon as its 4 bytes are read, before any
+ *       buffer is allocated for the frame; a length over the limit throws {@link
+ *       TooLongFrameException} with the limit and the length. The decoder does not try to skip
+ *       such a frame: the stream is abandoned and the connection closed.</li>
+ *   <li>A frame that lies whole in the input is returned as a view of the input, with no copy. A
+ *       frame split across inputs is gathered in a buffer that grows with the bytes that actually
+ *       arrive (so a peer that announces 16 MiB and sends 1 byte costs little), up to the frame's
+ *       length.</li>
+ *   <li>The returned buffer is valid until the next call; its remaining bytes are the frame.</li>
+ * </ul>
+ *
+ * <p>Not thread-safe: a decoder belongs to one connection's read side.
+ */
+public final class FrameDecoder {
+  /** Bytes in the length prefix. */
+  public static final int LENGTH_SIZE = 4;
+
+  /** Gathering buffers up to this size are kept for the next split frame. */
+  private static final int RETAIN_CAPACITY = 64 * 1024;
+  /** The first gathering buffer for a split frame is at most this large. */
+  private static final int FIRST_CHUNK = 8 * 1024;
+
+  private int maxFrameLength;
+  private String limitName;
+
+  // Header state: bytes of the length prefix seen so far, and their value.
+  private int headerBytes;
+  private int headerValue;
+  // The announced length of the frame being read, or -1 while the prefix is incomplete.
+  private int length = -1;
+  // Gathers a frame split across inputs; null when the current frame has not been split.
+  private ByteBuffer gather;
+  private ByteBuffer spareGather;
+  // A reusable view of the last input, so a whole frame costs no allocation.
+  private ByteBuffer lastInput;
+  private ByteBuffer view;
+
+  /**
+   * A decoder that refuses frames longer than {@code maxFrameLength} bytes (not counting the
+   * length prefix).
+   */
+  public FrameDecoder(int maxFrameLength) {
+    limit(maxFrameLength, "max frame size");
+  }
+
+  /**
+   * Changes the limit for frames whose length has not been read yet, for example from the small
+   * pre-handshake limit to the connection's max frame size.
+   *
+   * @param limitName what the limit is called in error messages
+   */
+  public void limit(int maxFrameLength, String limitName) {
+    if (maxFrameLength < 0) {
+      throw new IllegalArgumentException("maxFrameLength < 0: " + maxFrameLength);
+    }
+    this.maxFrameLength = maxFrameLength;
+    this.limitName = limitName;
+  }
+
+  /** The current limit on a frame's length. */
+  public int limit() {
+    return maxFrameLength;
+  }
+
+  /**
+   * Whether some bytes of a frame (its prefix or its body) have been consumed without the frame
+   * being complete. At end of stream this means the peer vanished mid-frame.
+   */
+  public boolean hasPartialFrame() {
+    return headerBytes > 0 || length >= 0;
+  }
+
+  /**
+   * Consumes bytes from {@code in} and returns the next complete frame, or {@code null} if {@code
+   * in} ran out first.
+   *
+   * @return the frame's bytes (after the length prefix) as the remaining bytes of a buffer that
+   *     is valid until the next call, or {@code null}
+   * @throws TooLongFrameException if a length prefix exceeds the limit
+   */
+  public ByteBuffer next(ByteBuffer in) {
+    if (length < 0 && !readLength(in)) {
+      return null;
+    }
+    int frameLength = length;
+    if (gather == null && in.remaining() >= frameLength) {
+      int start = in.position();
+      in.position(start + frameLength);
+      resetFrame();
+      return viewOf(in, start, frameLength);
+    }
+    if (gather == null) {
+      gather = gatherBuffer(Math.min(frameLength, Math.max(FIRST_CHUNK, in.remaining())));
+    }
+    int want = frameLength - gather.position();
+    int take = Math.min(want, in.remaining());
+    if (take > gather.remaining()) {
+      gather = grow(gather, frameLength, take);
+    }
+    int oldLimit = in.limit();
+    in.limit(in.position() + take);
+    gather.put(in);
+    in.limit(oldLimit);
+    if (gather.position() < frameLength) {
+      return null;
+    }
+    ByteBuffer frame = gather;
+    frame.flip();
+    if (frame.capacity() <= RETAIN_CAPACITY) {
+      spareGather = frame;
+    }
+    gather = null;
+    resetFrame();
+    return frame;
+  }
+
+  /** Reads prefix bytes; true once the length is known (and within the limit). */
+  private boolean readLength(ByteBuffer in) {
+    if (headerBytes == 0 && in.remaining() >= LENGTH_SIZE) {
+      headerValue = in.getInt(in.position());
+      in.position(in.position() + LENGTH_SIZE);
+      headerBytes = LENGTH_SIZE;
+    } else {
+      while (headerBytes < LENGTH_SIZE && in.hasRemaining()) {
+        headerValue = (headerValue << 8) | (in.get() & 0xFF);
+        headerBytes++;
+      }
+      if (headerBytes < LENGTH_SIZE) {
+        return false;
+      }
+    }
+    long announced = headerValue & 0xFFFFFFFFL;
+    if (announced > maxFrameLength) {
+      throw new TooLongFrameException(announced, maxFrameLength, limitName);
+    }
+    length = (int) announced;
+    return true;
+  }
+
+  private void resetFrame() {
+    headerBytes = 0;
+    headerValue = 0;
+    length = -1;
+  }
+
+  private ByteBuffer viewOf(ByteBuffer in, int start, int frameLength) {
+    if (in != lastInput) {
+      lastInput = in;
+      view = in.duplicate();
+    }
+    view.clear();
+    view.limit(start + frameLength).position(start);
+    return view;
+  }
+
+  private ByteBuffer gatherBuffer(int capacity) {
+    ByteBuffer spare = spareGather;
+    if (spare != null && spare.capacity() >= capacity) {
+      spareGather = null;
+      spare.clear();
+      return spare;
+    }
+    return ByteBuffer.allocate(capacity);
+  }
+
+  /** Doubles {@code buf} until {@code more} bytes fit, never past {@code frameLength}. */
+  private static ByteBuffer grow(ByteBuffer buf, int frameLength, int more) {
+    long needed = (long) buf.position() + more;
+    long capacity = Math.max((long) buf.capacity() * 2, needed);
+    ByteBuffer bigger = ByteBuffer.allocate((int) Math.min(capacity, frameLength));
+    buf.flip();
+    bigger.put(buf);
+    return bigger;
+  }
+}

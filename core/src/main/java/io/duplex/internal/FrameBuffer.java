@@ -1,0 +1,144 @@
+package io.duplex.internal;
+
+import io.duplex.codec.EncoderException;
+import io.duplex.codec.PayloadSink;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * A growable heap buffer that holds one outbound frame: room for the header at the front, then
+ * the payload a codec writes. The transport fills the header when the codec is done ({@link
+ * #finishFrame}), so a message is encoded straight into the bytes that go to the socket.
+ *
+ * <p>Confined to one thread at a time (typically a thread-local per sender thread); not
+ * thread-safe. The payload limit is checked on every write, so an oversized message fails while
+ * it is being encoded, before the buffer grows past the limit.
+ */
+public final class FrameBuffer extends PayloadSink {
+  /** Payloads this large or smaller keep their array between messages; larger ones let it go. */
+  private static final int RETAIN_CAPACITY = 64 * 1024;
+
+  private final int headerSize;
+  private final int initialCapacity;
+  private int maxPayload;
+  private byte[] array;
+  private int position;
+
+  private FrameBuffer(int initialCapacity, int headerSize, int maxPayload) {
+    Checks.positive(initialCapacity, "initialCapacity");
+    Checks.notNegative(maxPayload, "maxPayload");
+    this.headerSize = headerSize;
+    this.initialCapacity = initialCapacity;
+    this.maxPayload = maxPayload;
+    this.array = new byte[headerSize + initialCapacity];
+    this.position = headerSize;
+  }
+
+  /** A buffer for whole frames ({@link Wire#HEADER_SIZE} header bytes, then the payload). */
+  public static FrameBuffer forFrames(int initialCapacity, int maxFrameLength) {
+    Checks.positive(maxFrameLength, "maxFrameLength");
+    return new FrameBuffer(initialCapacity, Wire.HEADER_SIZE, maxFrameLength - Wire.TYPE_SIZE);
+  }
+
+  /** A buffer with no header room, for encoding a payload on its own. */
+  public static FrameBuffer forPayloadOnly(int initialCapacity, int maxPayload) {
+    return new FrameBuffer(initialCapacity, 0, maxPayload);
+  }
+
+  /** Changes the payload limit for the next message (after a handshake, say). */
+  public void maxPayload(int maxPayload) {
+    this.maxPayload = Checks.notNegative(maxPayload, "maxPayload");
+  }
+
+  /** Forgets the current message; drops a large array so one big message does not pin it. */
+  public void reset() {
+    if (array.length > headerSize + RETAIN_CAPACITY) {
+      array = new byte[headerSize + initialCapacity];
+    }
+    position = headerSize;
+  }
+
+  @Override
+  public int size() {
+    return position - headerSize;
+  }
+
+  @Override
+  public void write(int b) {
+    ensure(1);
+    array[position++] = (byte) b;
+  }
+
+  @Override
+  public void write(byte[] b, int off, int len) {
+    Checks.fromIndexSize(off, len, b.length);
+    ensure(len);
+    System.arraycopy(b, off, array, position, len);
+    position += len;
+  }
+
+  @Override
+  public void write(ByteBuffer src) {
+    int len = src.remaining();
+    ensure(len);
+    src.get(array, position, len);
+    position += len;
+  }
+
+  @Override
+  public void writeShort(int v) {
+    ensure(2);
+    array[position] = (byte) (v >>> 8);
+    array[position + 1] = (byte) v;
+    position += 2;
+  }
+
+  @Override
+  public void writeInt(int v) {
+    ensure(4);
+    Bytes.putInt(array, position, v);
+    position += 4;
+  }
+
+  @Override
+  public void writeLong(long v) {
+    ensure(8);
+    Bytes.putInt(array, position, (int) (v >>> 32));
+    Bytes.putInt(array, position + 4, (int) v);
+    position += 8;
+  }
+
+  /**
+   * Writes the header for a frame of {@code type} in front of the payload and returns the whole
+   * frame, from its first header byte to its last payload byte. The view shares this buffer's
+   * array: use it before the next {@link #reset}.
+   */
+  public ByteBuffer finishFrame(byte type) {
+    if (headerSize != Wire.HEADER_SIZE) {
+      throw new IllegalStateException("buffer has no frame header room");
+    }
+    Bytes.putInt(array, 0, Wire.TYPE_SIZE + size());
+    array[Wire.LENGTH_SIZE] = type;
+    return ByteBuffer.wrap(array, 0, position);
+  }
+
+  /** A copy of the payload bytes. */
+  public byte[] payloadToArray() {
+    return Arrays.copyOfRange(array, headerSize, position);
+  }
+
+  private void ensure(int more) {
+    int payload = size();
+    if (more > maxPayload - payload) {
+      throw new EncoderException("message payload of more than " + maxPayload
+          + " bytes (" + ((long) payload + more) + " so far) exceeds the max frame size; raise"
+          + " maxFrameSize on both peers or split the message");
+    }
+    int needed = position + more;
+    if (needed > array.length) {
+      long grown = Math.max((long) array.length * 2, needed);
+      long cap = (long) headerSize + maxPayload;
+      array = Arrays.copyOf(array, (int) Math.min(Math.min(grown, cap), Integer.MAX_VALUE - 8));
+    }
+  }
+}

@@ -1,0 +1,129 @@
+package io.duplex.internal;
+
+import io.duplex.HandshakeException;
+import io.duplex.HandshakeException.Field;
+import io.duplex.NodeId;
+import io.duplex.PeerInfo;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Encodes, decodes and checks the handshake frame body (docs/PROTOCOL.md, "Handshake"):
+ *
+ * <pre>
+ *   u32 magic "DPLX"   u16 version
+ *   u8 n, n bytes      node id (1..64)
+ *   u8 n, n bytes      network id, UTF-8 (1..255)
+ *   u16                listen port (0: does not listen)
+ *   u8 n, n bytes      codec name, UTF-8 (1..255)
+ *   u32                max frame size accepted (1..2^31-1)
+ * </pre>
+ *
+ * All integers big-endian. Nothing may follow the last field.
+ */
+public final class Handshake {
+  private Handshake() {}
+
+  /** Writes {@code local}'s handshake body into {@code out}. */
+  public static void encode(PeerInfo local, FrameBuffer out) {
+    out.writeInt(Wire.MAGIC);
+    out.writeShort(Wire.VERSION);
+    writeShortBytes(out, local.nodeId().toBytes(), "node id");
+    writeShortBytes(out, local.networkId().getBytes(StandardCharsets.UTF_8), "network id");
+    out.writeShort(local.listenPort());
+    writeShortBytes(out, local.codecName().getBytes(StandardCharsets.UTF_8), "codec name");
+    out.writeInt(local.maxFrameSize());
+  }
+
+  /**
+   * Reads a peer's handshake body (the bytes after the frame type).
+   *
+   * @throws HandshakeException with {@link Field#MAGIC}, {@link Field#VERSION} or {@link
+   *     Field#FORMAT} if the body is not a valid handshake of our version
+   */
+  public static PeerInfo decode(ByteBuffer body) {
+    try {
+      if (body.remaining() < 4 || body.getInt() != Wire.MAGIC) {
+        throw new HandshakeException(Field.MAGIC, "handshake failed: the peer's first frame does"
+            + " not start with the duplex magic \"DPLX\"; it is not a duplex peer");
+      }
+      int version = body.getShort() & 0xFFFF;
+      if (version != Wire.VERSION) {
+        throw HandshakeException.mismatch(Field.VERSION, Wire.VERSION, version);
+      }
+      byte[] node = readShortBytes(body, "node id");
+      if (node.length > NodeId.MAX_LENGTH) {
+        throw format("node id of " + node.length + " bytes exceeds " + NodeId.MAX_LENGTH);
+      }
+      String network = utf8(readShortBytes(body, "network id"), "network id");
+      int listenPort = body.getShort() & 0xFFFF;
+      String codec = utf8(readShortBytes(body, "codec name"), "codec name");
+      int maxFrameSize = body.getInt();
+      if (maxFrameSize <= 0) {
+        throw format("max frame size must be 1..2^31-1: " + (maxFrameSize & 0xFFFFFFFFL));
+      }
+      if (body.hasRemaining()) {
+        throw format(body.remaining() + " unexpected bytes after the last field");
+      }
+      return new PeerInfo(NodeId.of(node), network, listenPort, codec, maxFrameSize);
+    } catch (BufferUnderflowException e) {
+      throw format("the frame ends before its last field");
+    }
+  }
+
+  /**
+   * Checks a peer's handshake against ours: same network, same codec, another node.
+   *
+   * @throws HandshakeException naming the field that differs
+   */
+  public static void check(PeerInfo local, PeerInfo remote) {
+    if (!local.networkId().equals(remote.networkId())) {
+      throw HandshakeException.mismatch(Field.NETWORK_ID, local.networkId(), remote.networkId());
+    }
+    if (!local.codecName().equals(remote.codecName())) {
+      throw HandshakeException.mismatch(Field.CODEC, local.codecName(), remote.codecName());
+    }
+    if (local.nodeId().equals(remote.nodeId())) {
+      throw new HandshakeException(Field.NODE_ID, "handshake failed: the peer has our own node id '"
+          + local.nodeId() + "'; this node connected to itself (or two nodes share an id)");
+    }
+  }
+
+  private static void writeShortBytes(FrameBuffer out, byte[] bytes, String what) {
+    if (bytes.length == 0 || bytes.length > 255) {
+      throw new IllegalArgumentException(what + " must be 1 to 255 bytes: " + bytes.length);
+    }
+    out.write(bytes.length);
+    out.write(bytes, 0, bytes.length);
+  }
+
+  private static byte[] readShortBytes(ByteBuffer in, String what) {
+    int n = in.get() & 0xFF;
+    if (n == 0) {
+      throw format(what + " is empty");
+    }
+    byte[] bytes = new byte[n];
+    in.get(bytes);
+    return bytes;
+  }
+
+  private static String utf8(byte[] bytes, String what) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(bytes))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw format(what + " is not valid UTF-8");
+    }
+  }
+
+  private static HandshakeException format(String detail) {
+    return new HandshakeException(Field.FORMAT, "handshake failed: malformed handshake frame: "
+        + detail + "; the peer is broken or speaks another protocol");
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * duplex core: the public API ({@code io.duplex}), the codec SPI and framing ({@code
+ * io.duplex.codec}). {@code io.duplex.internal} is shared with duplex's own transport only.
+ */
+module io.duplex.core {
+  requires static org.slf4j;
+
+  exports io.duplex;
+  exports io.duplex.codec;
+  exports io.duplex.internal to io.duplex.transport.nio;
+}
