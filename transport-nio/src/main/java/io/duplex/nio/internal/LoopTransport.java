@@ -1,0 +1,373 @@
+package io.duplex.nio.internal;
+
+import io.duplex.Connection;
+import io.duplex.ConnectionClosedException;
+import io.duplex.ConnectionListener;
+import io.duplex.PeerInfo;
+import io.duplex.Transport;
+import io.duplex.TransportConfig;
+import io.duplex.codec.Codec;
+import io.duplex.internal.FrameBuffer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The NIO transport: its read loops, write loops, one timer thread for deadlines, and the
+ * handler threads. Made by {@link io.duplex.nio.NioTransport}; see docs/THREADING.md.
+ *
+ * <p>Threads: {@code duplex-N-read-i} and {@code duplex-N-write-i} (the loops), {@code
+ * duplex-N-timer} (handshake, liveness, pong and close deadlines, one sweep over all connections
+ * per tick), {@code duplex-N-handler-i} (handlers and listeners, unless the user gives an
+ * executor or asks for handlers on the read loop). All daemon; all ended by {@link #close()}.
+ */
+public final class LoopTransport<T> implements Transport<T>, ErrorSink {
+  private static final Logger log = LoggerFactory.getLogger(LoopTransport.class);
+  private static final AtomicInteger IDS = new AtomicInteger();
+  private static final ThreadLocal<FrameBuffer> ENCODE_BUFFERS =
+      ThreadLocal.withInitial(() -> FrameBuffer.forFrames(256, Integer.MAX_VALUE - 64));
+
+  private final int id = IDS.incrementAndGet();
+  private final TransportConfig config;
+  private final Codec<T> codec;
+  private final ConnectionListener<T> listener;
+  private final BiConsumer<Connection<?>, Throwable> errorHandler;
+  private final ReadLoop[] readLoops;
+  private final WriteLoop[] writeLoops;
+  private final ScheduledExecutorService timer;
+  private final Executor handlerExecutor;
+  private final ExecutorService ownedHandlerExecutor;
+  // Every connection not yet closed; added by connect/accept, removed by the connection's close.
+  private final Set<NioConnection<T>> connections = ConcurrentHashMap.newKeySet();
+  private final List<ServerSocketChannel> servers = new CopyOnWriteArrayList<>();
+  private final AtomicInteger nextLoop = new AtomicInteger();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  // Written by listen(), read by handshakes on the read loops.
+  private volatile PeerInfo localInfo;
+
+  /** Starts the loops. Called by {@link io.duplex.nio.NioTransport.Builder#build()}. */
+  public LoopTransport(TransportConfig config, Codec<T> codec, ConnectionListener<T> listener,
+      BiConsumer<Connection<?>, Throwable> errorHandler, int readLoopCount, int writeLoopCount)
+      throws IOException {
+    this.config = config;
+    this.codec = codec;
+    this.listener = listener;
+    this.errorHandler = errorHandler;
+    this.localInfo = new PeerInfo(config.nodeId(), config.networkId(), 0, codec.name(),
+        config.maxFrameSize());
+    if (config.handlerExecutor().isPresent()) {
+      this.handlerExecutor = config.handlerExecutor().get();
+      this.ownedHandlerExecutor = null;
+    } else {
+      this.ownedHandlerExecutor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30,
+          TimeUnit.SECONDS, new SynchronousQueue<>(), threads("handler-"));
+      this.handlerExecutor = ownedHandlerExecutor;
+    }
+    this.readLoops = new ReadLoop[readLoopCount];
+    this.writeLoops = new WriteLoop[writeLoopCount];
+    long writeTick = tick(config.sendTimeout());
+    try {
+      for (int i = 0; i < readLoopCount; i++) {
+        readLoops[i] = new ReadLoop("duplex-" + id + "-read-" + i, this);
+      }
+      for (int i = 0; i < writeLoopCount; i++) {
+        writeLoops[i] = new WriteLoop("duplex-" + id + "-write-" + i, this, writeTick);
+      }
+    } catch (IOException e) {
+      for (SelectorLoop loop : loops()) {
+        loop.selector.close();
+      }
+      throw e;
+    }
+    for (SelectorLoop loop : loops()) {
+      loop.start();
+    }
+    this.timer = Executors.newSingleThreadScheduledExecutor(threads("timer"));
+    long sweep = tick(min(config.handshakeTimeout(), config.pingInterval(), config.pongTimeout(),
+        config.closeTimeout()));
+    timer.scheduleWithFixedDelay(this::sweep, sweep, sweep, TimeUnit.NANOSECONDS);
+  }
+
+  /** A quarter of {@code d}, kept between 1 ms and 100 ms: the granularity of deadlines. */
+  private static long tick(Duration d) {
+    return Math.max(TimeUnit.MILLISECONDS.toNanos(1),
+        Math.min(TimeUnit.MILLISECONDS.toNanos(100), InboundQueue.nanos(d) / 4));
+  }
+
+  private static Duration min(Duration... ds) {
+    Duration m = ds[0];
+    for (Duration d : ds) {
+      m = d.compareTo(m) < 0 ? d : m;
+    }
+    return m;
+  }
+
+  private ThreadFactory threads(String role) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      String name = "duplex-" + id + "-" + role + (role.endsWith("-") ? n.getAndIncrement() : "");
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  private List<SelectorLoop> loops() {
+    List<SelectorLoop> all = new ArrayList<>();
+    for (ReadLoop l : readLoops) {
+      if (l != null) {
+        all.add(l);
+      }
+    }
+    for (WriteLoop l : writeLoops) {
+      if (l != null) {
+        all.add(l);
+      }
+    }
+    return all;
+  }
+
+  // ---- Transport -------------------------------------------------------------------------
+
+  @Override
+  public InetSocketAddress listen(InetSocketAddress local) throws IOException {
+    if (closed.get()) {
+      throw new IllegalStateException("transport is closed");
+    }
+    ServerSocketChannel server = ServerSocketChannel.open();
+    try {
+      server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+      server.bind(local, 1024);
+      server.configureBlocking(false);
+    } catch (IOException e) {
+      server.close();
+      throw new IOException("cannot listen on " + local + ": " + e.getMessage(), e);
+    }
+    InetSocketAddress bound = (InetSocketAddress) server.getLocalAddress();
+    servers.add(server);
+    if (localInfo.listenPort() == 0) {
+      PeerInfo p = localInfo;
+      localInfo = new PeerInfo(p.nodeId(), p.networkId(), bound.getPort(), p.codecName(),
+          p.maxFrameSize());
+    }
+    ReadLoop loop = readLoops[0];
+    loop.execute(() -> {
+      try {
+        server.register(loop.selector, SelectionKey.OP_ACCEPT, new Acceptor(server, this));
+      } catch (IOException e) {
+        report(null, e);
+      }
+    });
+    return bound;
+  }
+
+  @Override
+  public CompletableFuture<Connection<T>> connect(InetSocketAddress remote) {
+    if (closed.get()) {
+      return CompletableFuture.failedFuture(
+          new ConnectionClosedException("transport is closed; cannot connect to " + remote));
+    }
+    SocketChannel channel = null;
+    try {
+      channel = SocketChannel.open();
+      configure(channel);
+      boolean connected = channel.connect(remote);
+      NioConnection<T> connection = newConnection(channel, remote, connected);
+      return connection.openFuture();
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(channel);
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** A peer was accepted. Read loop 0. */
+  void accepted(SocketChannel channel) {
+    if (closed.get()) {
+      closeQuietly(channel);
+      return;
+    }
+    try {
+      configure(channel);
+      newConnection(channel, (InetSocketAddress) channel.getRemoteAddress(), true);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(channel);
+      report(null, e);
+    }
+  }
+
+  private NioConnection<T> newConnection(SocketChannel channel, InetSocketAddress remote,
+      boolean connected) {
+    int n = nextLoop.getAndIncrement() & Integer.MAX_VALUE;
+    NioConnection<T> connection = new NioConnection<>(this, channel, remote, connected,
+        readLoops[n % readLoops.length], writeLoops[n % writeLoops.length]);
+    connections.add(connection);
+    connection.readLoop().execute(connection::register);
+    return connection;
+  }
+
+  private void configure(SocketChannel channel) throws IOException {
+    channel.configureBlocking(false);
+    channel.setOption(StandardSocketOptions.TCP_NODELAY, config.tcpNoDelay());
+    if (config.sendBufferSize() > 0) {
+      channel.setOption(StandardSocketOptions.SO_SNDBUF, config.sendBufferSize());
+    }
+    if (config.receiveBufferSize() > 0) {
+      channel.setOption(StandardSocketOptions.SO_RCVBUF, config.receiveBufferSize());
+    }
+  }
+
+  @Override
+  public List<Connection<T>> connections() {
+    List<Connection<T>> open = new ArrayList<>();
+    for (NioConnection<T> c : connections) {
+      if (c.isHandshaken() && !c.isClosed()) {
+        open.add(c);
+      }
+    }
+    return open;
+  }
+
+  @Override
+  public TransportConfig config() {
+    return config;
+  }
+
+  @Override
+  public Codec<T> codec() {
+    return codec;
+  }
+
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    for (ServerSocketChannel server : servers) {
+      closeQuietly(server);
+    }
+    readLoops[0].wakeup();
+    List<CompletableFuture<Void>> closing = new ArrayList<>();
+    for (NioConnection<T> c : connections) {
+      closing.add(c.close());
+    }
+    try {
+      CompletableFuture.allOf(closing.toArray(new CompletableFuture<?>[0]))
+          .get(InboundQueue.nanos(config.closeTimeout()) + TimeUnit.SECONDS.toNanos(1),
+              TimeUnit.NANOSECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      log.debug("transport {}: connections still open after the close timeout; aborting", id);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (NioConnection<T> c : connections) {
+      c.abort();
+    }
+    timer.shutdownNow();
+    for (SelectorLoop loop : loops()) {
+      loop.shutdown(TimeUnit.SECONDS.toMillis(5));
+    }
+    if (ownedHandlerExecutor != null) {
+      ownedHandlerExecutor.shutdown();
+      try {
+        ownedHandlerExecutor.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    try {
+      timer.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  // ---- for connections -------------------------------------------------------------------
+
+  private void sweep() {
+    long now = System.nanoTime();
+    for (NioConnection<T> c : connections) {
+      try {
+        c.tick(now);
+      } catch (Throwable t) {
+        report(c, t);
+      }
+    }
+  }
+
+  void closed(NioConnection<T> connection) {
+    connections.remove(connection);
+  }
+
+  PeerInfo localInfo() {
+    return localInfo;
+  }
+
+  ConnectionListener<T> listener() {
+    return listener;
+  }
+
+  Executor handlerExecutor() {
+    return handlerExecutor;
+  }
+
+  ErrorSink errors() {
+    return this;
+  }
+
+  FrameBuffer encodeBuffer() {
+    return ENCODE_BUFFERS.get();
+  }
+
+  /** Reports {@code error} to the user's error handler and to slf4j. Any thread. */
+  @Override
+  public void report(Connection<?> connection, Throwable error) {
+    if (errorHandler != null) {
+      try {
+        errorHandler.accept(connection, error);
+      } catch (Throwable t) {
+        log.warn("error handler threw", t);
+      }
+    }
+    String where = connection != null ? connection.toString() : "transport " + id;
+    if (error instanceof IOException || error instanceof io.duplex.DuplexException) {
+      log.debug("{}: {}", where, error.toString(), error);
+    } else {
+      log.warn("{}: unexpected {}", where, error.toString(), error);
+    }
+  }
+
+  private static void closeQuietly(java.nio.channels.Channel channel) {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // closing on an error path; the original error is what matters
+      }
+    }
+  }
+}

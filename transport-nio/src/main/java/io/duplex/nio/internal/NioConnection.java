@@ -1,0 +1,589 @@
+package io.duplex.nio.internal;
+
+import io.duplex.Connection;
+import io.duplex.ConnectionClosedException;
+import io.duplex.DuplexTimeoutException;
+import io.duplex.HandshakeException;
+import io.duplex.MessageHandler;
+import io.duplex.PeerInfo;
+import io.duplex.PongTimeoutException;
+import io.duplex.TransportConfig;
+import io.duplex.codec.Codec;
+import io.duplex.codec.EncoderException;
+import io.duplex.internal.FrameBuffer;
+import io.duplex.internal.Handshake;
+import io.duplex.internal.Wire;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A connection over one {@link SocketChannel}, read by one {@link ReadLoop} through its {@link
+ * ReadHalf} and written through its {@link WriteHalf} by senders or one {@link WriteLoop}.
+ *
+ * <h2>Lifecycle</h2>
+ * CONNECTING (dialed, TCP not yet up) → HANDSHAKING → OPEN → CLOSING (graceful) → CLOSED. Any
+ * state may jump to CLOSED; {@link #finish} is the one way there, and the compare-and-set on
+ * {@link #closeCause} makes it happen once whichever thread gets there first (read loop on EOF or
+ * error, write side on an I/O error, the timer on a deadline, the application).
+ *
+ * <h2>Fields and their threads</h2>
+ * Final fields are set before the connection is shared. {@code state}, {@code closeCause},
+ * {@code pings} and {@code pingIds} are atomics; {@code peer}, {@code sendLimit}, {@code local},
+ * {@code inputEnded}, {@code outputShut}, {@code closeDeadlineNanos} and {@code livenessPingId}
+ * are volatile, written by the read loop (handshake, EOF), the write role holder (output shut)
+ * or the closing thread. {@code notifiedWritable} belongs to the event executor.
+ */
+final class NioConnection<T> implements Connection<T> {
+  static final int CONNECTING = 0;
+  static final int HANDSHAKING = 1;
+  static final int OPEN = 2;
+  static final int CLOSING = 3;
+  static final int CLOSED = 4;
+
+  private static final class PendingPing {
+    final long sentNanos = System.nanoTime();
+    final CompletableFuture<Duration> future = new CompletableFuture<>();
+  }
+
+  private final LoopTransport<T> transport;
+  private final TransportConfig config;
+  private final Codec<T> codec;
+  private final SocketChannel channel;
+  private final ReadLoop readLoop;
+  private final WriteLoop writeLoop;
+  private final Executor events;
+  private final ReadHalf<T> readHalf;
+  private final WriteHalf writeHalf;
+  private final ConnectionMetrics metrics = new ConnectionMetrics();
+  private final InetSocketAddress remote;
+  private final long createdNanos = System.nanoTime();
+  private final long sendTimeoutNanos;
+
+  private final AtomicInteger state;
+  private final AtomicReference<ConnectionClosedException> closeCause = new AtomicReference<>();
+  private final CompletableFuture<Connection<T>> opened = new CompletableFuture<>();
+  private final CompletableFuture<Void> closed = new CompletableFuture<>();
+  private final CompletableFuture<Void> outputShutFuture = new CompletableFuture<>();
+  private final ConcurrentHashMap<Long, PendingPing> pings = new ConcurrentHashMap<>();
+  private final AtomicLong pingIds = new AtomicLong();
+
+  private volatile InetSocketAddress local;
+  private volatile PeerInfo peer;
+  private volatile int sendLimit;
+  private volatile boolean openNotified;
+  private volatile boolean outputClosed;
+  private volatile boolean inputEnded;
+  private volatile boolean outputShut;
+  private volatile long closeDeadlineNanos;
+  private volatile ConnectionClosedException gracefulReason;
+  private volatile long livenessPingId;
+  private boolean notifiedWritable = true;
+  private final Runnable writabilityEvent = this::fireWritability;
+
+  NioConnection(LoopTransport<T> transport, SocketChannel channel, InetSocketAddress remote,
+      boolean connected, ReadLoop readLoop, WriteLoop writeLoop) {
+    this.transport = transport;
+    this.config = transport.config();
+    this.codec = transport.codec();
+    this.channel = channel;
+    this.remote = remote;
+    this.readLoop = readLoop;
+    this.writeLoop = writeLoop;
+    this.events = config.handlersOnReadLoop()
+        ? readLoop : new SerialExecutor(transport.handlerExecutor(), transport.errors());
+    this.readHalf = new ReadHalf<>(this, codec, config.maxHandshakeFrameSize(),
+        config.inboundQueueCapacity(), config.inboundQueueMaxBytes(), config.handlersOnReadLoop());
+    this.writeHalf = new WriteHalf(this, channel, config);
+    this.sendTimeoutNanos = InboundQueue.nanos(config.sendTimeout());
+    this.state = new AtomicInteger(connected ? HANDSHAKING : CONNECTING);
+  }
+
+  // ---- set-up, on the read loop ------------------------------------------------------------
+
+  /** Registers with the read loop's selector and, if TCP is up, starts the handshake. */
+  void register() {
+    try {
+      boolean connecting = state.get() == CONNECTING;
+      SelectionKey key = channel.register(readLoop.selector,
+          connecting ? SelectionKey.OP_CONNECT : SelectionKey.OP_READ, this);
+      readHalf.key(key);
+      if (!connecting) {
+        connected();
+      }
+    } catch (IOException | RuntimeException e) {
+      closeWith(e);
+    }
+  }
+
+  /** The selector said the non-blocking connect finished (or failed). Read loop. */
+  void finishConnect(SelectionKey key) {
+    try {
+      if (channel.finishConnect()) {
+        key.interestOps(SelectionKey.OP_READ);
+        if (state.compareAndSet(CONNECTING, HANDSHAKING)) {
+          connected();
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      closeWith(e);
+    }
+  }
+
+  private void connected() throws IOException {
+    local = (InetSocketAddress) channel.getLocalAddress();
+    FrameBuffer buffer = FrameBuffer.forFrames(128, config.maxHandshakeFrameSize());
+    Handshake.encode(transport.localInfo(), buffer);
+    writeHalf.write(buffer.finishFrame(Wire.HANDSHAKE), true, null, Long.MAX_VALUE, false);
+  }
+
+  /** The peer's handshake arrived. Read loop. */
+  void onHandshake(PeerInfo remoteInfo) {
+    Handshake.check(transport.localInfo(), remoteInfo);
+    peer = remoteInfo;
+    sendLimit = Math.min(config.maxFrameSize(), remoteInfo.maxFrameSize());
+    readHalf.handshakeDone(config.maxFrameSize());
+    if (state.compareAndSet(HANDSHAKING, OPEN)) {
+      events.execute(() -> {
+        if (isClosed()) {
+          opened.completeExceptionally(openFailure(closeCause()));
+          return;
+        }
+        openNotified = true;
+        try {
+          transport.listener().onOpen(this);
+        } finally {
+          opened.complete(this);
+        }
+      });
+    }
+  }
+
+  boolean isHandshaken() {
+    return peer != null;
+  }
+
+  CompletableFuture<Connection<T>> openFuture() {
+    return opened;
+  }
+
+  // ---- Connection: the write half ----------------------------------------------------------
+
+  @Override
+  public CompletableFuture<Void> send(T message) {
+    Objects.requireNonNull(message, "message");
+    CompletableFuture<Void> promise = new CompletableFuture<>();
+    if (state.get() != OPEN || outputClosed) {
+      promise.completeExceptionally(notOpen());
+      return promise;
+    }
+    FrameBuffer buffer = transport.encodeBuffer();
+    buffer.reset();
+    buffer.maxPayload(sendLimit - Wire.TYPE_SIZE);
+    try {
+      codec.encode(message, buffer);
+    } catch (EncoderException e) {
+      promise.completeExceptionally(e);
+      return promise;
+    } catch (RuntimeException e) {
+      promise.completeExceptionally(new EncoderException("codec '" + codec.name()
+          + "' failed to encode a " + message.getClass().getName() + ": " + e, e));
+      return promise;
+    }
+    metrics.messagesOut.increment();
+    writeHalf.write(buffer.finishFrame(Wire.MESSAGE), false, promise,
+        System.nanoTime() + sendTimeoutNanos, false);
+    return promise;
+  }
+
+  private void sendControl(byte type, ByteBuffer body, CompletableFuture<Void> promise,
+      boolean last) {
+    ByteBuffer frame = ByteBuffer.allocate(Wire.HEADER_SIZE + body.remaining());
+    frame.putInt(Wire.TYPE_SIZE + body.remaining()).put(type).put(body).flip();
+    writeHalf.write(frame, true, promise, Long.MAX_VALUE, last);
+  }
+
+  private void sendControl(byte type, long id) {
+    sendControl(type, ByteBuffer.allocate(8).putLong(id).flip(), null, false);
+  }
+
+  @Override
+  public boolean isWritable() {
+    return writeHalf.isWritable();
+  }
+
+  @Override
+  public long pendingBytes() {
+    return writeHalf.pendingBytes();
+  }
+
+  /** The write half's writability changed. Any thread. */
+  void onWritabilityChanged() {
+    if (openNotified) {
+      events.execute(writabilityEvent);
+    }
+  }
+
+  private void fireWritability() {
+    boolean writable = writeHalf.isWritable();
+    if (writable != notifiedWritable && !isClosed()) {
+      notifiedWritable = writable;
+      transport.listener().onWritabilityChanged(this, writable);
+    }
+  }
+
+  // ---- Connection: the read half -----------------------------------------------------------
+
+  @Override
+  public T receive() throws InterruptedException {
+    return receive(config.receiveTimeout());
+  }
+
+  @Override
+  public T receive(Duration timeout) throws InterruptedException {
+    Objects.requireNonNull(timeout, "timeout");
+    return readHalf.receive(timeout);
+  }
+
+  @Override
+  public void onMessage(MessageHandler<T> handler) {
+    readHalf.handler(Objects.requireNonNull(handler, "handler"));
+  }
+
+  // ---- ping and liveness -------------------------------------------------------------------
+
+  @Override
+  public CompletableFuture<Duration> ping() {
+    if (state.get() != OPEN || outputClosed) {
+      return CompletableFuture.failedFuture(notOpen());
+    }
+    return sendPing(false).future;
+  }
+
+  private PendingPing sendPing(boolean liveness) {
+    long id = pingIds.incrementAndGet();
+    PendingPing ping = new PendingPing();
+    pings.put(id, ping);
+    if (liveness) {
+      livenessPingId = id;
+    }
+    sendControl(Wire.PING, id);
+    return ping;
+  }
+
+  void onPing(long id) {
+    if (!outputClosed) {
+      sendControl(Wire.PONG, id);
+    }
+  }
+
+  void onPong(long id) {
+    PendingPing ping = pings.remove(id);
+    if (ping != null) {
+      if (id == livenessPingId) {
+        livenessPingId = 0;
+      }
+      ping.future.complete(Duration.ofNanos(System.nanoTime() - ping.sentNanos));
+    }
+  }
+
+  /** Deadlines: handshake, liveness, pongs, graceful close. Timer thread. */
+  void tick(long now) {
+    int s = state.get();
+    if (s < OPEN) {
+      if (now - createdNanos > InboundQueue.nanos(config.handshakeTimeout())) {
+        closeWith(new HandshakeException(HandshakeException.Field.TIMEOUT, "handshake did not"
+            + " complete within " + config.handshakeTimeout() + "; the peer is silent, slow, or"
+            + " not a duplex peer"));
+      }
+      return;
+    }
+    if (s == CLOSING && now - closeDeadlineNanos > 0) {
+      closeWith(new DuplexTimeoutException("graceful close did not finish within its deadline;"
+          + " the connection was aborted and what was still queued failed"));
+      return;
+    }
+    long pongTimeout = InboundQueue.nanos(config.pongTimeout());
+    for (var entry : pings.entrySet()) {
+      PendingPing ping = entry.getValue();
+      if (now - ping.sentNanos > pongTimeout && pings.remove(entry.getKey(), ping)) {
+        PongTimeoutException late = new PongTimeoutException("no pong within "
+            + config.pongTimeout() + "; the peer is unresponsive");
+        ping.future.completeExceptionally(late);
+        if (entry.getKey() == livenessPingId) {
+          livenessPingId = 0;
+          if (readHalf.isPaused() || inputEnded) {
+            continue; // we stopped reading, so the pong may be waiting unread: not the peer's fault
+          }
+          closeWith(late);
+          return;
+        }
+      }
+    }
+    if (s == OPEN && livenessPingId == 0 && !outputClosed && !inputEnded && !readHalf.isPaused()
+        && now - readHalf.lastReadNanos > InboundQueue.nanos(config.pingInterval())) {
+      sendPing(true);
+    }
+  }
+
+  @Override
+  public boolean isAlive() {
+    return state.get() == OPEN && !inputEnded;
+  }
+
+  // ---- closing -----------------------------------------------------------------------------
+
+  @Override
+  public CompletableFuture<Void> close() {
+    return close(config.closeTimeout());
+  }
+
+  @Override
+  public CompletableFuture<Void> close(Duration drainTimeout) {
+    Objects.requireNonNull(drainTimeout, "drainTimeout");
+    startClose(new ConnectionClosedException("connection closed locally"), drainTimeout);
+    return closed;
+  }
+
+  /**
+   * Graceful close: refuse new sends, write what is queued, then a CLOSE frame and FIN; the
+   * connection ends when the peer's FIN has also arrived, or at the deadline. Any thread.
+   */
+  private void startClose(ConnectionClosedException reason, Duration timeout) {
+    for (; ; ) {
+      int s = state.get();
+      if (s >= CLOSING) {
+        return;
+      }
+      if (s < OPEN) {
+        finish(reason);
+        return;
+      }
+      if (state.compareAndSet(OPEN, CLOSING)) {
+        break;
+      }
+    }
+    gracefulReason = reason;
+    closeDeadlineNanos = System.nanoTime() + InboundQueue.nanos(timeout);
+    outputClosed = true;
+    if (outputShut) {
+      maybeFinishGracefully();
+      return;
+    }
+    sendControl(Wire.CLOSE, ByteBuffer.allocate(2), null, true);
+  }
+
+  @Override
+  public void abort() {
+    finish(new ConnectionClosedException("connection aborted locally"));
+  }
+
+  @Override
+  public CompletableFuture<Void> shutdownOutput() {
+    if (!outputClosed && state.get() == OPEN) {
+      outputClosed = true;
+      writeHalf.write(ByteBuffer.allocate(0), true, null, Long.MAX_VALUE, true);
+    } else if (isClosed()) {
+      outputShutFuture.completeExceptionally(notOpen());
+    }
+    return outputShutFuture;
+  }
+
+  @Override
+  public void shutdownInput() {
+    readLoop.execute(() -> {
+      readHalf.stopReading();
+      try {
+        channel.shutdownInput();
+      } catch (IOException e) {
+        closeWith(e);
+        return;
+      }
+      inputEnded = true;
+      readHalf.close();
+      maybeFinishGracefully();
+    });
+  }
+
+  /** The peer sent CLOSE: it will send nothing more. Read loop. */
+  void onPeerClose(String reason) {
+    startClose(new ConnectionClosedException("connection closed by the peer"
+        + (reason.isEmpty() ? "" : " (" + reason + ")")), config.closeTimeout());
+  }
+
+  /** The peer's FIN arrived: it sends nothing more, so we finish our side and close. Read loop. */
+  void onInputEnded() {
+    inputEnded = true;
+    readHalf.close();
+    if (!isHandshaken()) {
+      closeWith(new ConnectionClosedException("the peer closed the connection during the"
+          + " handshake"));
+      return;
+    }
+    if (state.get() == OPEN && !outputClosed) {
+      startClose(new ConnectionClosedException("connection closed by the peer (end of stream)"),
+          config.closeTimeout());
+    }
+    maybeFinishGracefully();
+  }
+
+  /** The FIN after the last queued frame went out. Write role holder. */
+  void onOutputShut() {
+    outputShut = true;
+    outputShutFuture.complete(null);
+    maybeFinishGracefully();
+  }
+
+  /**
+   * Finishes a graceful close once our FIN is out and the peer's has arrived, or once reading is
+   * paused on a full inbound queue: then the peer's FIN could not be read anyway, and what it
+   * still sends would only wait in a queue nobody drains. Any thread.
+   */
+  void maybeFinishGracefully() {
+    if (outputShut && (inputEnded || state.get() == CLOSING && readHalf.isPaused())) {
+      ConnectionClosedException reason = gracefulReason;
+      finish(reason != null ? reason : new ConnectionClosedException("connection closed"));
+    }
+  }
+
+  /**
+   * Ends the connection at once because of {@code error}, unless it has ended already. Any
+   * thread. Returns the exception that describes the close.
+   */
+  ConnectionClosedException closeWith(Throwable error) {
+    if (error instanceof ConnectionClosedException) {
+      return finish((ConnectionClosedException) error);
+    }
+    return finish(new ConnectionClosedException("connection closed: " + error, error));
+  }
+
+  private ConnectionClosedException finish(ConnectionClosedException reason) {
+    if (!closeCause.compareAndSet(null, reason)) {
+      return closeCause.get();
+    }
+    state.set(CLOSED);
+    try {
+      channel.close();
+    } catch (IOException e) {
+      transport.errors().report(this, e);
+    }
+    writeHalf.close(reason);
+    readHalf.close();
+    for (Long id : pings.keySet()) {
+      PendingPing ping = pings.remove(id);
+      if (ping != null) {
+        ping.future.completeExceptionally(reason);
+      }
+    }
+    opened.completeExceptionally(openFailure(reason));
+    outputShutFuture.completeExceptionally(reason);
+    if (reason.getCause() != null) {
+      transport.errors().report(this, reason.getCause());
+    }
+    transport.closed(this);
+    readLoop.wakeup();
+    writeLoop.wakeup();
+    closed.complete(null);
+    events.execute(() -> {
+      if (openNotified) {
+        readHalf.drainUpTo(Integer.MAX_VALUE);
+        transport.listener().onClose(this, reason);
+      }
+    });
+    return reason;
+  }
+
+  /** What a pending connect future fails with: the underlying error where there is one. */
+  private static Throwable openFailure(ConnectionClosedException reason) {
+    Throwable cause = reason.getCause();
+    return cause instanceof IOException || cause instanceof HandshakeException ? cause : reason;
+  }
+
+  private ConnectionClosedException notOpen() {
+    ConnectionClosedException cause = closeCause.get();
+    if (cause != null) {
+      return new ConnectionClosedException(cause.getMessage(), cause.getCause());
+    }
+    return new ConnectionClosedException(state.get() < OPEN
+        ? "connection is not open yet" : "connection is closing; no new sends are accepted");
+  }
+
+  @Override
+  public CompletableFuture<Void> closeFuture() {
+    return closed;
+  }
+
+  @Override
+  public ConnectionClosedException closeCause() {
+    return closeCause.get();
+  }
+
+  boolean isClosed() {
+    return closeCause.get() != null;
+  }
+
+  // ---- accessors ---------------------------------------------------------------------------
+
+  @Override
+  public InetSocketAddress remoteAddress() {
+    return remote;
+  }
+
+  @Override
+  public InetSocketAddress localAddress() {
+    return local;
+  }
+
+  @Override
+  public PeerInfo peer() {
+    return peer;
+  }
+
+  TransportConfig config() {
+    return config;
+  }
+
+  SocketChannel channel() {
+    return channel;
+  }
+
+  ReadHalf<T> readHalf() {
+    return readHalf;
+  }
+
+  WriteHalf writeHalf() {
+    return writeHalf;
+  }
+
+  ReadLoop readLoop() {
+    return readLoop;
+  }
+
+  WriteLoop writeLoop() {
+    return writeLoop;
+  }
+
+  Executor events() {
+    return events;
+  }
+
+  ConnectionMetrics metrics() {
+    return metrics;
+  }
+
+  @Override
+  public String toString() {
+    PeerInfo p = peer;
+    return "Connection[" + (p != null ? p.nodeId() + "@" : "") + remote + "]";
+  }
+}

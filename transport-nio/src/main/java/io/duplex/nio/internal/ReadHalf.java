@@ -1,0 +1,337 @@
+package io.duplex.nio.internal;
+
+import io.duplex.ConnectionClosedException;
+import io.duplex.DuplexException;
+import io.duplex.HandshakeException;
+import io.duplex.MessageHandler;
+import io.duplex.ProtocolException;
+import io.duplex.ReceiveTimeoutException;
+import io.duplex.codec.Codec;
+import io.duplex.codec.CorruptedFrameException;
+import io.duplex.codec.DecoderException;
+import io.duplex.codec.FrameDecoder;
+import io.duplex.codec.TooLongFrameException;
+import io.duplex.internal.Handshake;
+import io.duplex.internal.Wire;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The read side of one connection: its frame decoder, its inbound queue and the hand-off of
+ * messages to {@code receive} callers or the push handler.
+ *
+ * <h2>Fields and their threads</h2>
+ * <ul>
+ *   <li>{@code decoder}, {@code key}, {@code inputDone}: the read loop only.</li>
+ *   <li>{@code inbound}: the read loop offers; consumers poll (its own lock).</li>
+ *   <li>{@code paused}: the read loop sets it when the queue fills; a consumer that makes room
+ *       clears it by compare-and-set and re-enables OP_READ (safe from any thread since Java 11)
+ *       and wakes the loop, so only one of them resumes reading.</li>
+ *   <li>{@code handler}: volatile, set by the application, read by the loop and the drain.</li>
+ *   <li>{@code lastReadNanos}: volatile, written by the read loop, read by the liveness sweep.</li>
+ * </ul>
+ */
+final class ReadHalf<T> {
+  /** Reads per readiness event before the loop moves on to other connections. */
+  private static final int READS_PER_EVENT = 16;
+  /** Messages per push-handler turn before the connection yields the handler thread. */
+  private static final int DRAIN_BATCH = 256;
+
+  private final NioConnection<T> connection;
+  private final Codec<T> codec;
+  private final FrameDecoder decoder;
+  private final InboundQueue inbound;
+  private final boolean handlersOnReadLoop;
+  private final AtomicBoolean paused = new AtomicBoolean();
+  private final AtomicBoolean draining = new AtomicBoolean();
+  private final Runnable drain = this::drain;
+  private volatile MessageHandler<T> handler;
+  volatile long lastReadNanos = System.nanoTime();
+
+  // Read loop only.
+  private SelectionKey key;
+  private boolean inputDone;
+
+  ReadHalf(NioConnection<T> connection, Codec<T> codec, int preHandshakeLimit, int capacity,
+      long maxBytes, boolean handlersOnReadLoop) {
+    this.connection = connection;
+    this.codec = codec;
+    this.decoder = new FrameDecoder(preHandshakeLimit);
+    decoder.limit(preHandshakeLimit, "pre-handshake max frame size");
+    this.inbound = new InboundQueue(capacity, maxBytes);
+    this.handlersOnReadLoop = handlersOnReadLoop;
+  }
+
+  /** The read selector's key for this connection. Read loop. */
+  void key(SelectionKey key) {
+    this.key = key;
+  }
+
+  /** Raises the frame limit once the handshake is done. Read loop. */
+  void handshakeDone(int maxFrameSize) {
+    decoder.limit(maxFrameSize, "max frame size");
+  }
+
+  // ---- read loop ---------------------------------------------------------------------------
+
+  /** Reads what the socket has into the loop's shared buffer and handles every frame in it. */
+  void onReadable(ByteBuffer buffer) {
+    try {
+      for (int i = 0; i < READS_PER_EVENT && !inputDone; i++) {
+        buffer.clear();
+        int n = connection.channel().read(buffer);
+        if (n < 0) {
+          endOfStream();
+          return;
+        }
+        if (n == 0) {
+          return;
+        }
+        lastReadNanos = System.nanoTime();
+        connection.metrics().bytesIn.add(n);
+        buffer.flip();
+        ByteBuffer frame;
+        while ((frame = decoder.next(buffer)) != null) {
+          onFrame(frame);
+          if (connection.isClosed()) {
+            return;
+          }
+        }
+        if (paused.get() || n < buffer.capacity()) {
+          return;
+        }
+      }
+    } catch (TooLongFrameException e) {
+      connection.closeWith(connection.isHandshaken() ? e : notDuplex(e));
+    } catch (IOException | RuntimeException e) {
+      connection.closeWith(e);
+    }
+  }
+
+  private static HandshakeException notDuplex(TooLongFrameException e) {
+    return new HandshakeException(HandshakeException.Field.MAGIC, "handshake failed: the peer's"
+        + " first bytes announce a frame of " + e.length() + " bytes, over the pre-handshake limit "
+        + e.limit() + "; it is not a duplex peer (or it is hostile)", e);
+  }
+
+  private void endOfStream() {
+    inputDone = true;
+    cancelRead();
+    if (decoder.hasPartialFrame()) {
+      connection.closeWith(new ConnectionClosedException("the peer closed the connection in the"
+          + " middle of a frame; the frame is lost and the connection closed"));
+    } else {
+      connection.onInputEnded();
+    }
+  }
+
+  private void onFrame(ByteBuffer frame) {
+    if (!frame.hasRemaining()) {
+      throw new CorruptedFrameException("zero-length frame: every duplex frame has at least a type"
+          + " byte; the peer is broken or not a duplex peer");
+    }
+    int size = frame.remaining() + Wire.LENGTH_SIZE;
+    byte type = frame.get();
+    if (!connection.isHandshaken()) {
+      if (type != Wire.HANDSHAKE) {
+        throw new HandshakeException(HandshakeException.Field.MAGIC, "handshake failed: the"
+            + " peer's first frame has type " + Wire.typeName(type) + ", not HANDSHAKE; it is not"
+            + " a duplex peer");
+      }
+      connection.onHandshake(Handshake.decode(frame));
+      return;
+    }
+    switch (type) {
+      case Wire.MESSAGE:
+        deliver(decode(frame), size);
+        return;
+      case Wire.PING:
+        connection.onPing(controlId(frame, "PING"));
+        return;
+      case Wire.PONG:
+        connection.onPong(controlId(frame, "PONG"));
+        return;
+      case Wire.CLOSE:
+        connection.onPeerClose(closeReason(frame));
+        return;
+      case Wire.HANDSHAKE:
+        throw new ProtocolException("protocol violation: a second HANDSHAKE frame after the"
+            + " handshake completed");
+      default:
+        throw new ProtocolException("protocol violation: unknown frame type "
+            + Wire.typeName(type));
+    }
+  }
+
+  private T decode(ByteBuffer payload) {
+    try {
+      return codec.decode(payload);
+    } catch (DecoderException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new DecoderException("codec '" + codec.name() + "' failed to decode a message: " + e,
+          e);
+    }
+  }
+
+  private static long controlId(ByteBuffer body, String what) {
+    if (body.remaining() != 8) {
+      throw new ProtocolException("protocol violation: " + what + " body must be 8 bytes, was "
+          + body.remaining());
+    }
+    return body.getLong();
+  }
+
+  private static String closeReason(ByteBuffer body) {
+    if (body.remaining() < 2) {
+      throw new ProtocolException("protocol violation: CLOSE body must hold a 2-byte code, was "
+          + body.remaining() + " bytes");
+    }
+    int code = body.getShort() & 0xFFFF;
+    byte[] text = new byte[Math.min(body.remaining(), 1024)];
+    body.get(text);
+    String reason = new String(text, java.nio.charset.StandardCharsets.UTF_8);
+    return code == 0 && reason.isEmpty() ? "" : "code " + code + (reason.isEmpty() ? "" : ": "
+        + reason);
+  }
+
+  private void deliver(T message, int size) {
+    connection.metrics().messagesIn.increment();
+    MessageHandler<T> h = handler;
+    if (h != null && handlersOnReadLoop && inbound.isEmpty()) {
+      invoke(h, message);
+      return;
+    }
+    boolean full = inbound.offer(message, size);
+    if (h != null) {
+      scheduleDrain();
+    }
+    if (full) {
+      pause();
+    }
+  }
+
+  private void pause() {
+    key.interestOps(0);
+    paused.set(true);
+    connection.metrics().readPauses.increment();
+    if (!inbound.isFull()) {
+      resume(); // a consumer made room before it could see the pause
+    } else {
+      connection.maybeFinishGracefully();
+    }
+  }
+
+  /** True while reading is paused on a full inbound queue. Any thread. */
+  boolean isPaused() {
+    return paused.get();
+  }
+
+  private void cancelRead() {
+    if (key != null && key.isValid()) {
+      key.interestOps(0);
+    }
+  }
+
+  /** Stops reading for good (shutdownInput). Read loop. */
+  void stopReading() {
+    inputDone = true;
+    cancelRead();
+  }
+
+  // ---- consumers -------------------------------------------------------------------------
+
+  /** Re-enables reading if the loop paused it and the queue has room. Any thread. */
+  private void resume() {
+    if (paused.get() && !inbound.isFull() && paused.compareAndSet(true, false)) {
+      SelectionKey k = key;
+      if (k != null && k.isValid() && !connection.isClosed()) {
+        connection.readLoop().execute(() -> {
+          if (k.isValid() && !inputDone && !paused.get()) {
+            k.interestOps(SelectionKey.OP_READ);
+          }
+        });
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  T receive(Duration timeout) throws InterruptedException {
+    if (handler != null) {
+      throw new IllegalStateException("receive() is not available: a push handler was installed"
+          + " with onMessage, and it gets every message");
+    }
+    Object m = inbound.poll(InboundQueue.nanos(timeout));
+    if (m == null) {
+      throw new ReceiveTimeoutException("no message received within " + timeout
+          + "; the connection is still open");
+    }
+    if (m == InboundQueue.CLOSED) {
+      ConnectionClosedException closed = connection.closeCause();
+      if (closed == null) {
+        throw new ConnectionClosedException("no more messages: the input side has ended (the"
+            + " peer closed its side or input was shut down)");
+      }
+      throw new ConnectionClosedException(closed.getMessage(), closed.getCause());
+    }
+    resume();
+    return (T) m;
+  }
+
+  void handler(MessageHandler<T> h) {
+    this.handler = h;
+    scheduleDrain();
+  }
+
+  private void scheduleDrain() {
+    if (draining.compareAndSet(false, true)) {
+      connection.events().execute(drain);
+    }
+  }
+
+  /** Delivers queued messages to the handler; runs on the connection's event executor. */
+  private void drain() {
+    try {
+      drainUpTo(DRAIN_BATCH);
+    } finally {
+      draining.set(false);
+    }
+    if (handler != null && !inbound.isEmpty()) {
+      scheduleDrain();
+    }
+  }
+
+  /** Delivers up to {@code max} queued messages; returns after the first missing one. */
+  @SuppressWarnings("unchecked")
+  void drainUpTo(int max) {
+    for (int i = 0; i < max; i++) {
+      MessageHandler<T> h = handler;
+      if (h == null) {
+        return;
+      }
+      Object m = inbound.pollNow();
+      if (m == null || m == InboundQueue.CLOSED) {
+        return;
+      }
+      resume();
+      invoke(h, (T) m);
+    }
+  }
+
+  private void invoke(MessageHandler<T> h, T message) {
+    try {
+      h.onMessage(connection, message);
+    } catch (Throwable t) {
+      connection.closeWith(new DuplexException("message handler threw " + t
+          + "; the connection is closed (catch inside the handler to keep it open)", t));
+    }
+  }
+
+  /** No more messages will arrive: receivers waiting on an empty queue get the close. */
+  void close() {
+    inbound.close();
+  }
+}

@@ -1,0 +1,178 @@
+package io.duplex.nio.internal;
+
+import java.io.IOException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One thread and its own {@link Selector}. Each pass: run the commands other threads submitted,
+ * select (handling ready keys with a consumer allocated once, so a pass makes no garbage), then
+ * the subclass's timed work.
+ *
+ * <p>Other threads reach the loop only through {@link #execute} (the command queue) and {@link
+ * #wakeup}. A wakeup costs a system call, so it is made at most once per pass however many
+ * commands arrive: {@link #wakeupPending} is cleared at the top of each pass and set by the first
+ * submitter to wake the selector (compare-and-set).
+ */
+abstract class SelectorLoop implements Executor {
+  private static final Logger log = LoggerFactory.getLogger(SelectorLoop.class);
+  /** Consecutive early empty selects after which the loop treats the selector as spinning. */
+  private static final int SPIN_THRESHOLD = 512;
+
+  final String name;
+  final Selector selector;
+  final ErrorSink errors;
+  private final Thread thread;
+  private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
+  // Any thread sets it (CAS) before waking the selector; the loop clears it each pass.
+  private final AtomicBoolean wakeupPending = new AtomicBoolean();
+  private final Consumer<SelectionKey> onReady = this::ready;
+  // Written by shutdown() on any thread, read by the loop.
+  private volatile boolean running = true;
+  // Loop thread only.
+  private int earlyEmptySelects;
+  private boolean spinLogged;
+
+  SelectorLoop(String name, ErrorSink errors) throws IOException {
+    this.name = name;
+    this.errors = errors;
+    this.selector = Selector.open();
+    this.thread = new Thread(this::run, name);
+    thread.setDaemon(true);
+  }
+
+  final void start() {
+    thread.start();
+  }
+
+  final boolean inLoop() {
+    return Thread.currentThread() == thread;
+  }
+
+  /** Runs {@code command} on the loop thread at the start of its next pass. Any thread. */
+  @Override
+  public final void execute(Runnable command) {
+    commands.offer(command);
+    wakeup();
+  }
+
+  /** Wakes the selector if the loop may be blocked in it; at most once per pass. Any thread. */
+  final void wakeup() {
+    if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
+      selector.wakeup();
+    }
+  }
+
+  /** How long the next select may block, in milliseconds (0: until woken). Loop thread. */
+  abstract long selectTimeoutMillis();
+
+  /** Handles one ready key. Loop thread; must not throw for one connection's trouble. */
+  abstract void handle(SelectionKey key);
+
+  /** Timed work after each select. Loop thread. */
+  void afterSelect() {}
+
+  private void ready(SelectionKey key) {
+    try {
+      handle(key);
+    } catch (Throwable t) {
+      errors.report(null, t);
+    }
+  }
+
+  private void run() {
+    try {
+      while (running) {
+        wakeupPending.set(false);
+        runCommands();
+        long timeout = selectTimeoutMillis();
+        long start = System.nanoTime();
+        int selected = timeout == 0 ? selector.select(onReady) : selector.select(onReady, timeout);
+        if (selected == 0) {
+          guardAgainstSpin(timeout, start);
+        } else {
+          earlyEmptySelects = 0;
+        }
+        afterSelect();
+      }
+    } catch (Throwable t) {
+      errors.report(null, t);
+    } finally {
+      closeAll();
+    }
+  }
+
+  private void runCommands() {
+    Runnable command;
+    while ((command = commands.poll()) != null) {
+      try {
+        command.run();
+      } catch (Throwable t) {
+        errors.report(null, t);
+      }
+    }
+  }
+
+  /**
+   * A select that returns at once with nothing selected, not woken and with no commands, again
+   * and again, is the JDK/epoll spin: log it once and back off for a millisecond each time.
+   */
+  private void guardAgainstSpin(long timeoutMillis, long startNanos) {
+    long elapsed = System.nanoTime() - startNanos;
+    boolean early = timeoutMillis == 0 || elapsed < TimeUnit.MILLISECONDS.toNanos(timeoutMillis) / 2;
+    if (!early || wakeupPending.get() || !commands.isEmpty() || !running) {
+      earlyEmptySelects = 0;
+      return;
+    }
+    if (++earlyEmptySelects >= SPIN_THRESHOLD) {
+      if (!spinLogged) {
+        spinLogged = true;
+        log.warn("{}: selector returned empty {} times in a row without being woken; backing"
+            + " off 1 ms per pass", name, earlyEmptySelects);
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    }
+  }
+
+  /** Stops the loop and waits up to {@code timeoutMillis} for its thread to end. Any thread. */
+  final void shutdown(long timeoutMillis) {
+    running = false;
+    selector.wakeup();
+    if (!inLoop()) {
+      try {
+        thread.join(timeoutMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  final boolean isAlive() {
+    return thread.isAlive();
+  }
+
+  private void closeAll() {
+    runCommands();
+    for (SelectionKey key : selector.keys()) {
+      try {
+        key.channel().close();
+      } catch (IOException e) {
+        errors.report(null, e);
+      }
+    }
+    try {
+      selector.selectNow();
+      selector.close();
+    } catch (IOException e) {
+      errors.report(null, e);
+    }
+  }
+}

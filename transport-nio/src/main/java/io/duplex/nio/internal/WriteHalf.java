@@ -1,0 +1,482 @@
+package io.duplex.nio.internal;
+
+import io.duplex.BackpressureException;
+import io.duplex.ConnectionClosedException;
+import io.duplex.SendTimeoutException;
+import io.duplex.SlowPeerPolicy;
+import io.duplex.TransportConfig;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The write side of one connection: the outbound queue, the pending-byte count with its water
+ * marks and hard limit, and the write role.
+ *
+ * <h2>The write role</h2>
+ * Exactly one thread at a time may write to the socket, and it is whoever moved {@link #state}
+ * to WRITING by compare-and-set: a sender on the fast path, or the write loop. Nobody waits for
+ * the role: a sender that does not get it queues its frame and returns, and the holder writes it.
+ *
+ * <pre>
+ *   IDLE ──sender CAS──▶ WRITING ──socket took all──▶ IDLE (then re-check the queue)
+ *                          │
+ *                          └─socket full──▶ PENDING ──OP_WRITE, write loop CAS──▶ WRITING
+ *   IDLE / PENDING ──close──▶ CLOSED   (WRITING: the holder sees the close when it lets go)
+ * </pre>
+ *
+ * Only PENDING involves the write loop, and the transition into it submits the connection to the
+ * loop once: one selector wakeup per backlog, never one per message.
+ *
+ * <h2>Fields and their threads</h2>
+ * <ul>
+ *   <li>{@code queue}: any sender offers; the role holder polls (and, once CLOSED, anyone).</li>
+ *   <li>{@code staged}, {@code current...}: the role holder only; the CAS on {@code state} hands
+ *       them over with a happens-before edge.</li>
+ *   <li>{@code pending}, {@code writable}: atomics, any thread.</li>
+ * </ul>
+ */
+final class WriteHalf {
+  static final int IDLE = 0;
+  static final int WRITING = 1;
+  static final int PENDING = 2;
+  static final int CLOSED = 3;
+
+  /** Bytes copied into the direct buffer per write system call, at most. */
+  static final int DIRECT_BUFFER_SIZE = 256 * 1024;
+
+  private static final ThreadLocal<ByteBuffer> DIRECT =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(DIRECT_BUFFER_SIZE));
+
+  private final NioConnection<?> connection;
+  private final SocketChannel channel;
+  private final long highWaterMark;
+  private final long lowWaterMark;
+  private final long hardLimit;
+  private final SlowPeerPolicy policy;
+
+  private final AtomicInteger state = new AtomicInteger(IDLE);
+  private final ConcurrentLinkedQueue<OutboundFrame> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicLong pending = new AtomicLong();
+  private final AtomicBoolean writable = new AtomicBoolean(true);
+
+  // Owned by the role holder.
+  private final ArrayDeque<OutboundFrame> staged = new ArrayDeque<>();
+  private OutboundFrame[] batch = new OutboundFrame[64];
+  private int[] batchStart = new int[64];
+  private boolean outputShut;
+
+  // Set once by close(); read by role holders when they let go.
+  private volatile Throwable closedCause;
+
+  WriteHalf(NioConnection<?> connection, SocketChannel channel, TransportConfig config) {
+    this.connection = connection;
+    this.channel = channel;
+    this.highWaterMark = config.highWaterMark();
+    this.lowWaterMark = config.lowWaterMark();
+    this.hardLimit = config.outboundHardLimit();
+    this.policy = config.slowPeerPolicy();
+  }
+
+  long pendingBytes() {
+    return pending.get();
+  }
+
+  boolean isWritable() {
+    return writable.get();
+  }
+
+  int state() {
+    return state.get();
+  }
+
+  /**
+   * Writes or queues one frame. Called by any thread. {@code frame}'s remaining bytes are the
+   * whole frame; if {@code owned} is false the buffer is borrowed (a thread-local encode buffer)
+   * and is copied if it cannot be written at once.
+   */
+  void write(
+      ByteBuffer frame, boolean owned, CompletableFuture<Void> promise, long deadlineNanos,
+      boolean last) {
+    int size = frame.remaining();
+    Throwable closed = closedCause;
+    if (closed != null) {
+      fail(promise, closedException(closed));
+      return;
+    }
+    if (!reserve(size, promise)) {
+      return;
+    }
+    if (!last && queue.isEmpty() && state.compareAndSet(IDLE, WRITING)) {
+      if (staged.isEmpty() && queue.isEmpty()) {
+        writeThrough(frame, owned, size, promise, deadlineNanos);
+      } else {
+        queue.offer(new OutboundFrame(owned ? frame : copy(frame), size, promise, deadlineNanos,
+            false));
+      }
+      flushAsHolder();
+      return;
+    }
+    queue.offer(new OutboundFrame(owned ? frame : copy(frame), size, promise, deadlineNanos, last));
+    int s = state.get();
+    if (s == IDLE) {
+      if (state.compareAndSet(IDLE, WRITING)) {
+        flushAsHolder();
+      }
+    } else if (s == CLOSED) {
+      failQueue(closedException(closedCause));
+    }
+  }
+
+  /** Called by the write loop when the socket is writable again. */
+  void onWritable() {
+    if (state.compareAndSet(PENDING, WRITING)) {
+      flushAsHolder();
+    }
+  }
+
+  /**
+   * Drops unstarted frames whose deadline passed and fails their futures; closes the connection
+   * if the frame already on the wire passed its deadline. Called by the write loop for halves in
+   * PENDING state; a half being written by someone else is checked by that writer.
+   */
+  void expire(long now) {
+    if (!state.compareAndSet(PENDING, WRITING)) {
+      return;
+    }
+    boolean broken = false;
+    for (Iterator<OutboundFrame> it = staged.iterator(); it.hasNext(); ) {
+      OutboundFrame f = it.next();
+      if (!f.expired(now)) {
+        continue;
+      }
+      if (f.started()) {
+        broken = true;
+        break;
+      }
+      it.remove();
+      timeOut(f);
+    }
+    OutboundFrame head;
+    while (!broken && (head = queue.peek()) != null && head.expired(now)) {
+      if (queue.poll() == head) {
+        timeOut(head);
+      }
+    }
+    if (broken) {
+      connection.closeWith(new SendTimeoutException("send timed out mid-frame after "
+          + connection.config().sendTimeout() + ": the peer stopped reading while a frame was"
+          + " half written, so the stream is broken and the connection is closed"));
+    }
+    letGo(PENDING);
+  }
+
+  /**
+   * Ends the write half: frames queued or staged fail with a {@link ConnectionClosedException}
+   * carrying {@code cause}. Called once, by the connection's close; any thread.
+   */
+  void close(Throwable cause) {
+    closedCause = cause;
+    for (; ; ) {
+      int s = state.get();
+      if (s == WRITING || s == CLOSED) {
+        return; // the holder fails what is left when it lets go
+      }
+      if (state.compareAndSet(s, CLOSED)) {
+        failAll(closedException(cause));
+        return;
+      }
+    }
+  }
+
+  // ---- role holder only ------------------------------------------------------------------
+
+  private void writeThrough(
+      ByteBuffer frame, boolean owned, int size, CompletableFuture<Void> promise,
+      long deadlineNanos) {
+    try {
+      writeDirect(frame);
+    } catch (IOException | RuntimeException e) {
+      release(size);
+      fail(promise, connection.closeWith(e));
+      return;
+    }
+    if (!frame.hasRemaining()) {
+      release(size);
+      if (promise != null) {
+        promise.complete(null);
+      }
+      connection.metrics().writeThrough(size);
+    } else {
+      staged.addFirst(new OutboundFrame(owned ? frame : copy(frame), size, promise, deadlineNanos,
+          false));
+    }
+  }
+
+  /** Copies {@code src} through the thread's direct buffer to the socket until done or full. */
+  private void writeDirect(ByteBuffer src) throws IOException {
+    ByteBuffer out = DIRECT.get();
+    while (src.hasRemaining()) {
+      out.clear();
+      int start = src.position();
+      int take = Math.min(src.remaining(), out.remaining());
+      int limit = src.limit();
+      src.limit(start + take);
+      out.put(src);
+      src.limit(limit);
+      out.flip();
+      int written = channel.write(out);
+      src.position(start + written);
+      if (written < take) {
+        return;
+      }
+    }
+  }
+
+  /** Writes what is staged and queued; parks with the write loop if the socket fills. */
+  private void flushAsHolder() {
+    for (; ; ) {
+      boolean drained;
+      try {
+        drained = drain();
+      } catch (IOException | RuntimeException e) {
+        connection.closeWith(e);
+        drained = true;
+      }
+      if (!drained) {
+        if (letGo(PENDING)) {
+          connection.writeLoop().requestWrite(connection);
+        }
+        return;
+      }
+      if (!letGo(IDLE)) {
+        return;
+      }
+      if (queue.isEmpty() || !state.compareAndSet(IDLE, WRITING)) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * Gives up the role, moving WRITING to {@code next}; if the half was closed meanwhile, moves
+   * it to CLOSED instead and fails what is left. Returns false in that case.
+   */
+  private boolean letGo(int next) {
+    state.set(next);
+    if (closedCause != null && state.compareAndSet(next, CLOSED)) {
+      failAll(closedException(closedCause));
+      return false;
+    }
+    return closedCause == null;
+  }
+
+  /** Returns true when nothing is left to write, false when the socket is full. */
+  private boolean drain() throws IOException {
+    ByteBuffer out = DIRECT.get();
+    for (; ; ) {
+      if (outputShut) {
+        failAll(closedException(new ConnectionClosedException("output was shut down")));
+        return true;
+      }
+      out.clear();
+      int n = fill(out);
+      if (n == 0) {
+        return true;
+      }
+      out.flip();
+      int copied = out.remaining();
+      int written = channel.write(out);
+      settle(n, written);
+      if (written < copied) {
+        return false;
+      }
+    }
+  }
+
+  /** Copies staged frames, then queued ones, into {@code out}; returns the frames touched. */
+  private int fill(ByteBuffer out) {
+    int n = 0;
+    for (OutboundFrame f : staged) {
+      if (!out.hasRemaining()) {
+        return n;
+      }
+      n = copyInto(out, f, n);
+      if (f.last) {
+        return n;
+      }
+    }
+    long now = 0;
+    OutboundFrame f;
+    while (out.hasRemaining() && (f = queue.poll()) != null) {
+      if (now == 0) {
+        now = System.nanoTime();
+      }
+      if (f.expired(now)) {
+        timeOut(f);
+        continue;
+      }
+      staged.addLast(f);
+      n = copyInto(out, f, n);
+      if (f.last) {
+        return n;
+      }
+    }
+    return n;
+  }
+
+  private int copyInto(ByteBuffer out, OutboundFrame f, int n) {
+    if (n == batch.length) {
+      batch = Arrays.copyOf(batch, n * 2);
+      batchStart = Arrays.copyOf(batchStart, n * 2);
+    }
+    ByteBuffer src = f.bytes;
+    int start = src.position();
+    int take = Math.min(src.remaining(), out.remaining());
+    int limit = src.limit();
+    src.limit(start + take);
+    out.put(src);
+    src.limit(limit);
+    batch[n] = f;
+    batchStart[n] = start;
+    return n + 1;
+  }
+
+  /**
+   * After a write of {@code written} bytes, puts each touched frame's position where the socket
+   * really left it and completes the frames that are done.
+   */
+  private void settle(int n, int written) {
+    int left = written;
+    for (int i = 0; i < n; i++) {
+      OutboundFrame f = batch[i];
+      batch[i] = null;
+      int copied = f.bytes.position() - batchStart[i];
+      int done = Math.min(copied, left);
+      left -= done;
+      f.bytes.position(batchStart[i] + done);
+    }
+    OutboundFrame head;
+    while ((head = staged.peekFirst()) != null && !head.bytes.hasRemaining()) {
+      staged.pollFirst();
+      release(head.size);
+      head.succeed();
+      connection.metrics().frameWritten(head.size);
+      if (head.last) {
+        shutOutput();
+        return;
+      }
+    }
+  }
+
+  private void shutOutput() {
+    outputShut = true;
+    try {
+      channel.shutdownOutput();
+    } catch (IOException e) {
+      connection.closeWith(e);
+      return;
+    }
+    connection.onOutputShut();
+  }
+
+  private void timeOut(OutboundFrame f) {
+    release(f.size);
+    f.fail(new SendTimeoutException("send timed out after " + connection.config().sendTimeout()
+        + " before any byte was written: the peer is reading slower than you send; the frame"
+        + " was dropped and the connection stays open"));
+    connection.metrics().sendTimedOut();
+  }
+
+  private void failAll(Throwable cause) {
+    OutboundFrame f;
+    while ((f = staged.pollFirst()) != null) {
+      release(f.size);
+      f.fail(cause);
+    }
+    failQueue(cause);
+  }
+
+  /** Fails every queued frame; safe from any thread once the half is CLOSED. */
+  private void failQueue(Throwable cause) {
+    OutboundFrame f;
+    while ((f = queue.poll()) != null) {
+      release(f.size);
+      f.fail(cause);
+    }
+  }
+
+  // ---- pending bytes ---------------------------------------------------------------------
+
+  /** Counts {@code size} more pending bytes, or applies the slow-peer policy and says no. */
+  private boolean reserve(int size, CompletableFuture<Void> promise) {
+    for (; ; ) {
+      long p = pending.get();
+      long next = p + size;
+      if (next > hardLimit) {
+        BackpressureException refused = new BackpressureException(p, size, hardLimit);
+        connection.metrics().sendRefused();
+        if (policy == SlowPeerPolicy.DISCONNECT) {
+          fail(promise, connection.closeWith(refused));
+        } else {
+          fail(promise, refused);
+        }
+        return false;
+      }
+      if (pending.compareAndSet(p, next)) {
+        if (next > highWaterMark && writable.get()) {
+          updateWritability();
+        }
+        return true;
+      }
+    }
+  }
+
+  private void release(int size) {
+    long p = pending.addAndGet(-size);
+    if (p <= lowWaterMark && !writable.get()) {
+      updateWritability();
+    }
+  }
+
+  /** Moves {@link #writable} to match the pending bytes; re-checks so no change is missed. */
+  private void updateWritability() {
+    for (; ; ) {
+      long p = pending.get();
+      if (p > highWaterMark && writable.compareAndSet(true, false)) {
+        connection.onWritabilityChanged();
+      } else if (p <= lowWaterMark && writable.compareAndSet(false, true)) {
+        connection.onWritabilityChanged();
+      } else {
+        return;
+      }
+    }
+  }
+
+  private static ByteBuffer copy(ByteBuffer frame) {
+    ByteBuffer copy = ByteBuffer.allocate(frame.remaining());
+    copy.put(frame.duplicate());
+    copy.flip();
+    return copy;
+  }
+
+  private static void fail(CompletableFuture<Void> promise, Throwable cause) {
+    if (promise != null) {
+      promise.completeExceptionally(cause);
+    }
+  }
+
+  private static ConnectionClosedException closedException(Throwable cause) {
+    return cause instanceof ConnectionClosedException
+        ? (ConnectionClosedException) cause
+        : new ConnectionClosedException("connection closed: " + cause.getMessage(), cause);
+  }
+}

@@ -1,0 +1,120 @@
+package io.duplex.nio;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import io.duplex.Connection;
+import io.duplex.ConnectionClosedException;
+import io.duplex.ConnectionListener;
+import io.duplex.NodeId;
+import io.duplex.Transport;
+import io.duplex.TransportConfig;
+import io.duplex.codec.ByteArrayCodec;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * Test fixtures: byte-array transports on 127.0.0.1 that record what their listener hears, and
+ * a deadline-bound wait for conditions (never a sleep).
+ */
+final class Peers {
+  static final InetSocketAddress ANY_LOCAL = new InetSocketAddress("127.0.0.1", 0);
+
+  private Peers() {}
+
+  /** A transport and everything its listener heard. */
+  static final class Node implements AutoCloseable {
+    final Transport<byte[]> transport;
+    final BlockingQueue<Connection<byte[]>> opened = new LinkedBlockingQueue<>();
+    final BlockingQueue<Connection<byte[]>> closed = new LinkedBlockingQueue<>();
+    final List<ConnectionClosedException> closeCauses = new CopyOnWriteArrayList<>();
+    final List<Boolean> writability = new CopyOnWriteArrayList<>();
+    final List<Throwable> errors = new CopyOnWriteArrayList<>();
+    InetSocketAddress address;
+
+    Node(String name, Consumer<TransportConfig.Builder> settings,
+        Consumer<Connection<byte[]>> onOpen) {
+      TransportConfig.Builder b = TransportConfig.builder().nodeId(NodeId.of(name));
+      settings.accept(b);
+      transport = NioTransport.builder(ByteArrayCodec.instance())
+          .config(b.build())
+          .errorHandler((c, e) -> errors.add(e))
+          .listener(new ConnectionListener<>() {
+            @Override
+            public void onOpen(Connection<byte[]> c) {
+              onOpen.accept(c);
+              opened.add(c);
+            }
+
+            @Override
+            public void onWritabilityChanged(Connection<byte[]> c, boolean writable) {
+              writability.add(writable);
+            }
+
+            @Override
+            public void onClose(Connection<byte[]> c, ConnectionClosedException cause) {
+              closeCauses.add(cause);
+              closed.add(c);
+            }
+          })
+          .build();
+    }
+
+    Node listen() throws Exception {
+      address = transport.listen(ANY_LOCAL);
+      return this;
+    }
+
+    Connection<byte[]> connect(Node other) throws Exception {
+      return transport.connect(other.address).get(10, TimeUnit.SECONDS);
+    }
+
+    /** The next connection this node accepted (or opened), waiting up to 10 s. */
+    Connection<byte[]> nextOpened() throws InterruptedException {
+      Connection<byte[]> c = opened.poll(10, TimeUnit.SECONDS);
+      assertNotNull(c, "no connection opened within 10 s");
+      return c;
+    }
+
+    @Override
+    public void close() {
+      transport.close();
+    }
+  }
+
+  static Node node(String name) {
+    return new Node(name, b -> { }, c -> { });
+  }
+
+  static Node node(String name, Consumer<TransportConfig.Builder> settings) {
+    return new Node(name, settings, c -> { });
+  }
+
+  static Node node(String name, Consumer<TransportConfig.Builder> settings,
+      Consumer<Connection<byte[]>> onOpen) {
+    return new Node(name, settings, onOpen);
+  }
+
+  /** Waits until {@code condition} holds, failing with {@code what} after {@code seconds}. */
+  static void await(String what, long seconds, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError("timed out after " + seconds + " s waiting for: " + what);
+      }
+      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // poll, bounded by the deadline
+    }
+  }
+
+  static byte[] bytes(int size, int seed) {
+    byte[] b = new byte[size];
+    new java.util.Random(seed).nextBytes(b);
+    return b;
+  }
+}
