@@ -137,6 +137,9 @@ public interface Connection<T> {
    */
   void shutdownInput();
 
+  /** A snapshot of this connection's counters and gauges; cheap, lock-free. */
+  ConnectionStats stats();
+
   /** A future completed (never exceptionally) once the connection is closed, whatever the cause. */
   CompletableFuture<Void> closeFuture();
 

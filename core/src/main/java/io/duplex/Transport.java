@@ -40,6 +40,9 @@ public interface Transport<T> extends AutoCloseable {
   /** A snapshot of the open connections. */
   List<Connection<T>> connections();
 
+  /** A snapshot of the transport's counters and gauges, closed connections included. */
+  TransportStats stats();
+
   /** The configuration every connection of this transport uses. */
   TransportConfig config();
 

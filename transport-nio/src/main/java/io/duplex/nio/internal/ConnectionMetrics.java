@@ -1,21 +1,27 @@
 package io.duplex.nio.internal;
 
+import io.duplex.ConnectionStats;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counters of one connection. Written by whichever thread does the counted thing (senders, the
- * loops), read by anyone; {@link LongAdder}s, so counting takes no lock and little contention.
+ * loops), read by anyone: {@link LongAdder}s and atomics, so counting takes no lock.
  */
 final class ConnectionMetrics {
   final LongAdder messagesOut = new LongAdder();
   final LongAdder bytesOut = new LongAdder();
+  final LongAdder messagesIn = new LongAdder();
+  final LongAdder bytesIn = new LongAdder();
   final LongAdder writeThroughs = new LongAdder();
   final LongAdder deferredWrites = new LongAdder();
   final LongAdder sendsRefused = new LongAdder();
   final LongAdder sendsTimedOut = new LongAdder();
-  final LongAdder messagesIn = new LongAdder();
-  final LongAdder bytesIn = new LongAdder();
   final LongAdder readPauses = new LongAdder();
+  final LongAdder framesQueued = new LongAdder();
+  final AtomicLong pendingHighWater = new AtomicLong();
+  volatile long lastPingRttNanos = -1;
 
   void writeThrough(int size) {
     writeThroughs.increment();
@@ -33,5 +39,20 @@ final class ConnectionMetrics {
 
   void sendTimedOut() {
     sendsTimedOut.increment();
+  }
+
+  /** Raises the pending high-water mark to {@code pending} if it is higher. */
+  void pending(long pending) {
+    if (pending > pendingHighWater.get()) {
+      pendingHighWater.accumulateAndGet(pending, Math::max);
+    }
+  }
+
+  ConnectionStats snapshot(long pendingBytes) {
+    long rtt = lastPingRttNanos;
+    return new ConnectionStats(messagesOut.sum(), bytesOut.sum(), messagesIn.sum(), bytesIn.sum(),
+        pendingBytes, pendingHighWater.get(), framesQueued.sum(), writeThroughs.sum(),
+        deferredWrites.sum(), sendsRefused.sum(), sendsTimedOut.sum(), readPauses.sum(),
+        rtt < 0 ? null : Duration.ofNanos(rtt));
   }
 }

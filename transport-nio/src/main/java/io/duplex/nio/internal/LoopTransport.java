@@ -5,6 +5,7 @@ import io.duplex.ConnectionClosedException;
 import io.duplex.ConnectionListener;
 import io.duplex.PeerInfo;
 import io.duplex.Transport;
+import io.duplex.TransportStats;
 import io.duplex.TransportConfig;
 import io.duplex.codec.Codec;
 import io.duplex.internal.FrameBuffer;
@@ -16,7 +17,9 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,6 +71,12 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
   private final List<ServerSocketChannel> servers = new CopyOnWriteArrayList<>();
   private final AtomicInteger nextLoop = new AtomicInteger();
   private final AtomicBoolean closed = new AtomicBoolean();
+  // Counters: any thread adds, stats() reads.
+  private final LongAdder accepted = new LongAdder();
+  private final LongAdder dialed = new LongAdder();
+  private final LongAdder closedCount = new LongAdder();
+  private final ConnectionMetrics closedTotals = new ConnectionMetrics();
+  private final ConcurrentHashMap<String, LongAdder> errorCounts = new ConcurrentHashMap<>();
   // Written by listen(), read by handshakes on the read loops.
   private volatile PeerInfo localInfo;
 
@@ -198,6 +208,7 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
       configure(channel);
       boolean connected = channel.connect(remote);
       NioConnection<T> connection = newConnection(channel, remote, connected);
+      dialed.increment();
       return connection.openFuture();
     } catch (IOException | RuntimeException e) {
       closeQuietly(channel);
@@ -214,6 +225,7 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
     try {
       configure(channel);
       newConnection(channel, (InetSocketAddress) channel.getRemoteAddress(), true);
+      accepted.increment();
     } catch (IOException | RuntimeException e) {
       closeQuietly(channel);
       report(null, e);
@@ -320,7 +332,61 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
   }
 
   void closed(NioConnection<T> connection) {
-    connections.remove(connection);
+    if (connections.remove(connection)) {
+      ConnectionMetrics m = connection.metrics();
+      // Fold its counters into the closed totals: a closed connection counts nothing more.
+      closedTotals.messagesOut.add(m.messagesOut.sum());
+      closedTotals.bytesOut.add(m.bytesOut.sum());
+      closedTotals.messagesIn.add(m.messagesIn.sum());
+      closedTotals.bytesIn.add(m.bytesIn.sum());
+      closedTotals.writeThroughs.add(m.writeThroughs.sum());
+      closedTotals.deferredWrites.add(m.deferredWrites.sum());
+      closedTotals.sendsRefused.add(m.sendsRefused.sum());
+      closedTotals.sendsTimedOut.add(m.sendsTimedOut.sum());
+      closedTotals.readPauses.add(m.readPauses.sum());
+      closedCount.increment();
+    }
+  }
+
+  @Override
+  public TransportStats stats() {
+    long open = 0;
+    long pending = 0;
+    ConnectionMetrics t = closedTotals;
+    long messagesOut = t.messagesOut.sum();
+    long bytesOut = t.bytesOut.sum();
+    long messagesIn = t.messagesIn.sum();
+    long bytesIn = t.bytesIn.sum();
+    long writeThroughs = t.writeThroughs.sum();
+    long deferredWrites = t.deferredWrites.sum();
+    long sendsRefused = t.sendsRefused.sum();
+    long sendsTimedOut = t.sendsTimedOut.sum();
+    long readPauses = t.readPauses.sum();
+    for (NioConnection<T> c : connections) {
+      ConnectionMetrics m = c.metrics();
+      if (c.isHandshaken() && !c.isClosed()) {
+        open++;
+      }
+      pending += c.pendingBytes();
+      messagesOut += m.messagesOut.sum();
+      bytesOut += m.bytesOut.sum();
+      messagesIn += m.messagesIn.sum();
+      bytesIn += m.bytesIn.sum();
+      writeThroughs += m.writeThroughs.sum();
+      deferredWrites += m.deferredWrites.sum();
+      sendsRefused += m.sendsRefused.sum();
+      sendsTimedOut += m.sendsTimedOut.sum();
+      readPauses += m.readPauses.sum();
+    }
+    long wakeups = 0;
+    for (WriteLoop loop : writeLoops) {
+      wakeups += loop.wakeups();
+    }
+    Map<String, Long> errors = new HashMap<>();
+    errorCounts.forEach((k, v) -> errors.put(k, v.sum()));
+    return new TransportStats(open, accepted.sum(), dialed.sum(), closedCount.sum(), messagesOut,
+        bytesOut, messagesIn, bytesIn, pending, writeThroughs, deferredWrites, sendsRefused,
+        sendsTimedOut, readPauses, wakeups, errors);
   }
 
   PeerInfo localInfo() {
@@ -346,6 +412,8 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
   /** Reports {@code error} to the user's error handler and to slf4j. Any thread. */
   @Override
   public void report(Connection<?> connection, Throwable error) {
+    errorCounts.computeIfAbsent(error.getClass().getSimpleName(), k -> new LongAdder())
+        .increment();
     if (errorHandler != null) {
       try {
         errorHandler.accept(connection, error);

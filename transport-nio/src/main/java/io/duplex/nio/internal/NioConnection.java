@@ -2,6 +2,7 @@ package io.duplex.nio.internal;
 
 import io.duplex.Connection;
 import io.duplex.ConnectionClosedException;
+import io.duplex.ConnectionStats;
 import io.duplex.DuplexTimeoutException;
 import io.duplex.HandshakeException;
 import io.duplex.MessageHandler;
@@ -293,13 +294,22 @@ final class NioConnection<T> implements Connection<T> {
       if (id == livenessPingId) {
         livenessPingId = 0;
       }
-      ping.future.complete(Duration.ofNanos(System.nanoTime() - ping.sentNanos));
+      long rtt = System.nanoTime() - ping.sentNanos;
+      metrics.lastPingRttNanos = rtt;
+      ping.future.complete(Duration.ofNanos(rtt));
     }
   }
 
   /** Deadlines: handshake, liveness, pongs, graceful close. Timer thread. */
   void tick(long now) {
     int s = state.get();
+    if (s == CONNECTING) {
+      if (now - createdNanos > InboundQueue.nanos(config.handshakeTimeout())) {
+        closeWith(new java.net.SocketTimeoutException("connect to " + remote
+            + " did not complete within the handshake timeout " + config.handshakeTimeout()));
+      }
+      return;
+    }
     if (s < OPEN) {
       if (now - createdNanos > InboundQueue.nanos(config.handshakeTimeout())) {
         closeWith(new HandshakeException(HandshakeException.Field.TIMEOUT, "handshake did not"
@@ -516,6 +526,11 @@ final class NioConnection<T> implements Connection<T> {
     }
     return new ConnectionClosedException(state.get() < OPEN
         ? "connection is not open yet" : "connection is closing; no new sends are accepted");
+  }
+
+  @Override
+  public ConnectionStats stats() {
+    return metrics.snapshot(writeHalf.pendingBytes());
   }
 
   @Override

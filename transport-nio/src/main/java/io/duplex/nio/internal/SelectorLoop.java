@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -35,6 +36,7 @@ abstract class SelectorLoop implements Executor {
   // Any thread sets it (CAS) before waking the selector; the loop clears it each pass.
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private final Consumer<SelectionKey> onReady = this::ready;
+  private final LongAdder wakeups = new LongAdder();
   // Written by shutdown() on any thread, read by the loop.
   private volatile boolean running = true;
   // Loop thread only.
@@ -67,8 +69,14 @@ abstract class SelectorLoop implements Executor {
   /** Wakes the selector if the loop may be blocked in it; at most once per pass. Any thread. */
   final void wakeup() {
     if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
+      wakeups.increment();
       selector.wakeup();
     }
+  }
+
+  /** Times another thread woke this loop's selector. */
+  final long wakeups() {
+    return wakeups.sum();
   }
 
   /** How long the next select may block, in milliseconds (0: until woken). Loop thread. */

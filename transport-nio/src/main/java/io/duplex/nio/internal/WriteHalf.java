@@ -119,13 +119,13 @@ final class WriteHalf {
       if (staged.isEmpty() && queue.isEmpty()) {
         writeThrough(frame, owned, size, promise, deadlineNanos);
       } else {
-        queue.offer(new OutboundFrame(owned ? frame : copy(frame), size, promise, deadlineNanos,
+        enqueue(new OutboundFrame(owned ? frame : copy(frame), size, promise, deadlineNanos,
             false));
       }
       flushAsHolder();
       return;
     }
-    queue.offer(new OutboundFrame(owned ? frame : copy(frame), size, promise, deadlineNanos, last));
+    enqueue(new OutboundFrame(owned ? frame : copy(frame), size, promise, deadlineNanos, last));
     int s = state.get();
     if (s == IDLE) {
       if (state.compareAndSet(IDLE, WRITING)) {
@@ -134,6 +134,19 @@ final class WriteHalf {
     } else if (s == CLOSED) {
       failQueue(closedException(closedCause));
     }
+  }
+
+  private void enqueue(OutboundFrame frame) {
+    connection.metrics().framesQueued.increment();
+    queue.offer(frame);
+  }
+
+  private OutboundFrame dequeue() {
+    OutboundFrame f = queue.poll();
+    if (f != null) {
+      connection.metrics().framesQueued.decrement();
+    }
+    return f;
   }
 
   /** Called by the write loop when the socket is writable again. */
@@ -167,7 +180,8 @@ final class WriteHalf {
     }
     OutboundFrame head;
     while (!broken && (head = queue.peek()) != null && head.expired(now)) {
-      if (queue.poll() == head) {
+      if (queue.remove(head)) {
+        connection.metrics().framesQueued.decrement();
         timeOut(head);
       }
     }
@@ -316,7 +330,7 @@ final class WriteHalf {
     }
     long now = 0;
     OutboundFrame f;
-    while (out.hasRemaining() && (f = queue.poll()) != null) {
+    while (out.hasRemaining() && (f = dequeue()) != null) {
       if (now == 0) {
         now = System.nanoTime();
       }
@@ -408,7 +422,7 @@ final class WriteHalf {
   /** Fails every queued frame; safe from any thread once the half is CLOSED. */
   private void failQueue(Throwable cause) {
     OutboundFrame f;
-    while ((f = queue.poll()) != null) {
+    while ((f = dequeue()) != null) {
       release(f.size);
       f.fail(cause);
     }
@@ -432,6 +446,7 @@ final class WriteHalf {
         return false;
       }
       if (pending.compareAndSet(p, next)) {
+        connection.metrics().pending(next);
         if (next > highWaterMark && writable.get()) {
           updateWritability();
         }
