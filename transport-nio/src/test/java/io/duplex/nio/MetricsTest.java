@@ -91,7 +91,8 @@ class MetricsTest {
       assertEquals(3, stats.sendsRefused());
       assertTrue(stats.pendingBytesHighWater() <= 2L << 20 && stats.pendingBytesHighWater() > 0);
       assertTrue(stats.framesQueued() > 0);
-      assertTrue(reader.nextOpened().stats().readPauses() > 0);
+      Connection<byte[]> r = reader.nextOpened();
+      Peers.await("the reader pauses on its full queue", 10, () -> r.stats().readPauses() > 0);
       assertTrue(sender.transport.stats().writeWakeups() >= 1,
           "the write loop was woken for the backlog");
 
