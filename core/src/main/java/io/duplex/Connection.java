@@ -53,6 +53,15 @@ public interface Connection<T> {
   CompletableFuture<Void> send(T message);
 
   /**
+   * Queues a message encoded once for many peers; it shares {@code encoded}'s bytes with every
+   * other connection that sends it. As {@link #send(Object)}, plus: if the frame has a deadline
+   * and has not started by then, or {@link SlowPeerPolicy#DROP_OLDEST} drops it, the future fails
+   * with {@link FrameDroppedException}. A frame longer than the peer's max frame size fails with
+   * {@link io.duplex.codec.EncoderException}.
+   */
+  CompletableFuture<Void> send(Encoded<T> encoded);
+
+  /**
    * Takes the next received message, waiting up to the configured receive timeout.
    *
    * @throws ReceiveTimeoutException if no message arrived in time (the connection stays open)

@@ -21,6 +21,8 @@ import java.time.Duration;
  *     sender that held the write role)
  * @param sendsRefused sends refused at the hard limit (backpressure)
  * @param sendsTimedOut frames dropped because their send deadline passed before they started
+ * @param framesDropped {@link Encoded} frames dropped before they started: their own deadline
+ *     passed, or {@link SlowPeerPolicy#DROP_OLDEST} made room
  * @param readPauses times reading stopped because the inbound queue was full
  * @param lastPingRtt the round-trip time of the last answered ping, or null if none was answered
  */
@@ -36,5 +38,6 @@ public record ConnectionStats(
     long deferredWrites,
     long sendsRefused,
     long sendsTimedOut,
+    long framesDropped,
     long readPauses,
     Duration lastPingRtt) {}

@@ -16,5 +16,12 @@ public enum SlowPeerPolicy {
    * and every send still queued fails with {@link ConnectionClosedException}. For nodes that would
    * rather reconnect later than feed a peer that cannot keep up.
    */
-  DISCONNECT
+  DISCONNECT,
+  /**
+   * Make room by dropping that peer's oldest queued {@link Encoded} frames (broadcasts) that have
+   * not started; each dropped send fails with {@link FrameDroppedException}. If dropping them all
+   * does not make room (the queue holds other sends), the send is refused as with {@link
+   * #FAIL_SEND}. For gossip where the newest data matters most.
+   */
+  DROP_OLDEST
 }

@@ -37,6 +37,17 @@ public interface Transport<T> extends AutoCloseable {
    */
   CompletableFuture<Connection<T>> connect(InetSocketAddress remote);
 
+  /**
+   * Encodes {@code message} once with this transport's codec, for sending to many connections
+   * with {@link Connection#send(Encoded)}.
+   *
+   * @throws io.duplex.codec.EncoderException if the codec refuses it or it exceeds the max frame
+   *     size
+   */
+  default Encoded<T> encode(T message) {
+    return Encoded.encode(codec(), message, config().maxFrameSize());
+  }
+
   /** A snapshot of the open connections. */
   List<Connection<T>> connections();
 

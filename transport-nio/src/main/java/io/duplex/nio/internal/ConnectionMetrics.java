@@ -20,6 +20,7 @@ final class ConnectionMetrics {
   final LongAdder sendsTimedOut = new LongAdder();
   final LongAdder readPauses = new LongAdder();
   final LongAdder framesQueued = new LongAdder();
+  final LongAdder framesDropped = new LongAdder();
   final AtomicLong pendingHighWater = new AtomicLong();
   volatile long lastPingRttNanos = -1;
 
@@ -52,7 +53,8 @@ final class ConnectionMetrics {
     long rtt = lastPingRttNanos;
     return new ConnectionStats(messagesOut.sum(), bytesOut.sum(), messagesIn.sum(), bytesIn.sum(),
         pendingBytes, pendingHighWater.get(), framesQueued.sum(), writeThroughs.sum(),
-        deferredWrites.sum(), sendsRefused.sum(), sendsTimedOut.sum(), readPauses.sum(),
+        deferredWrites.sum(), sendsRefused.sum(), sendsTimedOut.sum(), framesDropped.sum(),
+        readPauses.sum(),
         rtt < 0 ? null : Duration.ofNanos(rtt));
   }
 }

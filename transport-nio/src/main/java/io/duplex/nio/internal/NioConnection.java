@@ -4,6 +4,7 @@ import io.duplex.Connection;
 import io.duplex.ConnectionClosedException;
 import io.duplex.ConnectionStats;
 import io.duplex.DuplexTimeoutException;
+import io.duplex.Encoded;
 import io.duplex.HandshakeException;
 import io.duplex.MessageHandler;
 import io.duplex.PeerInfo;
@@ -145,7 +146,7 @@ final class NioConnection<T> implements Connection<T> {
     local = (InetSocketAddress) channel.getLocalAddress();
     FrameBuffer buffer = FrameBuffer.forFrames(128, config.maxHandshakeFrameSize());
     Handshake.encode(transport.localInfo(), buffer);
-    writeHalf.write(buffer.finishFrame(Wire.HANDSHAKE), true, null, Long.MAX_VALUE, false);
+    writeHalf.write(buffer.finishFrame(Wire.HANDSHAKE), true, null, Long.MAX_VALUE, 0);
   }
 
   /** The peer's handshake arrived. Read loop. */
@@ -203,7 +204,27 @@ final class NioConnection<T> implements Connection<T> {
     }
     metrics.messagesOut.increment();
     writeHalf.write(buffer.finishFrame(Wire.MESSAGE), false, promise,
-        System.nanoTime() + sendTimeoutNanos, false);
+        System.nanoTime() + sendTimeoutNanos, 0);
+    return promise;
+  }
+
+  @Override
+  public CompletableFuture<Void> send(Encoded<T> encoded) {
+    Objects.requireNonNull(encoded, "encoded");
+    CompletableFuture<Void> promise = new CompletableFuture<>();
+    if (state.get() != OPEN || outputClosed) {
+      promise.completeExceptionally(notOpen());
+      return promise;
+    }
+    if (encoded.frameLength() > sendLimit) {
+      promise.completeExceptionally(new EncoderException("frame length "
+          + encoded.frameLength() + " exceeds the max frame size " + sendLimit
+          + " this peer accepts; split the message or raise maxFrameSize on both peers"));
+      return promise;
+    }
+    metrics.messagesOut.increment();
+    writeHalf.write(encoded.frame(), true, promise, System.nanoTime() + sendTimeoutNanos,
+        encoded.deadlineNanos(), WriteHalf.DROPPABLE);
     return promise;
   }
 
@@ -211,7 +232,7 @@ final class NioConnection<T> implements Connection<T> {
       boolean last) {
     ByteBuffer frame = ByteBuffer.allocate(Wire.HEADER_SIZE + body.remaining());
     frame.putInt(Wire.TYPE_SIZE + body.remaining()).put(type).put(body).flip();
-    writeHalf.write(frame, true, promise, Long.MAX_VALUE, last);
+    writeHalf.write(frame, true, promise, Long.MAX_VALUE, last ? WriteHalf.LAST : 0);
   }
 
   private void sendControl(byte type, long id) {
@@ -402,7 +423,7 @@ final class NioConnection<T> implements Connection<T> {
   public CompletableFuture<Void> shutdownOutput() {
     if (!outputClosed && state.get() == OPEN) {
       outputClosed = true;
-      writeHalf.write(ByteBuffer.allocate(0), true, null, Long.MAX_VALUE, true);
+      writeHalf.write(ByteBuffer.allocate(0), true, null, Long.MAX_VALUE, WriteHalf.LAST);
     } else if (isClosed()) {
       outputShutFuture.completeExceptionally(notOpen());
     }

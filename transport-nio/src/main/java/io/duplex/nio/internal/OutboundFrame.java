@@ -15,19 +15,24 @@ final class OutboundFrame {
   final int size;
   /** Completed when the last byte is written; null for control frames nobody waits on. */
   final CompletableFuture<Void> promise;
-  /** System.nanoTime() after which an unstarted frame is dropped, or Long.MAX_VALUE. */
+  /** System.nanoTime() by which the send must be done (the send timeout), or Long.MAX_VALUE. */
   final long deadlineNanos;
+  /** System.nanoTime() by which an {@code Encoded} frame must have started, or Long.MAX_VALUE. */
+  final long startDeadlineNanos;
   /** The frame after which the write half shuts the socket's output (a graceful close). */
   final boolean last;
+  /** An {@code Encoded} (broadcast) frame, which DROP_OLDEST may drop before it starts. */
+  final boolean droppable;
 
-  OutboundFrame(
-      ByteBuffer bytes, int size, CompletableFuture<Void> promise, long deadlineNanos,
-      boolean last) {
+  OutboundFrame(ByteBuffer bytes, int size, CompletableFuture<Void> promise, long deadlineNanos,
+      long startDeadlineNanos, int flags) {
     this.bytes = bytes;
     this.size = size;
     this.promise = promise;
     this.deadlineNanos = deadlineNanos;
-    this.last = last;
+    this.startDeadlineNanos = startDeadlineNanos;
+    this.last = (flags & WriteHalf.LAST) != 0;
+    this.droppable = (flags & WriteHalf.DROPPABLE) != 0;
   }
 
   /** True once any byte of the frame has gone to the socket. */
@@ -35,8 +40,19 @@ final class OutboundFrame {
     return bytes.remaining() < size;
   }
 
+  /** True if the send timeout passed: a started frame has then broken the stream. */
   boolean expired(long now) {
     return now - deadlineNanos > 0;
+  }
+
+  /** True if a frame that has not started must be dropped: either deadline passed. */
+  boolean expiredBeforeStart(long now) {
+    return now - deadlineNanos > 0 || now - startDeadlineNanos > 0;
+  }
+
+  /** True if the start deadline (not the send timeout) is what passed. */
+  boolean missedStartDeadline(long now) {
+    return now - startDeadlineNanos > 0 && now - deadlineNanos <= 0;
   }
 
   void succeed() {

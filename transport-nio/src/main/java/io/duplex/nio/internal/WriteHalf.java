@@ -2,6 +2,7 @@ package io.duplex.nio.internal;
 
 import io.duplex.BackpressureException;
 import io.duplex.ConnectionClosedException;
+import io.duplex.FrameDroppedException;
 import io.duplex.SendTimeoutException;
 import io.duplex.SlowPeerPolicy;
 import io.duplex.TransportConfig;
@@ -49,6 +50,11 @@ final class WriteHalf {
   static final int WRITING = 1;
   static final int PENDING = 2;
   static final int CLOSED = 3;
+
+  /** Flag: shut the output after this frame. */
+  static final int LAST = 1;
+  /** Flag: an Encoded frame that DROP_OLDEST may drop and that may carry a start deadline. */
+  static final int DROPPABLE = 2;
 
   /** Bytes copied into the direct buffer per write system call, at most. */
   static final int DIRECT_BUFFER_SIZE = 256 * 1024;
@@ -103,10 +109,16 @@ final class WriteHalf {
    * whole frame; if {@code owned} is false the buffer is borrowed (a thread-local encode buffer)
    * and is copied if it cannot be written at once.
    */
-  void write(
-      ByteBuffer frame, boolean owned, CompletableFuture<Void> promise, long deadlineNanos,
-      boolean last) {
+  void write(ByteBuffer frame, boolean owned, CompletableFuture<Void> promise, long deadlineNanos,
+      int flags) {
+    write(frame, owned, promise, deadlineNanos, Long.MAX_VALUE, flags);
+  }
+
+  /** {@link #write(ByteBuffer, boolean, CompletableFuture, long, int)} with a start deadline. */
+  void write(ByteBuffer frame, boolean owned, CompletableFuture<Void> promise, long deadlineNanos,
+      long startDeadlineNanos, int flags) {
     int size = frame.remaining();
+    boolean last = (flags & LAST) != 0;
     Throwable closed = closedCause;
     if (closed != null) {
       fail(promise, closedException(closed));
@@ -117,15 +129,16 @@ final class WriteHalf {
     }
     if (!last && queue.isEmpty() && state.compareAndSet(IDLE, WRITING)) {
       if (staged.isEmpty() && queue.isEmpty()) {
-        writeThrough(frame, owned, size, promise, deadlineNanos);
+        writeThrough(frame, owned, size, promise, deadlineNanos, startDeadlineNanos, flags);
       } else {
         enqueue(new OutboundFrame(owned ? frame : copy(frame), size, promise, deadlineNanos,
-            false));
+            startDeadlineNanos, flags));
       }
       flushAsHolder();
       return;
     }
-    enqueue(new OutboundFrame(owned ? frame : copy(frame), size, promise, deadlineNanos, last));
+    enqueue(new OutboundFrame(owned ? frame : copy(frame), size, promise, deadlineNanos,
+        startDeadlineNanos, flags));
     int s = state.get();
     if (s == IDLE) {
       if (state.compareAndSet(IDLE, WRITING)) {
@@ -168,21 +181,21 @@ final class WriteHalf {
     boolean broken = false;
     for (Iterator<OutboundFrame> it = staged.iterator(); it.hasNext(); ) {
       OutboundFrame f = it.next();
-      if (!f.expired(now)) {
-        continue;
-      }
       if (f.started()) {
-        broken = true;
-        break;
+        if (f.expired(now)) {
+          broken = true;
+          break;
+        }
+      } else if (f.expiredBeforeStart(now)) {
+        it.remove();
+        timeOut(f, now);
       }
-      it.remove();
-      timeOut(f);
     }
     OutboundFrame head;
-    while (!broken && (head = queue.peek()) != null && head.expired(now)) {
+    while (!broken && (head = queue.peek()) != null && head.expiredBeforeStart(now)) {
       if (queue.remove(head)) {
         connection.metrics().framesQueued.decrement();
-        timeOut(head);
+        timeOut(head, now);
       }
     }
     if (broken) {
@@ -213,9 +226,8 @@ final class WriteHalf {
 
   // ---- role holder only ------------------------------------------------------------------
 
-  private void writeThrough(
-      ByteBuffer frame, boolean owned, int size, CompletableFuture<Void> promise,
-      long deadlineNanos) {
+  private void writeThrough(ByteBuffer frame, boolean owned, int size,
+      CompletableFuture<Void> promise, long deadlineNanos, long startDeadlineNanos, int flags) {
     try {
       writeDirect(frame);
     } catch (IOException | RuntimeException e) {
@@ -231,7 +243,7 @@ final class WriteHalf {
       connection.metrics().writeThrough(size);
     } else {
       staged.addFirst(new OutboundFrame(owned ? frame : copy(frame), size, promise, deadlineNanos,
-          false));
+          startDeadlineNanos, flags));
     }
   }
 
@@ -334,8 +346,8 @@ final class WriteHalf {
       if (now == 0) {
         now = System.nanoTime();
       }
-      if (f.expired(now)) {
-        timeOut(f);
+      if (f.expiredBeforeStart(now)) {
+        timeOut(f, now);
         continue;
       }
       staged.addLast(f);
@@ -402,8 +414,15 @@ final class WriteHalf {
     connection.onOutputShut();
   }
 
-  private void timeOut(OutboundFrame f) {
+  private void timeOut(OutboundFrame f, long now) {
     release(f.size);
+    if (f.missedStartDeadline(now)) {
+      f.fail(new FrameDroppedException(FrameDroppedException.Reason.DEADLINE, "frame dropped:"
+          + " its deadline passed before it could start to this peer, which is reading slower"
+          + " than you send; the connection stays open"));
+      connection.metrics().framesDropped.increment();
+      return;
+    }
     f.fail(new SendTimeoutException("send timed out after " + connection.config().sendTimeout()
         + " before any byte was written: the peer is reading slower than you send; the frame"
         + " was dropped and the connection stays open"));
@@ -436,6 +455,9 @@ final class WriteHalf {
       long p = pending.get();
       long next = p + size;
       if (next > hardLimit) {
+        if (policy == SlowPeerPolicy.DROP_OLDEST && dropOldest(next - hardLimit)) {
+          continue;
+        }
         BackpressureException refused = new BackpressureException(p, size, hardLimit);
         connection.metrics().sendRefused();
         if (policy == SlowPeerPolicy.DISCONNECT) {
@@ -453,6 +475,28 @@ final class WriteHalf {
         return true;
       }
     }
+  }
+
+  /**
+   * Drops queued droppable frames that have not started, oldest first, until {@code needed}
+   * bytes are freed. Any sender thread; a frame the role holder polls at the same moment is
+   * either removed here or written there, never both. Returns false if nothing could be dropped.
+   */
+  private boolean dropOldest(long needed) {
+    long freed = 0;
+    for (Iterator<OutboundFrame> it = queue.iterator(); it.hasNext() && freed < needed; ) {
+      OutboundFrame f = it.next();
+      if (f.droppable && queue.remove(f)) {
+        connection.metrics().framesQueued.decrement();
+        connection.metrics().framesDropped.increment();
+        release(f.size);
+        freed += f.size;
+        f.fail(new FrameDroppedException(FrameDroppedException.Reason.SLOW_PEER, "frame dropped"
+            + " to make room for newer ones: the peer is over its outbound hard limit "
+            + hardLimit + " (policy DROP_OLDEST); the connection stays open"));
+      }
+    }
+    return freed > 0;
   }
 
   private void release(int size) {
