@@ -3,7 +3,7 @@
  * io.duplex.codec}). {@code io.duplex.internal} is shared with duplex's own transport only.
  */
 module io.duplex.core {
-  requires static org.slf4j;
+  requires org.slf4j;
 
   exports io.duplex;
   exports io.duplex.codec;

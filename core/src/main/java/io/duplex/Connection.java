@@ -103,6 +103,9 @@ public interface Connection<T> {
   /** This side's address, as it was when the connection was made. */
   InetSocketAddress localAddress();
 
+  /** True if this side dialed the connection, false if it accepted it. */
+  boolean isOutbound();
+
   /** What the peer said about itself in the handshake. */
   PeerInfo peer();
 

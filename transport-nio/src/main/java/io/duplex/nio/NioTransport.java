@@ -4,6 +4,7 @@ import io.duplex.Connection;
 import io.duplex.ConnectionListener;
 import io.duplex.Transport;
 import io.duplex.TransportConfig;
+import io.duplex.TransportFactory;
 import io.duplex.codec.Codec;
 import io.duplex.nio.internal.LoopTransport;
 import java.io.IOException;
@@ -100,6 +101,26 @@ public final class NioTransport {
       }
       this.writeLoops = writeLoops;
       return this;
+    }
+
+    /**
+     * A factory that builds a transport with these settings and the listener it is given, for a
+     * {@link io.duplex.PeerNode}, which is its transport's listener. Later changes to this builder
+     * do not affect the factory.
+     */
+    public TransportFactory<T> factory() {
+      TransportConfig c = config != null ? config : TransportConfig.defaults();
+      BiConsumer<Connection<?>, Throwable> errors = errorHandler;
+      int reads = readLoops;
+      int writes = writeLoops;
+      return listener -> {
+        Builder<T> b = new Builder<>(codec).config(c).listener(listener).readLoops(reads)
+            .writeLoops(writes);
+        if (errors != null) {
+          b.errorHandler(errors);
+        }
+        return b.build();
+      };
     }
 
     /**

@@ -24,12 +24,22 @@ final class RawPeer implements AutoCloseable {
   private final OutputStream out;
 
   RawPeer(InetSocketAddress to) throws IOException {
-    socket = new Socket();
-    socket.connect(to, 5000);
+    this(connect(to));
+  }
+
+  /** Drives an already connected socket. */
+  RawPeer(Socket connected) throws IOException {
+    socket = connected;
     socket.setTcpNoDelay(true);
     socket.setSoTimeout(10_000);
     in = new DataInputStream(socket.getInputStream());
     out = socket.getOutputStream();
+  }
+
+  private static Socket connect(InetSocketAddress to) throws IOException {
+    Socket s = new Socket();
+    s.connect(to, 5000);
+    return s;
   }
 
   static PeerInfo info(String node, String network, String codec) {

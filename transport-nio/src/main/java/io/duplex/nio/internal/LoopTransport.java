@@ -73,6 +73,7 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
   private final AtomicBoolean closed = new AtomicBoolean();
   // Counters: any thread adds, stats() reads.
   private final LongAdder accepted = new LongAdder();
+  private final LongAdder refused = new LongAdder();
   private final LongAdder dialed = new LongAdder();
   private final LongAdder closedCount = new LongAdder();
   private final ConnectionMetrics closedTotals = new ConnectionMetrics();
@@ -207,7 +208,7 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
       channel = SocketChannel.open();
       configure(channel);
       boolean connected = channel.connect(remote);
-      NioConnection<T> connection = newConnection(channel, remote, connected);
+      NioConnection<T> connection = newConnection(channel, remote, connected, true);
       dialed.increment();
       return connection.openFuture();
     } catch (IOException | RuntimeException e) {
@@ -223,8 +224,14 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
       return;
     }
     try {
+      InetSocketAddress remote = (InetSocketAddress) channel.getRemoteAddress();
+      if (!listener.onAccept(remote)) {
+        closeQuietly(channel);
+        refused.increment();
+        return;
+      }
       configure(channel);
-      newConnection(channel, (InetSocketAddress) channel.getRemoteAddress(), true);
+      newConnection(channel, remote, true, false);
       accepted.increment();
     } catch (IOException | RuntimeException e) {
       closeQuietly(channel);
@@ -233,9 +240,9 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
   }
 
   private NioConnection<T> newConnection(SocketChannel channel, InetSocketAddress remote,
-      boolean connected) {
+      boolean connected, boolean dialed) {
     int n = nextLoop.getAndIncrement() & Integer.MAX_VALUE;
-    NioConnection<T> connection = new NioConnection<>(this, channel, remote, connected,
+    NioConnection<T> connection = new NioConnection<>(this, channel, remote, connected, dialed,
         readLoops[n % readLoops.length], writeLoops[n % writeLoops.length]);
     connections.add(connection);
     connection.readLoop().execute(connection::register);

@@ -71,6 +71,7 @@ final class NioConnection<T> implements Connection<T> {
   private final InetSocketAddress remote;
   private final long createdNanos = System.nanoTime();
   private final long sendTimeoutNanos;
+  private final boolean dialed;
 
   private final AtomicInteger state;
   private final AtomicReference<ConnectionClosedException> closeCause = new AtomicReference<>();
@@ -94,7 +95,8 @@ final class NioConnection<T> implements Connection<T> {
   private final Runnable writabilityEvent = this::fireWritability;
 
   NioConnection(LoopTransport<T> transport, SocketChannel channel, InetSocketAddress remote,
-      boolean connected, ReadLoop readLoop, WriteLoop writeLoop) {
+      boolean connected, boolean dialed, ReadLoop readLoop, WriteLoop writeLoop) {
+    this.dialed = dialed;
     this.transport = transport;
     this.config = transport.config();
     this.codec = transport.codec();
@@ -169,6 +171,11 @@ final class NioConnection<T> implements Connection<T> {
         }
       });
     }
+  }
+
+  @Override
+  public boolean isOutbound() {
+    return dialed;
   }
 
   boolean isHandshaken() {
@@ -529,6 +536,8 @@ final class NioConnection<T> implements Connection<T> {
       if (openNotified) {
         readHalf.drainUpTo(Integer.MAX_VALUE);
         transport.listener().onClose(this, reason);
+      } else {
+        transport.listener().onHandshakeFailed(remote, dialed, openFailure(reason));
       }
     });
     return reason;

@@ -1,0 +1,178 @@
+package io.duplex;
+
+import io.duplex.internal.Checks;
+import io.duplex.internal.Mesh;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A node of a peer-to-peer network: a {@link PeerGroup} that also keeps itself connected. It
+ * listens, dials the peers it is given and redials them when they drop (exponential backoff with
+ * jitter), applies limits on inbound and outbound peers and per remote address, keeps one
+ * connection per peer node id (of two simultaneous connections between two nodes, both keep the
+ * one dialed by the node with the smaller id), and bans peers that break the protocol for a
+ * while. Self-connections are refused by the handshake.
+ *
+ * <pre>{@code
+ * PeerNode<Msg> node = PeerNode.builder(NioTransport.builder(codec).config(config).factory())
+ *     .listen(new InetSocketAddress("127.0.0.1", 9000))
+ *     .dial(new InetSocketAddress("127.0.0.1", 9001))
+ *     .onMessage((peer, msg) -> handle(peer, msg))
+ *     .build();
+ * node.broadcast(vote).quorum(2).join();
+ * }</pre>
+ *
+ * @param <T> the message type
+ */
+public interface PeerNode<T> extends PeerGroup<T>, AutoCloseable {
+
+  /** A builder for a node running on transports from {@code transports}. */
+  static <T> Builder<T> builder(TransportFactory<T> transports) {
+    return new Builder<>(Objects.requireNonNull(transports, "transports"));
+  }
+
+  /** The transport the node runs on. */
+  Transport<T> transport();
+
+  /** The address the node listens on, if it listens. */
+  Optional<InetSocketAddress> listenAddress();
+
+  /** Dials {@code address} and keeps it connected, redialing with backoff when it drops. */
+  void addPeer(InetSocketAddress address);
+
+  /** Stops redialing {@code address} and closes the connection made by dialing it, if any. */
+  void removePeer(InetSocketAddress address);
+
+  /** Refuses and disconnects the node {@code node} for {@code duration}. */
+  void ban(NodeId node, Duration duration);
+
+  /** Refuses and disconnects every peer from {@code address} for {@code duration}. */
+  void ban(InetAddress address, Duration duration);
+
+  /** Whether {@code node} is banned now. */
+  boolean isBanned(NodeId node);
+
+  /** Whether {@code address} is banned now. */
+  boolean isBanned(InetAddress address);
+
+  /** Stops dialing, closes every connection gracefully and closes the transport. */
+  @Override
+  void close();
+
+  /**
+   * Settings of a {@link PeerNode}, with documented defaults. Not thread-safe.
+   *
+   * @param <T> the message type
+   */
+  final class Builder<T> {
+    /** Default {@link #maxInbound}: 64 peers. */
+    public static final int DEFAULT_MAX_INBOUND = 64;
+    /** Default {@link #maxOutbound}: 32 peers. */
+    public static final int DEFAULT_MAX_OUTBOUND = 32;
+    /** Default {@link #maxPerAddress}: 8 connections from one IP address. */
+    public static final int DEFAULT_MAX_PER_ADDRESS = 8;
+    /** Default first redial delay: 100 ms. */
+    public static final Duration DEFAULT_RECONNECT_MIN = Duration.ofMillis(100);
+    /** Default longest redial delay: 30 s. */
+    public static final Duration DEFAULT_RECONNECT_MAX = Duration.ofSeconds(30);
+    /** Default {@link #banDuration}: 10 minutes. */
+    public static final Duration DEFAULT_BAN_DURATION = Duration.ofMinutes(10);
+
+    final TransportFactory<T> transports;
+    InetSocketAddress listen;
+    final List<InetSocketAddress> dial = new ArrayList<>();
+    int maxInbound = DEFAULT_MAX_INBOUND;
+    int maxOutbound = DEFAULT_MAX_OUTBOUND;
+    int maxPerAddress = DEFAULT_MAX_PER_ADDRESS;
+    Duration reconnectMin = DEFAULT_RECONNECT_MIN;
+    Duration reconnectMax = DEFAULT_RECONNECT_MAX;
+    Duration banDuration = DEFAULT_BAN_DURATION;
+    MessageHandler<T> handler;
+    final List<MembershipListener<T>> membership = new ArrayList<>();
+
+    private Builder(TransportFactory<T> transports) {
+      this.transports = transports;
+    }
+
+    /** Listens on {@code address} (port 0: any free port); default: does not listen. */
+    public Builder<T> listen(InetSocketAddress address) {
+      this.listen = Objects.requireNonNull(address, "address");
+      return this;
+    }
+
+    /** Adds peers to dial and keep connected. */
+    public Builder<T> dial(InetSocketAddress... addresses) {
+      for (InetSocketAddress a : addresses) {
+        dial.add(Objects.requireNonNull(a, "address"));
+      }
+      return this;
+    }
+
+    /** The most accepted peers at once; more are refused at accept. Default 64. */
+    public Builder<T> maxInbound(int maxInbound) {
+      this.maxInbound = Checks.notNegative(maxInbound, "maxInbound");
+      return this;
+    }
+
+    /** The most dialed peers at once; further dials wait for a slot. Default 32. */
+    public Builder<T> maxOutbound(int maxOutbound) {
+      this.maxOutbound = Checks.notNegative(maxOutbound, "maxOutbound");
+      return this;
+    }
+
+    /** The most accepted connections from one IP address. Default 8. */
+    public Builder<T> maxPerAddress(int maxPerAddress) {
+      this.maxPerAddress = Checks.positive(maxPerAddress, "maxPerAddress");
+      return this;
+    }
+
+    /**
+     * Redial delays: the first after {@code min}, doubling up to {@code max}, each with up to 20%
+     * jitter either way. Defaults 100 ms and 30 s.
+     */
+    public Builder<T> reconnect(Duration min, Duration max) {
+      Checks.positive(min, "min");
+      Checks.positive(max, "max");
+      if (min.compareTo(max) > 0) {
+        throw new IllegalArgumentException("reconnect min > max: " + min + " > " + max);
+      }
+      this.reconnectMin = min;
+      this.reconnectMax = max;
+      return this;
+    }
+
+    /** How long a peer that broke the protocol stays banned. Default 10 minutes. */
+    public Builder<T> banDuration(Duration banDuration) {
+      this.banDuration = Checks.positive(banDuration, "banDuration");
+      return this;
+    }
+
+    /** The handler every peer's messages go to; default none (take them with receive). */
+    public Builder<T> onMessage(MessageHandler<T> handler) {
+      this.handler = Objects.requireNonNull(handler, "handler");
+      return this;
+    }
+
+    /** Adds a listener for peers joining and leaving. */
+    public Builder<T> membershipListener(MembershipListener<T> listener) {
+      membership.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Builds the transport, starts listening and dialing.
+     *
+     * @throws IOException if the listen address cannot be bound
+     */
+    public PeerNode<T> build() throws IOException {
+      return new Mesh<>(transports, listen, dial, maxInbound, maxOutbound, maxPerAddress,
+          reconnectMin, reconnectMax, banDuration, handler, membership);
+    }
+  }
+}

@@ -1,0 +1,37 @@
+package io.duplex;
+
+/**
+ * A broadcast's quorum can no longer be reached: so many peers' sends failed that fewer than the
+ * quorum can still succeed. The message gives the quorum, the peers, and how many failed.
+ */
+public class QuorumUnreachableException extends DuplexException {
+  private static final long serialVersionUID = 1L;
+
+  private final int quorum;
+  private final int peers;
+  private final int failed;
+
+  /** Quorum {@code quorum} of {@code peers} unreachable after {@code failed} failures. */
+  public QuorumUnreachableException(int quorum, int peers, int failed) {
+    super("quorum of " + quorum + " unreachable: " + failed + " of " + peers
+        + " peers' sends failed (see BroadcastResult.outcomes() for each peer's cause)");
+    this.quorum = quorum;
+    this.peers = peers;
+    this.failed = failed;
+  }
+
+  /** The quorum that was asked for. */
+  public int quorum() {
+    return quorum;
+  }
+
+  /** The peers the broadcast went to. */
+  public int peers() {
+    return peers;
+  }
+
+  /** The peers whose send failed. */
+  public int failed() {
+    return failed;
+  }
+}
