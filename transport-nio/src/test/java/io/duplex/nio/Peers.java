@@ -103,10 +103,15 @@ final class Peers {
 
   /** Waits until {@code condition} holds, failing with {@code what} after {@code seconds}. */
   static void await(String what, long seconds, BooleanSupplier condition) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    awaitMillis(what, TimeUnit.SECONDS.toMillis(seconds), condition);
+  }
+
+  /** Waits until {@code condition} holds, failing with {@code what} after {@code millis}. */
+  static void awaitMillis(String what, long millis, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("timed out after " + seconds + " s waiting for: " + what);
+        throw new AssertionError("timed out after " + millis + " ms waiting for: " + what);
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // poll, bounded by the deadline
     }

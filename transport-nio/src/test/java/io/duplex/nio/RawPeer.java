@@ -36,6 +36,14 @@ final class RawPeer implements AutoCloseable {
     out = socket.getOutputStream();
   }
 
+  /** A raw peer whose socket is bound to {@code localIp} (any address in 127.0.0.0/8 works). */
+  static RawPeer from(String localIp, InetSocketAddress to) throws IOException {
+    Socket s = new Socket();
+    s.bind(new InetSocketAddress(localIp, 0));
+    s.connect(to, 5000);
+    return new RawPeer(s);
+  }
+
   private static Socket connect(InetSocketAddress to) throws IOException {
     Socket s = new Socket();
     s.connect(to, 5000);
