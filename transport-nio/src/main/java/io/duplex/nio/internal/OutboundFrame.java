@@ -2,6 +2,7 @@ package io.duplex.nio.internal;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * One frame waiting for the socket: its bytes (header included), the future its sender holds,
@@ -9,6 +10,9 @@ import java.util.concurrent.CompletableFuture;
  * touched only by whichever thread holds the write role (see {@link WriteHalf}).
  */
 final class OutboundFrame {
+  private static final AtomicIntegerFieldUpdater<OutboundFrame> CLAIM =
+      AtomicIntegerFieldUpdater.newUpdater(OutboundFrame.class, "claimed");
+
   /** The bytes still to write: position advances as the socket takes them. */
   final ByteBuffer bytes;
   /** The whole frame's size, as counted in the pending bytes. */
@@ -33,6 +37,27 @@ final class OutboundFrame {
     this.startDeadlineNanos = startDeadlineNanos;
     this.last = (flags & WriteHalf.LAST) != 0;
     this.droppable = (flags & WriteHalf.DROPPABLE) != 0;
+  }
+
+  /**
+   * 0 while queued; 1 once a thread has claimed the frame, to write it (the role holder) or to
+   * drop it (a deadline or DROP_OLDEST). Claiming is how a frame leaves the queue's logic: a
+   * claimed frame still in the queue is skipped. Any thread, by CAS.
+   */
+  private volatile int claimed;
+
+  /** True for the one thread that claims the frame; false for everyone after it. */
+  boolean claim() {
+    return CLAIM.compareAndSet(this, 0, 1);
+  }
+
+  boolean isClaimed() {
+    return claimed != 0;
+  }
+
+  /** True if this frame carries a start deadline of its own. */
+  boolean hasStartDeadline() {
+    return startDeadlineNanos != Long.MAX_VALUE;
   }
 
   /** True once any byte of the frame has gone to the socket. */

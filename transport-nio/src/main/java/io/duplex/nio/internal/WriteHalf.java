@@ -71,6 +71,9 @@ final class WriteHalf {
 
   private final AtomicInteger state = new AtomicInteger(IDLE);
   private final ConcurrentLinkedQueue<OutboundFrame> queue = new ConcurrentLinkedQueue<>();
+  // Queued frames that carry a start deadline, in queue order; entries of claimed frames are
+  // trimmed lazily. Offered by senders, polled by whoever expires or trims (any thread).
+  private final ConcurrentLinkedQueue<OutboundFrame> deadlined = new ConcurrentLinkedQueue<>();
   private final AtomicLong pending = new AtomicLong();
   private final AtomicBoolean writable = new AtomicBoolean(true);
 
@@ -152,14 +155,47 @@ final class WriteHalf {
   private void enqueue(OutboundFrame frame) {
     connection.metrics().framesQueued.increment();
     queue.offer(frame);
+    if (frame.hasStartDeadline()) {
+      deadlined.offer(frame);
+    }
   }
 
+  /** The next queued frame nobody has claimed, now claimed by the caller. Role holder. */
   private OutboundFrame dequeue() {
-    OutboundFrame f = queue.poll();
-    if (f != null) {
-      connection.metrics().framesQueued.decrement();
+    OutboundFrame f;
+    while ((f = queue.poll()) != null) {
+      if (f.claim()) {
+        connection.metrics().framesQueued.decrement();
+        return f;
+      }
     }
-    return f;
+    return null;
+  }
+
+  /** Forgets deadline entries of frames that were claimed (written or dropped) already. */
+  private void trimDeadlined() {
+    OutboundFrame f;
+    while ((f = deadlined.peek()) != null && f.isClaimed()) {
+      deadlined.poll();
+    }
+  }
+
+  /**
+   * Drops frames whose start deadline passed while they waited behind others, wherever they are
+   * in the queue: they are claimed here and skipped by the writer. Any thread.
+   */
+  private void expireDeadlined(long now) {
+    OutboundFrame f;
+    while ((f = deadlined.peek()) != null) {
+      if (!f.isClaimed() && !f.expiredBeforeStart(now)) {
+        return; // deadlines are nearly in queue order: stop at the first one still to come
+      }
+      deadlined.poll();
+      if (f.claim()) {
+        connection.metrics().framesQueued.decrement();
+        timeOut(f, now);
+      }
+    }
   }
 
   /** Called by the write loop when the socket is writable again. */
@@ -192,11 +228,16 @@ final class WriteHalf {
       }
     }
     OutboundFrame head;
-    while (!broken && (head = queue.peek()) != null && head.expiredBeforeStart(now)) {
-      if (queue.remove(head)) {
+    while (!broken && (head = queue.peek()) != null
+        && (head.isClaimed() || head.expiredBeforeStart(now))) {
+      queue.poll();
+      if (head.claim()) {
         connection.metrics().framesQueued.decrement();
         timeOut(head, now);
       }
+    }
+    if (!broken) {
+      expireDeadlined(now);
     }
     if (broken) {
       connection.closeWith(new SendTimeoutException("send timed out mid-frame after "
@@ -353,8 +394,11 @@ final class WriteHalf {
       staged.addLast(f);
       n = copyInto(out, f, n);
       if (f.last) {
-        return n;
+        break;
       }
+    }
+    if (!deadlined.isEmpty()) {
+      trimDeadlined();
     }
     return n;
   }
@@ -436,6 +480,7 @@ final class WriteHalf {
       f.fail(cause);
     }
     failQueue(cause);
+    deadlined.clear();
   }
 
   /** Fails every queued frame; safe from any thread once the half is CLOSED. */
@@ -486,7 +531,7 @@ final class WriteHalf {
     long freed = 0;
     for (Iterator<OutboundFrame> it = queue.iterator(); it.hasNext() && freed < needed; ) {
       OutboundFrame f = it.next();
-      if (f.droppable && queue.remove(f)) {
+      if (f.droppable && f.claim()) {
         connection.metrics().framesQueued.decrement();
         connection.metrics().framesDropped.increment();
         release(f.size);
