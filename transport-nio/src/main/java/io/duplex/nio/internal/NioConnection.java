@@ -23,10 +23,8 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -41,8 +39,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *
  * <h2>Fields and their threads</h2>
  * Final fields are set before the connection is shared. {@code state}, {@code closeCause},
- * {@code pings} and {@code pingIds} are atomics; {@code peer}, {@code sendLimit}, {@code local},
- * {@code inputEnded}, {@code outputShut}, {@code closeDeadlineNanos} and {@code livenessPingId}
+ * {@code pings} is lock-free (see {@link Pings}); {@code peer}, {@code sendLimit}, {@code local},
+ * {@code inputEnded}, {@code outputShut} and {@code closeDeadlineNanos}
  * are volatile, written by the read loop (handshake, EOF), the write role holder (output shut)
  * or the closing thread. {@code notifiedWritable} belongs to the event executor.
  */
@@ -52,11 +50,6 @@ final class NioConnection<T> implements Connection<T> {
   static final int OPEN = 2;
   static final int CLOSING = 3;
   static final int CLOSED = 4;
-
-  private static final class PendingPing {
-    final long sentNanos = System.nanoTime();
-    final CompletableFuture<Duration> future = new CompletableFuture<>();
-  }
 
   private final LoopTransport<T> transport;
   private final TransportConfig config;
@@ -78,8 +71,7 @@ final class NioConnection<T> implements Connection<T> {
   private final CompletableFuture<Connection<T>> opened = new CompletableFuture<>();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private final CompletableFuture<Void> outputShutFuture = new CompletableFuture<>();
-  private final ConcurrentHashMap<Long, PendingPing> pings = new ConcurrentHashMap<>();
-  private final AtomicLong pingIds = new AtomicLong();
+  private final Pings pings = new Pings();
 
   private volatile InetSocketAddress local;
   private volatile PeerInfo peer;
@@ -90,7 +82,6 @@ final class NioConnection<T> implements Connection<T> {
   private volatile boolean outputShut;
   private volatile long closeDeadlineNanos;
   private volatile ConnectionClosedException gracefulReason;
-  private volatile long livenessPingId;
   private boolean notifiedWritable = true;
   private final Runnable writabilityEvent = this::fireWritability;
 
@@ -296,18 +287,9 @@ final class NioConnection<T> implements Connection<T> {
     if (state.get() != OPEN || outputClosed) {
       return CompletableFuture.failedFuture(notOpen());
     }
-    return sendPing(false).future;
-  }
-
-  private PendingPing sendPing(boolean liveness) {
-    long id = pingIds.incrementAndGet();
-    PendingPing ping = new PendingPing();
-    pings.put(id, ping);
-    if (liveness) {
-      livenessPingId = id;
-    }
-    sendControl(Wire.PING, id);
-    return ping;
+    CompletableFuture<Duration> rtt = new CompletableFuture<>();
+    sendControl(Wire.PING, pings.start(false, rtt));
+    return rtt;
   }
 
   void onPing(long id) {
@@ -317,14 +299,9 @@ final class NioConnection<T> implements Connection<T> {
   }
 
   void onPong(long id) {
-    PendingPing ping = pings.remove(id);
-    if (ping != null) {
-      if (id == livenessPingId) {
-        livenessPingId = 0;
-      }
-      long rtt = System.nanoTime() - ping.sentNanos;
+    long rtt = pings.answer(id);
+    if (rtt >= 0) {
       metrics.lastPingRttNanos = rtt;
-      ping.future.complete(Duration.ofNanos(rtt));
     }
   }
 
@@ -351,26 +328,15 @@ final class NioConnection<T> implements Connection<T> {
           + " the connection was aborted and what was still queued failed"));
       return;
     }
-    long pongTimeout = InboundQueue.nanos(config.pongTimeout());
-    for (var entry : pings.entrySet()) {
-      PendingPing ping = entry.getValue();
-      if (now - ping.sentNanos > pongTimeout && pings.remove(entry.getKey(), ping)) {
-        PongTimeoutException late = new PongTimeoutException("no pong within "
-            + config.pongTimeout() + "; the peer is unresponsive");
-        ping.future.completeExceptionally(late);
-        if (entry.getKey() == livenessPingId) {
-          livenessPingId = 0;
-          if (readHalf.isPaused() || inputEnded) {
-            continue; // we stopped reading, so the pong may be waiting unread: not the peer's fault
-          }
-          closeWith(late);
-          return;
-        }
-      }
+    PongTimeoutException late = pings.expire(now, config.pongTimeout());
+    if (late != null && !readHalf.isPaused() && !inputEnded) {
+      closeWith(late); // (while we do not read, the pong may be waiting unread: not the peer's fault)
+      return;
     }
-    if (s == OPEN && livenessPingId == 0 && !outputClosed && !inputEnded && !readHalf.isPaused()
+    if (s == OPEN && !pings.livenessOutstanding() && !outputClosed && !inputEnded
+        && !readHalf.isPaused()
         && now - readHalf.lastReadNanos > InboundQueue.nanos(config.pingInterval())) {
-      sendPing(true);
+      sendControl(Wire.PING, pings.start(true, new CompletableFuture<>()));
     }
   }
 
@@ -517,12 +483,7 @@ final class NioConnection<T> implements Connection<T> {
     }
     writeHalf.close(reason);
     readHalf.close();
-    for (Long id : pings.keySet()) {
-      PendingPing ping = pings.remove(id);
-      if (ping != null) {
-        ping.future.completeExceptionally(reason);
-      }
-    }
+    pings.failAll(reason);
     opened.completeExceptionally(openFailure(reason));
     outputShutFuture.completeExceptionally(reason);
     if (reason.getCause() != null) {

@@ -294,11 +294,7 @@ final class WriteHalf {
     while (src.hasRemaining()) {
       out.clear();
       int start = src.position();
-      int take = Math.min(src.remaining(), out.remaining());
-      int limit = src.limit();
-      src.limit(start + take);
-      out.put(src);
-      src.limit(limit);
+      int take = copySome(src, out);
       out.flip();
       int written = channel.write(out);
       src.position(start + written);
@@ -408,16 +404,20 @@ final class WriteHalf {
       batch = Arrays.copyOf(batch, n * 2);
       batchStart = Arrays.copyOf(batchStart, n * 2);
     }
-    ByteBuffer src = f.bytes;
-    int start = src.position();
+    batch[n] = f;
+    batchStart[n] = f.bytes.position();
+    copySome(f.bytes, out);
+    return n + 1;
+  }
+
+  /** Copies as much of {@code src} as fits into {@code out}, advancing both; returns the count. */
+  private static int copySome(ByteBuffer src, ByteBuffer out) {
     int take = Math.min(src.remaining(), out.remaining());
     int limit = src.limit();
-    src.limit(start + take);
+    src.limit(src.position() + take);
     out.put(src);
     src.limit(limit);
-    batch[n] = f;
-    batchStart[n] = start;
-    return n + 1;
+    return take;
   }
 
   /**
