@@ -3,105 +3,280 @@ package io.duplex;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.duplex.TransportConfig.Builder;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 class TransportConfigTest {
+  private static final int MIB = 1024 * 1024;
+
+  /** A duration setting: its name, setter, getter and documented default. */
+  private record DurationSetting(String name, BiFunction<Builder, Duration, Builder> setter,
+      Function<TransportConfig, Duration> getter, Duration documented) {}
+
+  private static final List<DurationSetting> DURATIONS = List.of(
+      new DurationSetting("sendTimeout", Builder::sendTimeout, TransportConfig::sendTimeout,
+          Duration.ofSeconds(5)),
+      new DurationSetting("receiveTimeout", Builder::receiveTimeout,
+          TransportConfig::receiveTimeout, Duration.ofSeconds(60)),
+      new DurationSetting("handshakeTimeout", Builder::handshakeTimeout,
+          TransportConfig::handshakeTimeout, Duration.ofSeconds(10)),
+      new DurationSetting("pingInterval", Builder::pingInterval, TransportConfig::pingInterval,
+          Duration.ofSeconds(15)),
+      new DurationSetting("pongTimeout", Builder::pongTimeout, TransportConfig::pongTimeout,
+          Duration.ofSeconds(10)),
+      new DurationSetting("closeTimeout", Builder::closeTimeout, TransportConfig::closeTimeout,
+          Duration.ofSeconds(5)));
+
+  private static IllegalArgumentException refused(Runnable setting) {
+    return assertThrows(IllegalArgumentException.class, setting::run);
+  }
+
+  private static String buildFails(Builder builder) {
+    return assertThrows(IllegalArgumentException.class, builder::build).getMessage();
+  }
+
+  // ---- defaults --------------------------------------------------------------------------------
 
   @Test
-  void shouldStartFromTheDocumentedDefaults() {
+  void shouldDocumentEachDefaultInItsConstant() {
+    assertEquals("duplex", TransportConfig.DEFAULT_NETWORK_ID);
+    assertEquals(Duration.ofSeconds(5), TransportConfig.DEFAULT_SEND_TIMEOUT);
+    assertEquals(Duration.ofSeconds(60), TransportConfig.DEFAULT_RECEIVE_TIMEOUT);
+    assertEquals(Duration.ofSeconds(10), TransportConfig.DEFAULT_HANDSHAKE_TIMEOUT);
+    assertEquals(Duration.ofSeconds(15), TransportConfig.DEFAULT_PING_INTERVAL);
+    assertEquals(Duration.ofSeconds(10), TransportConfig.DEFAULT_PONG_TIMEOUT);
+    assertEquals(Duration.ofSeconds(5), TransportConfig.DEFAULT_CLOSE_TIMEOUT);
+    assertEquals(16 * MIB, TransportConfig.DEFAULT_MAX_FRAME_SIZE);
+    assertEquals(4 * 1024, TransportConfig.DEFAULT_MAX_HANDSHAKE_FRAME_SIZE);
+    assertEquals(1024, TransportConfig.MIN_HANDSHAKE_FRAME_SIZE);
+    assertEquals(MIB, TransportConfig.DEFAULT_HIGH_WATER_MARK);
+    assertEquals(512 * 1024, TransportConfig.DEFAULT_LOW_WATER_MARK);
+    assertEquals(32L * MIB, TransportConfig.DEFAULT_OUTBOUND_HARD_LIMIT);
+    assertEquals(1024, TransportConfig.DEFAULT_INBOUND_QUEUE_CAPACITY);
+    assertEquals(32L * MIB, TransportConfig.DEFAULT_INBOUND_QUEUE_MAX_BYTES);
+  }
+
+  @Test
+  void shouldStartEverySettingAtItsDocumentedDefault() {
     TransportConfig c = TransportConfig.defaults();
-    assertEquals(Duration.ofSeconds(5), c.sendTimeout());
-    assertEquals(Duration.ofSeconds(60), c.receiveTimeout());
-    assertEquals(Duration.ofSeconds(10), c.handshakeTimeout());
-    assertEquals(Duration.ofSeconds(15), c.pingInterval());
-    assertEquals(Duration.ofSeconds(10), c.pongTimeout());
-    assertEquals(Duration.ofSeconds(5), c.closeTimeout());
-    assertEquals(16 * 1024 * 1024, c.maxFrameSize());
-    assertEquals(4 * 1024, c.maxHandshakeFrameSize());
-    assertEquals(1024 * 1024, c.highWaterMark());
-    assertEquals(512 * 1024, c.lowWaterMark());
-    assertEquals(32L * 1024 * 1024, c.outboundHardLimit());
+    for (DurationSetting d : DURATIONS) {
+      assertEquals(d.documented(), d.getter().apply(c), d.name());
+    }
+    assertEquals(TransportConfig.DEFAULT_NETWORK_ID, c.networkId());
+    assertEquals(TransportConfig.DEFAULT_MAX_FRAME_SIZE, c.maxFrameSize());
+    assertEquals(TransportConfig.DEFAULT_MAX_HANDSHAKE_FRAME_SIZE, c.maxHandshakeFrameSize());
+    assertEquals(TransportConfig.DEFAULT_HIGH_WATER_MARK, c.highWaterMark());
+    assertEquals(TransportConfig.DEFAULT_LOW_WATER_MARK, c.lowWaterMark());
+    assertEquals(TransportConfig.DEFAULT_OUTBOUND_HARD_LIMIT, c.outboundHardLimit());
     assertEquals(SlowPeerPolicy.FAIL_SEND, c.slowPeerPolicy());
-    assertEquals(1024, c.inboundQueueCapacity());
-    assertEquals(32L * 1024 * 1024, c.inboundQueueMaxBytes());
-    assertEquals("duplex", c.networkId());
-    assertEquals(0, c.sendBufferSize());
-    assertEquals(0, c.receiveBufferSize());
+    assertEquals(TransportConfig.DEFAULT_INBOUND_QUEUE_CAPACITY, c.inboundQueueCapacity());
+    assertEquals(TransportConfig.DEFAULT_INBOUND_QUEUE_MAX_BYTES, c.inboundQueueMaxBytes());
+    assertEquals(0, c.sendBufferSize(), "the operating system's default");
+    assertEquals(0, c.receiveBufferSize(), "the operating system's default");
     assertTrue(c.tcpNoDelay());
     assertTrue(c.handlerExecutor().isEmpty());
     assertFalse(c.handlersOnReadLoop());
-    assertEquals(16, c.nodeId().length());
+    assertEquals(16, c.nodeId().length(), "a random 16-byte id");
   }
 
   @Test
-  void shouldRefuseNonPositiveTimeoutsNamingTheSettingAndValue() {
-    TransportConfig.Builder b = TransportConfig.builder();
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> b.sendTimeout(Duration.ofSeconds(-1)));
-    assertEquals("sendTimeout <= 0: PT-1S", e.getMessage());
-    assertEquals("receiveTimeout <= 0: PT0S", assertThrows(IllegalArgumentException.class,
-        () -> b.receiveTimeout(Duration.ZERO)).getMessage());
-    assertThrows(IllegalArgumentException.class, () -> b.handshakeTimeout(Duration.ZERO));
-    assertThrows(IllegalArgumentException.class, () -> b.pingInterval(Duration.ofMillis(-5)));
-    assertThrows(IllegalArgumentException.class, () -> b.pongTimeout(Duration.ZERO));
-    assertThrows(IllegalArgumentException.class, () -> b.closeTimeout(Duration.ZERO));
-    assertThrows(NullPointerException.class, () -> b.sendTimeout(null));
-    assertEquals("maxFrameSize <= 0: 0", assertThrows(IllegalArgumentException.class,
-        () -> b.maxFrameSize(0)).getMessage());
-    assertThrows(IllegalArgumentException.class, () -> b.inboundQueueCapacity(0));
-    assertThrows(IllegalArgumentException.class, () -> b.sendBufferSize(-1));
-    assertThrows(IllegalArgumentException.class, () -> b.maxHandshakeFrameSize(100));
+  void shouldGiveEachBuildWithoutANodeIdAnotherRandomOne() {
+    Builder builder = TransportConfig.builder();
+    NodeId first = builder.build().nodeId();
+    assertNotEquals(first, builder.build().nodeId(), "even from the same builder");
+    assertNotEquals(TransportConfig.defaults().nodeId(), TransportConfig.defaults().nodeId());
+  }
+
+  // ---- one setting at a time -------------------------------------------------------------------
+
+  @Test
+  void shouldRefuseANegativeOrZeroTimeoutNamingTheSettingAndTheValue() {
+    for (DurationSetting d : DURATIONS) {
+      Builder b = TransportConfig.builder();
+      assertEquals(d.name() + " <= 0: PT-1S",
+          refused(() -> d.setter().apply(b, Duration.ofSeconds(-1))).getMessage());
+      assertEquals(d.name() + " <= 0: PT0S",
+          refused(() -> d.setter().apply(b, Duration.ZERO)).getMessage());
+      assertEquals(d.name() + " <= 0: PT-0.000000001S",
+          refused(() -> d.setter().apply(b, Duration.ofNanos(-1))).getMessage());
+      NullPointerException npe = assertThrows(NullPointerException.class,
+          () -> d.setter().apply(b, null));
+      assertEquals(d.name(), npe.getMessage());
+      assertEquals(d.documented(), d.getter().apply(b.build()), d.name() + " unchanged");
+      assertEquals(Duration.ofNanos(1),
+          d.getter().apply(d.setter().apply(b, Duration.ofNanos(1)).build()), d.name());
+    }
   }
 
   @Test
-  void shouldRefuseSettingsThatContradictEachOther() {
-    IllegalArgumentException marks = assertThrows(IllegalArgumentException.class,
-        () -> TransportConfig.builder().lowWaterMark(2000).highWaterMark(1000).build());
-    assertEquals("lowWaterMark > highWaterMark: 2000 > 1000", marks.getMessage());
-    assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> TransportConfig.builder().highWaterMark(64L << 20).build()).getMessage()
-        .startsWith("highWaterMark > outboundHardLimit"));
-    assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> TransportConfig.builder().outboundHardLimit(16 << 20).build()).getMessage()
-        .contains("a frame of the max size must fit"));
-    assertTrue(assertThrows(IllegalArgumentException.class,
-        () -> TransportConfig.builder().maxFrameSize(2000).build()).getMessage()
-        .startsWith("maxHandshakeFrameSize > maxFrameSize"));
+  void shouldRefuseOutOfRangeSizesNamingTheSettingAndTheValue() {
+    Builder b = TransportConfig.builder();
+    assertEquals("maxFrameSize <= 0: 0", refused(() -> b.maxFrameSize(0)).getMessage());
+    assertEquals("maxFrameSize <= 0: -5", refused(() -> b.maxFrameSize(-5)).getMessage());
+    assertEquals("maxHandshakeFrameSize < 1024: 1023",
+        refused(() -> b.maxHandshakeFrameSize(1023)).getMessage());
+    assertEquals("highWaterMark <= 0: 0", refused(() -> b.highWaterMark(0)).getMessage());
+    assertEquals("lowWaterMark < 0: -1", refused(() -> b.lowWaterMark(-1)).getMessage());
+    assertEquals("outboundHardLimit <= 0: 0",
+        refused(() -> b.outboundHardLimit(0)).getMessage());
+    assertEquals("inboundQueueCapacity <= 0: 0",
+        refused(() -> b.inboundQueueCapacity(0)).getMessage());
+    assertEquals("inboundQueueMaxBytes <= 0: -1",
+        refused(() -> b.inboundQueueMaxBytes(-1)).getMessage());
+    assertEquals("sendBufferSize < 0: -1", refused(() -> b.sendBufferSize(-1)).getMessage());
+    assertEquals("receiveBufferSize < 0: -1",
+        refused(() -> b.receiveBufferSize(-1)).getMessage());
+    NodeId id = NodeId.of("same");
+    assertEquals(TransportConfig.builder().nodeId(id).build().toString(),
+        b.nodeId(id).build().toString(), "refused values left every setting as it was");
   }
 
   @Test
-  void shouldCheckTheNetworkId() {
-    assertThrows(IllegalArgumentException.class, () -> TransportConfig.builder().networkId(""));
-    assertThrows(IllegalArgumentException.class,
-        () -> TransportConfig.builder().networkId("x".repeat(256)));
-    assertEquals("é".repeat(127), TransportConfig.builder().networkId("é".repeat(127)).build()
-        .networkId());
+  void shouldAcceptTheSmallestValueOfEachSize() {
+    TransportConfig c = TransportConfig.builder()
+        .lowWaterMark(0).sendBufferSize(0).receiveBufferSize(0).inboundQueueCapacity(1)
+        .inboundQueueMaxBytes(1).maxHandshakeFrameSize(1024).maxFrameSize(1024)
+        .highWaterMark(1).outboundHardLimit(1028).build();
+    assertEquals(0, c.lowWaterMark());
+    assertEquals(1024, c.maxHandshakeFrameSize());
+    assertEquals(1028, c.outboundHardLimit());
+    assertEquals(1, c.inboundQueueCapacity());
   }
+
+  @Test
+  void shouldRefuseNullsNamingTheSetting() {
+    Builder b = TransportConfig.builder();
+    assertEquals("nodeId", assertThrows(NullPointerException.class, () -> b.nodeId(null))
+        .getMessage());
+    assertEquals("networkId", assertThrows(NullPointerException.class, () -> b.networkId(null))
+        .getMessage());
+    assertEquals("slowPeerPolicy", assertThrows(NullPointerException.class,
+        () -> b.slowPeerPolicy(null)).getMessage());
+    assertEquals("handlerExecutor", assertThrows(NullPointerException.class,
+        () -> b.handlerExecutor(null)).getMessage());
+  }
+
+  @Test
+  void shouldRefuseANetworkIdThatIsEmptyOrOver255BytesOfUtf8() {
+    Builder b = TransportConfig.builder();
+    assertEquals("networkId must be 1 to 255 bytes of UTF-8: 0",
+        refused(() -> b.networkId("")).getMessage());
+    assertEquals("networkId must be 1 to 255 bytes of UTF-8: 256",
+        refused(() -> b.networkId("x".repeat(256))).getMessage());
+    assertEquals("networkId must be 1 to 255 bytes of UTF-8: 256",
+        refused(() -> b.networkId("é".repeat(128))).getMessage(), "bytes, not characters");
+    assertEquals("x".repeat(255), b.networkId("x".repeat(255)).build().networkId());
+    assertEquals("é".repeat(127) + "x", b.networkId("é".repeat(127) + "x").build().networkId());
+    assertEquals("n", b.networkId("n").build().networkId());
+  }
+
+  // ---- settings that must fit together ---------------------------------------------------------
+
+  @Test
+  void shouldRefuseALowWaterMarkAboveTheHighOneNamingBoth() {
+    assertEquals("lowWaterMark > highWaterMark: 2000 > 1000",
+        buildFails(TransportConfig.builder().lowWaterMark(2000).highWaterMark(1000)));
+    assertEquals(1000, TransportConfig.builder().lowWaterMark(1000).highWaterMark(1000).build()
+        .lowWaterMark(), "equal marks are allowed");
+  }
+
+  @Test
+  void shouldRefuseAHighWaterMarkAboveTheHardLimitNamingBoth() {
+    assertEquals("highWaterMark > outboundHardLimit: " + (64L * MIB) + " > " + (32L * MIB),
+        buildFails(TransportConfig.builder().highWaterMark(64L * MIB)));
+    assertEquals(32L * MIB, TransportConfig.builder().highWaterMark(32L * MIB).build()
+        .highWaterMark(), "a high mark at the hard limit is allowed");
+  }
+
+  @Test
+  void shouldRefuseAHardLimitThatCannotHoldOneFrameOfTheMaxSize() {
+    String message = buildFails(TransportConfig.builder().highWaterMark(1000)
+        .lowWaterMark(10).outboundHardLimit(16L * MIB + 3));
+    assertTrue(message.startsWith("outboundHardLimit < maxFrameSize + 4: " + (16 * MIB + 3)
+        + " < " + (16 * MIB + 4)), message);
+    assertTrue(message.contains("a frame of the max size must fit"), message);
+    assertEquals(16L * MIB + 4, TransportConfig.builder().highWaterMark(1000).lowWaterMark(10)
+        .outboundHardLimit(16L * MIB + 4).build().outboundHardLimit());
+    assertTrue(buildFails(TransportConfig.builder().maxFrameSize(Integer.MAX_VALUE))
+        .contains(" < " + (Integer.MAX_VALUE + 4L)), "maxFrameSize + 4 does not overflow");
+  }
+
+  @Test
+  void shouldRefuseAHandshakeLimitAboveTheFrameLimitNamingBoth() {
+    assertEquals("maxHandshakeFrameSize > maxFrameSize: 4096 > 2000",
+        buildFails(TransportConfig.builder().maxFrameSize(2000)));
+    assertEquals("maxHandshakeFrameSize > maxFrameSize: 8192 > 4096",
+        buildFails(TransportConfig.builder().maxHandshakeFrameSize(8192).maxFrameSize(4096)));
+    assertEquals(2000, TransportConfig.builder().maxFrameSize(2000).maxHandshakeFrameSize(2000)
+        .build().maxFrameSize(), "equal limits are allowed");
+  }
+
+  // ---- toBuilder -------------------------------------------------------------------------------
 
   @Test
   void shouldKeepEverySettingThroughToBuilder() {
     Executor direct = Runnable::run;
-    TransportConfig c = TransportConfig.builder()
-        .nodeId(NodeId.of("n")).networkId("net").sendTimeout(Duration.ofSeconds(1))
-        .receiveTimeout(Duration.ofSeconds(2)).handshakeTimeout(Duration.ofSeconds(3))
-        .pingInterval(Duration.ofSeconds(4)).pongTimeout(Duration.ofSeconds(6))
-        .closeTimeout(Duration.ofSeconds(7)).maxFrameSize(1 << 20)
-        .maxHandshakeFrameSize(2048).highWaterMark(1000).lowWaterMark(10)
-        .outboundHardLimit(2 << 20).slowPeerPolicy(SlowPeerPolicy.DISCONNECT)
+    Builder changed = TransportConfig.builder()
+        .nodeId(NodeId.of("n")).networkId("net")
+        .maxFrameSize(MIB).maxHandshakeFrameSize(2048).highWaterMark(1000).lowWaterMark(10)
+        .outboundHardLimit(2 * MIB).slowPeerPolicy(SlowPeerPolicy.DISCONNECT)
         .inboundQueueCapacity(3).inboundQueueMaxBytes(4).sendBufferSize(5)
         .receiveBufferSize(6).tcpNoDelay(false).handlerExecutor(direct)
-        .handlersOnReadLoop(true).build();
-    assertEquals(c.toString(), c.toBuilder().build().toString());
-    assertEquals(direct, c.toBuilder().build().handlerExecutor().orElseThrow());
+        .handlersOnReadLoop(true);
+    for (int i = 0; i < DURATIONS.size(); i++) {
+      DURATIONS.get(i).setter().apply(changed, Duration.ofMillis(100 + i));
+    }
+    TransportConfig c = changed.build();
+    TransportConfig copy = c.toBuilder().build();
+    TransportConfig defaults = TransportConfig.defaults();
+
+    Map<String, Function<TransportConfig, Object>> getters = new LinkedHashMap<>();
+    getters.put("nodeId", TransportConfig::nodeId);
+    getters.put("networkId", TransportConfig::networkId);
+    for (DurationSetting d : DURATIONS) {
+      getters.put(d.name(), d.getter()::apply);
+    }
+    getters.put("maxFrameSize", TransportConfig::maxFrameSize);
+    getters.put("maxHandshakeFrameSize", TransportConfig::maxHandshakeFrameSize);
+    getters.put("highWaterMark", TransportConfig::highWaterMark);
+    getters.put("lowWaterMark", TransportConfig::lowWaterMark);
+    getters.put("outboundHardLimit", TransportConfig::outboundHardLimit);
+    getters.put("slowPeerPolicy", TransportConfig::slowPeerPolicy);
+    getters.put("inboundQueueCapacity", TransportConfig::inboundQueueCapacity);
+    getters.put("inboundQueueMaxBytes", TransportConfig::inboundQueueMaxBytes);
+    getters.put("sendBufferSize", TransportConfig::sendBufferSize);
+    getters.put("receiveBufferSize", TransportConfig::receiveBufferSize);
+    getters.put("tcpNoDelay", TransportConfig::tcpNoDelay);
+    getters.put("handlerExecutor", TransportConfig::handlerExecutor);
+    getters.put("handlersOnReadLoop", TransportConfig::handlersOnReadLoop);
+    assertEquals(21, getters.size(), "every setting");
+    for (Map.Entry<String, Function<TransportConfig, Object>> g : getters.entrySet()) {
+      Object value = g.getValue().apply(c);
+      assertNotEquals(g.getValue().apply(defaults), value, g.getKey() + " is not its default");
+      assertEquals(value, g.getValue().apply(copy), g.getKey() + " kept by toBuilder");
+    }
+    assertSame(direct, copy.handlerExecutor().orElseThrow());
+    assertEquals(c.toString(), copy.toString());
   }
 
   @Test
-  void shouldGiveEachConfigWithoutANodeIdARandomOne() {
-    assertNotEquals(TransportConfig.defaults().nodeId(), TransportConfig.defaults().nodeId());
+  void shouldLeaveTheOriginalAloneWhenTheCopyChanges() {
+    TransportConfig c = TransportConfig.builder().networkId("a").build();
+    TransportConfig d = c.toBuilder().networkId("b").sendTimeout(Duration.ofSeconds(1)).build();
+    assertEquals("a", c.networkId());
+    assertEquals(Duration.ofSeconds(5), c.sendTimeout());
+    assertEquals("b", d.networkId());
+    assertEquals(c.nodeId(), d.nodeId(), "toBuilder keeps the (random) node id");
   }
 }

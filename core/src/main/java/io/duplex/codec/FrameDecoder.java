@@ -1,6 +1,7 @@
 package io.duplex.codec;
 
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 
 /**
  * An incremental decoder for length-prefixed frames: a 4-byte big-endian unsigned length, then
@@ -131,7 +132,8 @@ public final class FrameDecoder {
   /** Reads prefix bytes; true once the length is known (and within the limit). */
   private boolean readLength(ByteBuffer in) {
     if (headerBytes == 0 && in.remaining() >= LENGTH_SIZE) {
-      headerValue = in.getInt(in.position());
+      int raw = in.getInt(in.position()); // in the caller's byte order; the prefix is big-endian
+      headerValue = in.order() == ByteOrder.BIG_ENDIAN ? raw : Integer.reverseBytes(raw);
       in.position(in.position() + LENGTH_SIZE);
       headerBytes = LENGTH_SIZE;
     } else {

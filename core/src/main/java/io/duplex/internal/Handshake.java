@@ -46,10 +46,11 @@ public final class Handshake {
    */
   public static PeerInfo decode(ByteBuffer body) {
     try {
-      if (body.remaining() < 4 || body.getInt() != Wire.MAGIC) {
+      if (!startsWithMagic(body)) {
         throw new HandshakeException(Field.MAGIC, "handshake failed: the peer's first frame does"
             + " not start with the duplex magic \"DPLX\"; it is not a duplex peer");
       }
+      body.getInt(); // the magic; a body that ends inside it is truncated (FORMAT, below)
       int version = body.getShort() & 0xFFFF;
       if (version != Wire.VERSION) {
         throw HandshakeException.mismatch(Field.VERSION, Wire.VERSION, version);
@@ -90,6 +91,16 @@ public final class Handshake {
       throw new HandshakeException(Field.NODE_ID, "handshake failed: the peer has our own node id '"
           + local.nodeId() + "'; this node connected to itself (or two nodes share an id)");
     }
+  }
+
+  /** Whether the bytes {@code body} has (up to 4, maybe none) agree with the magic. */
+  private static boolean startsWithMagic(ByteBuffer body) {
+    for (int i = 0; i < Math.min(body.remaining(), 4); i++) {
+      if (body.get(body.position() + i) != (byte) (Wire.MAGIC >>> (24 - 8 * i))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static void writeShortBytes(FrameBuffer out, byte[] bytes, String what) {
