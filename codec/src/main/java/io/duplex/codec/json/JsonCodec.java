@@ -1,22 +1,19 @@
 package io.duplex.codec.json;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.core.StreamWriteConstraints;
-import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.jsontype.BasicPolymorphicTypeValidator;
 import io.duplex.codec.Codec;
+import io.duplex.codec.CorruptedFrameException;
 import io.duplex.codec.DecoderException;
 import io.duplex.codec.EncoderException;
 import io.duplex.codec.PayloadSink;
@@ -25,40 +22,56 @@ import io.duplex.codec.message.Proposal;
 import io.duplex.codec.message.Status;
 import io.duplex.codec.message.Vote;
 import java.io.IOException;
-import java.io.OutputStream;
+import java.lang.reflect.Modifier;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
- * A JSON codec on Jackson for a family of message types, each registered under a wire name:
+ * A JSON codec on Jackson for a family of message classes, each registered under a wire name
+ * with {@link Builder#register}. A payload is one UTF-8 JSON object of exactly two
+ * fields, {@code type} first and {@code data} second:
  *
- * <pre>{@code {"type":"vote","data":{"height":7,"round":0,...}}}</pre>
+ * <pre>{@code {"type":"vote","data":{"height":7,"round":0,"type":"PREVOTE",...}}}</pre>
+ *
+ * <p>The encoder always writes {@code type} first; the decoder requires it first, so it knows
+ * the class before it reads {@code data} and binds {@code data} straight from the parser, without
+ * a tree in between.
  *
  * <h2>Safe by construction</h2>
  * <ul>
- *   <li>The {@code type} name maps to a class only through {@link Builder#register}: class names
- *       never come from the wire, default typing is never enabled, and the mapper's polymorphic
- *       type validator denies everything, so even a {@code @JsonTypeInfo(use = CLASS)} somewhere
- *       in a message cannot be used to load a class.</li>
- *   <li>Jackson's stream read constraints are set to small values ({@link Builder#maxNestingDepth}
- *       and the others): a payload of 100,000 {@code [} or a 100 MB number is refused early.</li>
- *   <li>The decoder is strict: {@code type} must come first and {@code data} second (the encoder
- *       always writes them so), unknown, missing, duplicate or null fields and trailing bytes are
- *       errors, and invalid UTF-8 is an error.</li>
+ *   <li>A wire name maps to a class only through {@code register}. Class names never come from
+ *       the wire: default typing is never enabled, and the mapper's polymorphic type validator
+ *       denies every class-name type id, so even a {@code @JsonTypeInfo(use = CLASS)} in a
+ *       registered class cannot be used to load a class (such a class cannot be decoded).</li>
+ *   <li>Jackson's stream constraints are small ({@link #DEFAULT_MAX_NESTING_DEPTH} and the other
+ *       defaults): 100,000 {@code [} or a 1,000-digit number is refused as it is read.</li>
+ *   <li>The decoder is strict: the payload must be well-formed UTF-8 (no overlong forms, no
+ *       UTF-16); unknown, missing, duplicate and null fields are errors, as are scalars of the
+ *       wrong kind ({@code "7"} for a number, {@code 7} for a string, {@code 1.5} for an integer)
+ *       and anything after the envelope object.</li>
  * </ul>
- * Every failure is a {@link DecoderException} (or {@link EncoderException}) that says what was
- * wrong; the transport closes only that peer's connection.
  *
- * <p>One {@link ObjectMapper} per codec; one {@link ObjectReader} and {@link ObjectWriter} per
- * registered type, made once (they are immutable and thread-safe, like the codec).
+ * <h2>Errors</h2>
+ * Every bad payload is a {@link DecoderException} ({@link CorruptedFrameException} for an empty
+ * payload or bytes after the message) whose message says what was wrong and whose cause is
+ * Jackson's exception, if any. Encoding a class that was not registered, or one Jackson cannot
+ * write, is an {@link EncoderException}; the sink's own {@code EncoderException} (the frame size
+ * limit) propagates as it was thrown.
+ *
+ * <h2>Threads</h2>
+ * Immutable and thread-safe: one {@link ObjectMapper} per codec, and one {@link ObjectReader}
+ * and {@link ObjectWriter} per registered class, made once. {@link #decode} reads a heap buffer's
+ * array in place (at its offset) and copies a direct or read-only buffer first; it leaves the
+ * buffer's position where it was.
  *
  * @param <T> the family's base type
  */
 public final class JsonCodec<T> implements Codec<T> {
-  /** Default {@link Builder#maxNestingDepth}: 64 levels. */
+  /** Default {@link Builder#maxNestingDepth}: 64 levels, the envelope's two included. */
   public static final int DEFAULT_MAX_NESTING_DEPTH = 64;
   /** Default {@link Builder#maxStringLength}: 8 MiB characters. */
   public static final int DEFAULT_MAX_STRING_LENGTH = 8 * 1024 * 1024;
@@ -66,54 +79,56 @@ public final class JsonCodec<T> implements Codec<T> {
   public static final int DEFAULT_MAX_NUMBER_LENGTH = 100;
   /** Default {@link Builder#maxNameLength}: 1024 characters. */
   public static final int DEFAULT_MAX_NAME_LENGTH = 1024;
+  /** The default codec name, exchanged in the handshake. */
+  public static final String DEFAULT_NAME = "json";
+
+  private static final SerializableString TYPE = new SerializedString("type");
+  private static final SerializableString DATA = new SerializedString("data");
 
   private final String name;
   private final JsonFactory factory;
+  private final List<String> typeNames; // in registration order, for messages
   private final Map<String, ObjectReader> readers;
-  private final Map<Class<?>, Writer> writers;
+  private final Map<Class<?>, Registration> writers;
 
-  private record Writer(String type, ObjectWriter writer) {}
+  /** How one registered class is written: its wire name, pre-quoted, and its writer. */
+  private static final class Registration {
+    final SerializableString type;
+    final ObjectWriter writer;
 
-  private JsonCodec(Builder<T> b) {
-    this.name = b.name;
-    this.factory = JsonFactory.builder()
-        .streamReadConstraints(StreamReadConstraints.builder()
-            .maxNestingDepth(b.maxNestingDepth)
-            .maxStringLength(b.maxStringLength)
-            .maxNumberLength(b.maxNumberLength)
-            .maxNameLength(b.maxNameLength)
-            .build())
-        .streamWriteConstraints(StreamWriteConstraints.builder()
-            .maxNestingDepth(b.maxNestingDepth).build())
-        .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-        .build();
-    ObjectMapper mapper = JsonMapper.builder(factory)
-        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-        .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-        .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
-        .enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES)
-        .enable(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS)
-        // Trailing content is checked by decode() itself: the reader reads only "data".
-        .polymorphicTypeValidator(BasicPolymorphicTypeValidator.builder().build())
-        .build();
-    Map<String, ObjectReader> r = new HashMap<>();
-    Map<Class<?>, Writer> w = new HashMap<>();
-    for (Map.Entry<String, Class<? extends T>> e : b.types.entrySet()) {
-      r.put(e.getKey(), mapper.readerFor(e.getValue()));
-      w.put(e.getValue(), new Writer(e.getKey(), mapper.writerFor(e.getValue())));
+    Registration(String type, ObjectWriter writer) {
+      this.type = new SerializedString(type);
+      this.writer = writer;
     }
+  }
+
+  private JsonCodec(Builder<T> config) {
+    this.name = config.name;
+    this.factory = StrictJackson.factory(config);
+    ObjectMapper mapper = StrictJackson.mapper(factory);
+    Map<String, ObjectReader> r = new HashMap<>();
+    Map<Class<?>, Registration> w = new HashMap<>();
+    config.types.forEach((typeName, type) -> {
+      // FAIL_ON_TRAILING_TOKENS (on in the mapper) would reject the envelope's closing '}',
+      // since the reader binds "data" in the middle of the input. decode() checks the end.
+      r.put(typeName, mapper.readerFor(type)
+          .without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS));
+      w.put(type, new Registration(typeName, mapper.writerFor(type)));
+    });
+    this.typeNames = List.copyOf(config.types.keySet());
     this.readers = Map.copyOf(r);
     this.writers = Map.copyOf(w);
   }
 
   /** A builder for a codec of messages whose common type is {@code base}. */
   public static <T> Builder<T> builder(Class<T> base) {
-    return new Builder<>(Objects.requireNonNull(base, "base"));
+    return new Builder<>(base);
   }
 
   /**
-   * The codec for duplex's example {@link ConsensusMessage} family: {@code "proposal"}, {@code
-   * "vote"} and {@code "status"}, named {@code "json"}.
+   * The codec for duplex's example {@link ConsensusMessage} family, named {@code "json"}, with
+   * {@link Proposal} registered as {@code "proposal"}, {@link Vote} as {@code "vote"} and
+   * {@link Status} as {@code "status"}, and the default limits.
    */
   public static JsonCodec<ConsensusMessage> consensus() {
     return builder(ConsensusMessage.class)
@@ -128,169 +143,242 @@ public final class JsonCodec<T> implements Codec<T> {
     return name;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The message's exact class must be registered (a subclass of a registered class is not).
+   */
   @Override
   public void encode(T message, PayloadSink sink) {
-    Writer w = writers.get(message.getClass());
-    if (w == null) {
-      throw new EncoderException("cannot encode a " + message.getClass().getName()
-          + ": it is not registered with this JSON codec (registered: " + writers.keySet()
-          + "); register it with JsonCodec.builder(...).register(name, type)");
+    if (message == null) {
+      throw new NullPointerException("message == null");
     }
-    try (JsonGenerator g = factory.createGenerator((OutputStream) sink, JsonEncoding.UTF8)) {
+    Registration registration = writers.get(message.getClass());
+    if (registration == null) {
+      throw new EncoderException("cannot encode a " + message.getClass().getName()
+          + ": the class is not registered with JSON codec '" + name + "' (registered: "
+          + typeNames + "); register it with JsonCodec.builder(...).register(name, "
+          + message.getClass().getSimpleName() + ".class)");
+    }
+    try (JsonGenerator g = factory.createGenerator(sink, JsonEncoding.UTF8)) {
       g.writeStartObject();
-      g.writeStringField("type", w.type());
-      g.writeFieldName("data");
-      w.writer().writeValue(g, message);
+      g.writeFieldName(TYPE);
+      g.writeString(registration.type);
+      g.writeFieldName(DATA);
+      registration.writer.writeValue(g, message);
       g.writeEndObject();
     } catch (IOException | RuntimeException e) {
-      for (Throwable c = e; c != null; c = c.getCause()) {
-        if (c instanceof EncoderException) {
-          throw (EncoderException) c; // the sink's size limit, as it was thrown
-        }
-      }
-      throw new EncoderException("cannot encode a " + message.getClass().getName() + " as JSON: "
-          + e.getMessage(), e);
+      throw JsonErrors.encoding(e, message.getClass());
     }
   }
 
   @Override
   public T decode(ByteBuffer payload) {
+    int length = payload.remaining();
+    if (length == 0) {
+      throw new CorruptedFrameException("empty payload: a JSON message is an object"
+          + " {\"type\":...,\"data\":{...}}");
+    }
     byte[] bytes;
     int offset;
-    int length = payload.remaining();
     if (payload.hasArray()) {
       bytes = payload.array();
       offset = payload.arrayOffset() + payload.position();
-    } else {
+    } else { // direct or read-only: copy, leaving the borrowed buffer's position alone
       bytes = new byte[length];
-      payload.duplicate().get(bytes);
+      payload.get(payload.position(), bytes);
       offset = 0;
     }
-    if (length == 0) {
-      throw new DecoderException("empty JSON message: expected {\"type\":...,\"data\":{...}}");
-    }
+    Utf8.check(bytes, offset, length);
+    String type = null;
     try (JsonParser p = factory.createParser(bytes, offset, length)) {
-      expect(p.nextToken() == JsonToken.START_OBJECT, p, "a JSON object");
-      expect(p.nextToken() == JsonToken.FIELD_NAME && "type".equals(p.currentName()), p,
-          "the field \"type\" first");
-      expect(p.nextToken() == JsonToken.VALUE_STRING, p, "a string for \"type\"");
-      String type = p.getText();
+      expect(p, p.nextToken() == JsonToken.START_OBJECT, "a JSON object");
+      expect(p, p.nextToken() == JsonToken.FIELD_NAME && "type".equals(p.currentName()),
+          "\"type\" as the first field");
+      expect(p, p.nextToken() == JsonToken.VALUE_STRING, "a string value for \"type\"");
+      type = p.getText();
       ObjectReader reader = readers.get(type);
       if (reader == null) {
-        throw new DecoderException("unknown message type '" + type + "'; this codec knows "
-            + readers.keySet());
+        throw new DecoderException("unknown message type '" + JsonErrors.echo(type)
+            + "'; JSON codec '" + name + "' knows " + typeNames);
       }
-      expect(p.nextToken() == JsonToken.FIELD_NAME && "data".equals(p.currentName()), p,
-          "the field \"data\" second");
-      expect(p.nextToken() == JsonToken.START_OBJECT, p, "an object for \"data\"");
+      expect(p, p.nextToken() == JsonToken.FIELD_NAME && "data".equals(p.currentName()),
+          "\"data\" as the second field");
+      expect(p, p.nextToken() == JsonToken.START_OBJECT, "an object value for \"data\"");
       T message = reader.readValue(p);
-      expect(p.nextToken() == JsonToken.END_OBJECT, p, "the end of the message after \"data\"");
-      expect(p.nextToken() == null, p, "nothing after the message");
+      expect(p, p.nextToken() == JsonToken.END_OBJECT,
+          "the end of the message object after \"data\"");
+      requireEndOfInput(p, type);
       return message;
-    } catch (JsonProcessingException e) {
-      for (Throwable c = e; c != null; c = c.getCause()) {
-        if (c instanceof StreamConstraintsException) {
-          throw new DecoderException("JSON message refused: it breaks a safety limit: "
-              + ((StreamConstraintsException) c).getOriginalMessage(), e);
-        }
-      }
-      throw new DecoderException("malformed or wrongly shaped JSON message: "
-          + e.getOriginalMessage(), e);
-    } catch (IOException e) {
-      throw new DecoderException("cannot read JSON message: " + e.getMessage(), e);
+    } catch (JacksonException e) {
+      throw JsonErrors.decoding(e, type);
+    } catch (IOException e) { // not from a byte array; Jackson's are JacksonExceptions
+      throw new DecoderException("cannot read JSON message: " + e, e);
     }
   }
 
-  private static void expect(boolean ok, JsonParser p, String what) {
+  /** After the envelope's closing brace only whitespace may follow. */
+  private static void requireEndOfInput(JsonParser p, String type) {
+    JsonToken next;
+    try {
+      next = p.nextToken();
+    } catch (IOException e) {
+      throw JsonErrors.trailing(p, type, e);
+    }
+    if (next != null) {
+      throw JsonErrors.trailing(p, type, null);
+    }
+  }
+
+  private static void expect(JsonParser p, boolean ok, String what) {
     if (!ok) {
-      JsonToken t = p.currentToken();
-      throw new DecoderException("wrongly shaped JSON message: expected " + what + ", found "
-          + (t == null ? "the end of the input" : t.asString() != null ? "'" + t.asString() + "'"
-              : t.name()));
+      throw JsonErrors.envelope(p, what);
     }
   }
 
   /**
-   * Registers message types and limits for a {@link JsonCodec}. Not thread-safe.
+   * Registers the message classes and sets the limits of a {@link JsonCodec}. Each setter checks
+   * its argument at once. Not thread-safe; the codec it builds is.
    *
    * @param <T> the family's base type
    */
   public static final class Builder<T> {
     private final Class<T> base;
-    private final Map<String, Class<? extends T>> types = new LinkedHashMap<>();
-    private String name = "json";
-    private int maxNestingDepth = DEFAULT_MAX_NESTING_DEPTH;
-    private int maxStringLength = DEFAULT_MAX_STRING_LENGTH;
-    private int maxNumberLength = DEFAULT_MAX_NUMBER_LENGTH;
-    private int maxNameLength = DEFAULT_MAX_NAME_LENGTH;
+    final Map<String, Class<? extends T>> types = new LinkedHashMap<>();
+    String name = DEFAULT_NAME;
+    int maxNestingDepth = DEFAULT_MAX_NESTING_DEPTH;
+    int maxStringLength = DEFAULT_MAX_STRING_LENGTH;
+    int maxNumberLength = DEFAULT_MAX_NUMBER_LENGTH;
+    int maxNameLength = DEFAULT_MAX_NAME_LENGTH;
 
     private Builder(Class<T> base) {
+      if (base == null) {
+        throw new NullPointerException("base == null");
+      }
       this.base = base;
     }
 
-    /** Maps the wire name {@code typeName} to {@code type}; both must be new to this builder. */
+    /**
+     * Maps the wire name {@code typeName} to {@code type}, both ways: payloads whose {@code type}
+     * is {@code typeName} are read as {@code type}, and messages of exactly that class are
+     * written under {@code typeName}.
+     *
+     * @throws IllegalArgumentException if {@code typeName} is empty or already registered, or
+     *     {@code type} is already registered, abstract, or not a subtype of the base type
+     */
     public Builder<T> register(String typeName, Class<? extends T> type) {
-      Objects.requireNonNull(typeName, "typeName");
-      Objects.requireNonNull(type, "type");
-      if (typeName.isEmpty()) {
-        throw new IllegalArgumentException("type name is empty");
+      if (typeName == null) {
+        throw new NullPointerException("typeName == null");
       }
-      if (!base.isAssignableFrom(type)) {
+      if (type == null) {
+        throw new NullPointerException("type == null");
+      }
+      if (typeName.isEmpty()) {
+        throw new IllegalArgumentException("typeName is empty: a wire type name needs a"
+            + " character at least");
+      }
+      if (!base.isAssignableFrom(type)) { // only possible through raw types
         throw new IllegalArgumentException(type.getName() + " is not a " + base.getName());
       }
-      if (types.containsKey(typeName)) {
-        throw new IllegalArgumentException("type name '" + typeName + "' is already registered"
-            + " for " + types.get(typeName).getName());
+      if (type.isInterface() || Modifier.isAbstract(type.getModifiers())) {
+        throw new IllegalArgumentException("cannot register " + type.getName()
+            + ": it is abstract, so the codec could not create one; register its concrete"
+            + " classes");
       }
-      if (types.containsValue(type)) {
-        throw new IllegalArgumentException(type.getName() + " is already registered");
+      Class<? extends T> taken = types.get(typeName);
+      if (taken != null) {
+        throw new IllegalArgumentException("type name '" + typeName + "' is already registered"
+            + " for " + taken.getName());
+      }
+      for (Map.Entry<String, Class<? extends T>> e : types.entrySet()) {
+        if (e.getValue() == type) {
+          throw new IllegalArgumentException(type.getName() + " is already registered as '"
+              + e.getKey() + "'");
+        }
       }
       types.put(typeName, type);
       return this;
     }
 
-    /** The codec name exchanged in the handshake; default {@code "json"}. */
+    /**
+     * The codec name exchanged in the handshake (default {@value JsonCodec#DEFAULT_NAME}); two
+     * peers connect only if their names are equal. Change it when the registered family changes
+     * incompatibly, for example {@code "json/consensus-2"}.
+     *
+     * @throws IllegalArgumentException if {@code name} is empty or longer than 255 bytes of
+     *     UTF-8
+     */
     public Builder<T> name(String name) {
-      Objects.requireNonNull(name, "name");
-      if (name.isEmpty()) {
-        throw new IllegalArgumentException("codec name is empty");
+      if (name == null) {
+        throw new NullPointerException("name == null");
+      }
+      int bytes = name.getBytes(StandardCharsets.UTF_8).length;
+      if (bytes == 0 || bytes > 255) {
+        throw new IllegalArgumentException("name must be 1 to 255 bytes of UTF-8: " + bytes
+            + " bytes");
       }
       this.name = name;
       return this;
     }
 
-    /** The deepest nesting of arrays and objects accepted; default 64. */
+    /**
+     * The deepest nesting of objects and arrays read or written, the envelope object and its
+     * {@code data} object counting as two (default 64).
+     *
+     * @throws IllegalArgumentException if less than 2, too shallow for any message
+     */
     public Builder<T> maxNestingDepth(int maxNestingDepth) {
-      this.maxNestingDepth = positive(maxNestingDepth, "maxNestingDepth");
+      if (maxNestingDepth < 2) {
+        throw new IllegalArgumentException("maxNestingDepth < 2: " + maxNestingDepth
+            + " (the envelope and its data object are two levels)");
+      }
+      this.maxNestingDepth = maxNestingDepth;
       return this;
     }
 
-    /** The longest string value accepted, in characters; default 8 MiB. */
+    /**
+     * The longest string value read, in characters (default 8 MiB). A {@code byte[]} field is
+     * one base64 string of 4 characters for every 3 bytes, so the default admits blocks of
+     * 6 MiB.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
     public Builder<T> maxStringLength(int maxStringLength) {
       this.maxStringLength = positive(maxStringLength, "maxStringLength");
       return this;
     }
 
-    /** The longest number accepted, in characters; default 100. */
+    /**
+     * The longest number read, in characters (default 100). Converting a long number costs more
+     * than linear time, so a peer must not choose its length.
+     *
+     * @throws IllegalArgumentException if not positive
+     */
     public Builder<T> maxNumberLength(int maxNumberLength) {
       this.maxNumberLength = positive(maxNumberLength, "maxNumberLength");
       return this;
     }
 
-    /** The longest field name accepted, in characters; default 1024. */
+    /**
+     * The longest field name read, in characters (default 1024).
+     *
+     * @throws IllegalArgumentException if not positive
+     */
     public Builder<T> maxNameLength(int maxNameLength) {
       this.maxNameLength = positive(maxNameLength, "maxNameLength");
       return this;
     }
 
     /**
-     * The codec.
+     * The codec, with the types registered so far; later changes to this builder do not affect
+     * it.
      *
      * @throws IllegalArgumentException if no type was registered
      */
     public JsonCodec<T> build() {
       if (types.isEmpty()) {
-        throw new IllegalArgumentException("no message type registered; call register(name, type)");
+        throw new IllegalArgumentException("no message type registered: call register(typeName,"
+            + " type) for each class of " + base.getName());
       }
       return new JsonCodec<>(this);
     }

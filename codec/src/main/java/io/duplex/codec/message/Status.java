@@ -1,18 +1,22 @@
 package io.duplex.codec.message;
 
-import java.util.Objects;
-
 /**
- * A node's announcement of the height it has reached.
+ * A node's announcement of the height it has reached, which peers use to decide whether it needs
+ * to catch up.
  *
  * @param height the node's latest block height, 0 or more
- * @param nodeId the announcing node's id
+ * @param nodeId the announcing node's id, not null (may be empty)
  */
 public record Status(long height, String nodeId) implements ConsensusMessage {
 
-  /** Checks the fields. */
+  /**
+   * Checks the fields.
+   *
+   * @throws IllegalArgumentException if {@code height < 0}
+   * @throws NullPointerException if {@code nodeId} is null
+   */
   public Status {
     Checks.height(height);
-    Objects.requireNonNull(nodeId, "nodeId");
+    Checks.notNull(nodeId, "nodeId");
   }
 }
