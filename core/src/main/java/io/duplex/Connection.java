@@ -53,6 +53,19 @@ public interface Connection<T> {
   CompletableFuture<Void> send(T message);
 
   /**
+   * Encodes {@code message} and queues it without writing it yet: it goes out with the next
+   * {@link #flush()} or {@link #send(Object)} on this connection, in order, whichever comes first
+   * (or with the write loop, if it is already writing a backlog). For bursts: queue many, flush
+   * once, and the frames share as few system calls as the socket allows. The future and its
+   * errors are those of {@link #send(Object)}, and the send timeout counts from this call: a
+   * frame left unflushed is not written, and not timed out, until something flushes it.
+   */
+  CompletableFuture<Void> sendLater(T message);
+
+  /** Starts writing everything {@link #sendLater} queued; never blocks on the socket. */
+  void flush();
+
+  /**
    * Queues a message encoded once for many peers; it shares {@code encoded}'s bytes with every
    * other connection that sends it. As {@link #send(Object)}, plus: if the frame has a deadline
    * and has not started by then, or {@link SlowPeerPolicy#DROP_OLDEST} drops it, the future fails

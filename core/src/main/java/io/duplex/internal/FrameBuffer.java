@@ -22,6 +22,8 @@ public final class FrameBuffer extends PayloadSink {
   private final int initialCapacity;
   private int maxPayload;
   private byte[] array;
+  // A reusable view of array for finishFrame, so a frame costs no ByteBuffer allocation.
+  private ByteBuffer view;
   private int position;
 
   private FrameBuffer(int initialCapacity, int headerSize, int maxPayload) {
@@ -111,7 +113,7 @@ public final class FrameBuffer extends PayloadSink {
   /**
    * Writes the header for a frame of {@code type} in front of the payload and returns the whole
    * frame, from its first header byte to its last payload byte. The view shares this buffer's
-   * array: use it before the next {@link #reset}.
+   * array and is reused by the next call: use it before the next {@link #reset}.
    */
   public ByteBuffer finishFrame(byte type) {
     if (headerSize != Wire.HEADER_SIZE) {
@@ -119,7 +121,11 @@ public final class FrameBuffer extends PayloadSink {
     }
     Bytes.putInt(array, 0, Wire.TYPE_SIZE + size());
     array[Wire.LENGTH_SIZE] = type;
-    return ByteBuffer.wrap(array, 0, position);
+    if (view == null || view.array() != array) {
+      view = ByteBuffer.wrap(array);
+    }
+    view.clear().limit(position);
+    return view;
   }
 
   /** A copy of the payload bytes. */

@@ -181,6 +181,20 @@ final class NioConnection<T> implements Connection<T> {
 
   @Override
   public CompletableFuture<Void> send(T message) {
+    return send(message, 0);
+  }
+
+  @Override
+  public CompletableFuture<Void> sendLater(T message) {
+    return send(message, WriteHalf.DEFER);
+  }
+
+  @Override
+  public void flush() {
+    writeHalf.flush();
+  }
+
+  private CompletableFuture<Void> send(T message, int flags) {
     Objects.requireNonNull(message, "message");
     CompletableFuture<Void> promise = new CompletableFuture<>();
     if (state.get() != OPEN || outputClosed) {
@@ -202,7 +216,7 @@ final class NioConnection<T> implements Connection<T> {
     }
     metrics.messagesOut.increment();
     writeHalf.write(buffer.finishFrame(Wire.MESSAGE), false, promise,
-        System.nanoTime() + sendTimeoutNanos, 0);
+        System.nanoTime() + sendTimeoutNanos, flags);
     return promise;
   }
 

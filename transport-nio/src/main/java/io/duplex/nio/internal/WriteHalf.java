@@ -55,6 +55,8 @@ final class WriteHalf {
   static final int LAST = 1;
   /** Flag: an Encoded frame that DROP_OLDEST may drop and that may carry a start deadline. */
   static final int DROPPABLE = 2;
+  /** Flag: queue only; the frame goes out with the next flush or write-through. */
+  static final int DEFER = 4;
 
   /** Bytes copied into the direct buffer per write system call, at most. */
   static final int DIRECT_BUFFER_SIZE = 256 * 1024;
@@ -130,6 +132,14 @@ final class WriteHalf {
     if (!reserve(size, promise)) {
       return;
     }
+    if ((flags & DEFER) != 0) {
+      enqueue(new OutboundFrame(owned ? frame : copy(frame), size, promise, deadlineNanos,
+          startDeadlineNanos, flags));
+      if (state.get() == CLOSED) {
+        failQueue(closedException(closedCause));
+      }
+      return;
+    }
     if (!last && queue.isEmpty() && state.compareAndSet(IDLE, WRITING)) {
       if (staged.isEmpty() && queue.isEmpty()) {
         writeThrough(frame, owned, size, promise, deadlineNanos, startDeadlineNanos, flags);
@@ -195,6 +205,13 @@ final class WriteHalf {
         connection.metrics().framesQueued.decrement();
         timeOut(f, now);
       }
+    }
+  }
+
+  /** Writes what {@code DEFER} frames queued, unless someone is writing already. Any thread. */
+  void flush() {
+    if (!queue.isEmpty() && state.compareAndSet(IDLE, WRITING)) {
+      flushAsHolder();
     }
   }
 
