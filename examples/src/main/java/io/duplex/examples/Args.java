@@ -1,12 +1,21 @@
 package io.duplex.examples;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** A tiny {@code --flag value} parser that refuses unknown flags and bad numbers. */
+/**
+ * The examples' command-line options: {@code --name value} pairs, each name from a fixed set,
+ * each at most once. Anything else (an unknown flag, a flag without a value, a repeated flag, a
+ * number that does not parse or is out of range) is a {@link UsageException}, which the programs
+ * print with their usage before exiting with status {@value #USAGE_STATUS}.
+ */
 final class Args {
-  /** A usage error: the program prints it with its usage and exits with status 2. */
+  /** The exit status of a program given bad options. */
+  static final int USAGE_STATUS = 2;
+
+  /** Bad options; the message says which and why. */
   static final class UsageException extends Exception {
     private static final long serialVersionUID = 1L;
 
@@ -15,47 +24,69 @@ final class Args {
     }
   }
 
-  private final Map<String, String> values = new HashMap<>();
+  private final Map<String, String> values;
 
-  private Args() {}
+  private Args(Map<String, String> values) {
+    this.values = values;
+  }
 
-  /** Parses {@code --name value} pairs; every name must be in {@code known}. */
+  /** Parses {@code args}; every flag must be {@code --} and a name in {@code known}. */
   static Args parse(String[] args, Set<String> known) throws UsageException {
-    Args parsed = new Args();
-    for (int i = 0; i < args.length; i++) {
+    Map<String, String> values = new HashMap<>();
+    for (int i = 0; i < args.length; i += 2) {
       String flag = args[i];
-      if (!flag.startsWith("--") || !known.contains(flag.substring(2))) {
+      String name = flag.startsWith("--") ? flag.substring(2) : "";
+      if (!known.contains(name)) {
         throw new UsageException("unknown option '" + flag + "'");
       }
       if (i + 1 == args.length) {
         throw new UsageException("option " + flag + " needs a value");
       }
-      parsed.values.put(flag.substring(2), args[++i]);
+      if (values.put(name, args[i + 1]) != null) {
+        throw new UsageException("option " + flag + " given twice");
+      }
     }
-    return parsed;
+    return new Args(values);
   }
 
+  /** The value of {@code --name}, or {@code fallback} if it was not given. */
   String string(String name, String fallback) {
     return values.getOrDefault(name, fallback);
   }
 
-  int integer(String name, int fallback, int min, int max) throws UsageException {
+  /** The value of {@code --name}, which must be one of {@code allowed}, or {@code fallback}. */
+  String oneOf(String name, String fallback, List<String> allowed) throws UsageException {
+    String v = string(name, fallback);
+    if (!allowed.contains(v)) {
+      throw new UsageException("--" + name + " must be " + String.join(" or ", allowed) + ": "
+          + v);
+    }
+    return v;
+  }
+
+  /** The value of {@code --name}, which is required and must be a number in [min, max]. */
+  int requiredInt(String name, int min, int max) throws UsageException {
+    if (!values.containsKey(name)) {
+      throw new UsageException("--" + name + " is required");
+    }
+    return intValue(name, 0, min, max);
+  }
+
+  /** The value of {@code --name}, a number in [min, max], or {@code fallback}. */
+  int intValue(String name, int fallback, int min, int max) throws UsageException {
     String v = values.get(name);
     if (v == null) {
       return fallback;
     }
+    int n;
     try {
-      int n = Integer.parseInt(v);
-      if (n < min || n > max) {
-        throw new UsageException("--" + name + " must be " + min + ".." + max + ": " + v);
-      }
-      return n;
+      n = Integer.parseInt(v);
     } catch (NumberFormatException e) {
       throw new UsageException("--" + name + " must be a number: " + v);
     }
-  }
-
-  boolean has(String name) {
-    return values.containsKey(name);
+    if (n < min || n > max) {
+      throw new UsageException("--" + name + " must be " + min + " to " + max + ": " + v);
+    }
+    return n;
   }
 }

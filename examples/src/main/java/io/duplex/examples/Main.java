@@ -4,7 +4,8 @@ import java.io.PrintStream;
 import java.util.Arrays;
 
 /**
- * The entry point of {@code duplex-examples.jar}: picks a program by its first argument.
+ * The entry point of {@code duplex-examples.jar}: runs the program its first argument names, and
+ * exits with that program's status (0 success, 1 failure, 2 bad options).
  *
  * <pre>
  *   java -jar examples/target/duplex-examples.jar [program] [options]
@@ -14,11 +15,11 @@ public final class Main {
   private Main() {}
 
   /** Runs the program named by {@code args[0]}, or prints the usage. */
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
     System.exit(run(args, System.out, System.err));
   }
 
-  static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+  static int run(String[] args, PrintStream out, PrintStream err) {
     if (args.length == 0 || args[0].equals("help") || args[0].equals("--help")) {
       usage(out);
       return 0;
@@ -32,7 +33,7 @@ public final class Main {
       default:
         err.println("unknown program '" + args[0] + "'");
         usage(err);
-        return 2;
+        return Args.USAGE_STATUS;
     }
   }
 
@@ -43,10 +44,19 @@ public final class Main {
     out.println();
     out.println("programs:");
     out.println("  " + EchoServer.USAGE);
-    out.println("      echoes every message back; stops gracefully on SIGTERM or Ctrl-C");
+    out.println("      echoes every message back on its connection until SIGTERM or Ctrl-C,");
+    out.println("      which close it gracefully; prints one line once it listens (--port 0");
+    out.println("      picks a free port). Default codec: json.");
     out.println("  " + EchoClient.USAGE);
-    out.println("      sends N messages, checks every echo, prints throughput and round trips");
+    out.println("      sends N messages (default 10000) of about B bytes (default 256), at most");
+    out.println("      W (default 64) unanswered; checks every echo is intact and in order;");
+    out.println("      prints msg/s, MB/s and round-trip p50/p90/p99/max in microseconds.");
+    out.println("      Exit 0 if all came back intact and in order, 1 otherwise.");
     out.println("  help");
     out.println("      prints this text");
+    out.println();
+    out.println("codecs: json and binary carry the consensus messages (Proposal, Vote, Status);");
+    out.println("bytes carries raw byte arrays. Client and server must use the same codec.");
+    out.println("exit status: 0 success, 1 failure, 2 bad options.");
   }
 }
