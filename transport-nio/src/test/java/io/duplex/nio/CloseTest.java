@@ -139,4 +139,27 @@ class CloseTest {
       assertEquals("still here", new String(s.receive(Duration.ofSeconds(10))));
     }
   }
+
+  @Test
+  void shouldStayOrderlyWhenSendsRaceThePeersClose() throws Exception {
+    for (int round = 0; round < 20; round++) {
+      try (Peers.Node server = node("server").listen(); Peers.Node client = node("client")) {
+        Connection<byte[]> c = client.connect(server);
+        Connection<byte[]> s = server.nextOpened();
+        Thread sender = new Thread(() -> {
+          for (int i = 0; i < 1_000_000; i++) {
+            if (c.send(new byte[100]).isCompletedExceptionally() || c.closeCause() != null) {
+              return; // refused once the close began
+            }
+          }
+        });
+        sender.start();
+        s.receive(Duration.ofSeconds(10)); // the stream is flowing
+        s.close();
+        c.closeFuture().get(10, TimeUnit.SECONDS);
+        sender.join(10_000);
+        assertNull(c.closeCause().getCause(), "round " + round + ": " + c.closeCause());
+      }
+    }
+  }
 }

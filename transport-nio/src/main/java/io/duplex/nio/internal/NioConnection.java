@@ -394,6 +394,7 @@ final class NioConnection<T> implements Connection<T> {
     gracefulReason = reason;
     closeDeadlineNanos = System.nanoTime() + InboundQueue.nanos(timeout);
     outputClosed = true;
+    readLoop.execute(readHalf::discardWhileClosing);
     if (outputShut) {
       maybeFinishGracefully();
       return;
@@ -462,13 +463,9 @@ final class NioConnection<T> implements Connection<T> {
     maybeFinishGracefully();
   }
 
-  /**
-   * Finishes a graceful close once our FIN is out and the peer's has arrived, or once reading is
-   * paused on a full inbound queue: then the peer's FIN could not be read anyway, and what it
-   * still sends would only wait in a queue nobody drains. Any thread.
-   */
+  /** Finishes a graceful close once our FIN is out and the peer's has arrived. Any thread. */
   void maybeFinishGracefully() {
-    if (outputShut && (inputEnded || state.get() == CLOSING && readHalf.isPaused())) {
+    if (outputShut && inputEnded) {
       ConnectionClosedException reason = gracefulReason;
       finish(reason != null ? reason : new ConnectionClosedException("connection closed"));
     }
@@ -550,6 +547,11 @@ final class NioConnection<T> implements Connection<T> {
 
   boolean isClosed() {
     return closeCause.get() != null;
+  }
+
+  /** True from the start of a graceful close until the connection is closed. */
+  boolean isClosing() {
+    return state.get() == CLOSING;
   }
 
   // ---- accessors ---------------------------------------------------------------------------

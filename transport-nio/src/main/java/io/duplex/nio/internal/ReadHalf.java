@@ -54,6 +54,7 @@ final class ReadHalf<T> {
   // Read loop only.
   private SelectionKey key;
   private boolean inputDone;
+  private boolean discarding;
 
   ReadHalf(NioConnection<T> connection, Codec<T> codec, int preHandshakeLimit, int capacity,
       long maxBytes, boolean handlersOnReadLoop) {
@@ -200,6 +201,9 @@ final class ReadHalf<T> {
 
   private void deliver(T message, int size) {
     connection.metrics().messagesIn.increment();
+    if (discarding) {
+      return; // closing, and the application stopped reading: see discardWhileClosing
+    }
     MessageHandler<T> h = handler;
     if (h != null && handlersOnReadLoop && inbound.isEmpty()) {
       invoke(h, message);
@@ -215,6 +219,10 @@ final class ReadHalf<T> {
   }
 
   private void pause() {
+    if (connection.isClosing()) {
+      discarding = true; // keep reading to the peer's FIN rather than stall the close
+      return;
+    }
     key.interestOps(0);
     paused.set(true);
     connection.metrics().readPauses.increment();
@@ -222,6 +230,19 @@ final class ReadHalf<T> {
       resume(); // a consumer made room before it could see the pause
     } else {
       connection.maybeFinishGracefully();
+    }
+  }
+
+  /**
+   * The connection is closing gracefully: if reading is paused on a full queue, read on to the
+   * peer's FIN but drop the messages, so the close completes in order instead of resetting a
+   * peer whose last frames nobody would read. Read loop.
+   */
+  void discardWhileClosing() {
+    if (paused.get() && key != null && key.isValid() && !inputDone) {
+      discarding = true;
+      paused.set(false);
+      key.interestOps(SelectionKey.OP_READ);
     }
   }
 

@@ -466,6 +466,10 @@ final class WriteHalf {
 
   private void shutOutput() {
     outputShut = true;
+    // From now on the half takes no frame: a send that raced the close fails here, at entry or
+    // when the role is let go, instead of writing after the FIN.
+    closedCause = new ConnectionClosedException("the connection's output was shut down (a"
+        + " graceful close or shutdownOutput); no more sends are accepted");
     try {
       channel.shutdownOutput();
     } catch (IOException e) {
