@@ -18,9 +18,9 @@ public class HandshakeException extends DuplexException {
     NETWORK_ID,
     /** The peer's codec name differs: it would not understand our messages. */
     CODEC,
-    /** The peer's node id is unusable (empty, or the same as ours: a self-connection). */
+    /** The peer's node id is ours: a self-connection, or two nodes that share an id. */
     NODE_ID,
-    /** The handshake frame itself is malformed (truncated, bad lengths, invalid text). */
+    /** The handshake frame itself is malformed (truncated, empty or bad lengths, invalid text). */
     FORMAT,
     /** The handshake did not complete within the handshake timeout. */
     TIMEOUT

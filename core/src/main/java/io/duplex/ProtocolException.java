@@ -1,8 +1,9 @@
 package io.duplex;
 
 /**
- * The peer broke the duplex wire protocol: an unknown frame type, a control frame of the wrong
- * size, a second handshake, an application frame before the handshake. The connection closes.
+ * The peer broke the duplex wire protocol after the handshake: an unknown frame type, a control
+ * frame of the wrong size, a second handshake. (A wrong first frame is a {@link
+ * HandshakeException}.) The connection closes.
  * The peer is broken or hostile; a node may ban it.
  */
 public class ProtocolException extends DuplexException {

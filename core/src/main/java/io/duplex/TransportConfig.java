@@ -134,7 +134,7 @@ public final class TransportConfig {
     return receiveTimeout;
   }
 
-  /** From TCP connect (or accept) to both handshakes exchanged. Default 10 s. */
+  /** From the start of a dial (or an accept) to the peer's handshake accepted. Default 10 s. */
   public Duration handshakeTimeout() {
     return handshakeTimeout;
   }
@@ -149,7 +149,10 @@ public final class TransportConfig {
     return pongTimeout;
   }
 
-  /** How long a graceful close may spend writing what is queued before it aborts. Default 5 s. */
+  /**
+   * How long a graceful close may take, writing what is queued and waiting for the peer's close,
+   * before it aborts. Default 5 s.
+   */
   public Duration closeTimeout() {
     return closeTimeout;
   }

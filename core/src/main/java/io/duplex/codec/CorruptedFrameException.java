@@ -1,9 +1,9 @@
 package io.duplex.codec;
 
 /**
- * A frame's bytes break the wire format: a frame too short for its type, an unknown frame type,
- * bytes left over after a message. The stream cannot be trusted after this, so the connection
- * closes.
+ * A frame's bytes break the format: a zero-length frame (every duplex frame has a type byte), a
+ * codec's payload that is truncated or has bytes left over. The stream cannot be trusted after
+ * this, so the connection closes.
  */
 public class CorruptedFrameException extends DecoderException {
   private static final long serialVersionUID = 1L;

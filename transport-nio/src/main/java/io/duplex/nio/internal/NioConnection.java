@@ -38,7 +38,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * error, write side on an I/O error, the timer on a deadline, the application).
  *
  * <h2>Fields and their threads</h2>
- * Final fields are set before the connection is shared. {@code state}, {@code closeCause},
+ * Final fields are set before the connection is shared. {@code openNotified}, {@code
+ * outputClosed} and {@code gracefulReason} are volatile flags set once. {@code state}, {@code
+ * closeCause},
  * {@code pings} is lock-free (see {@link Pings}); {@code peer}, {@code sendLimit}, {@code local},
  * {@code inputEnded}, {@code outputShut} and {@code closeDeadlineNanos}
  * are volatile, written by the read loop (handshake, EOF), the write role holder (output shut)
@@ -139,7 +141,8 @@ final class NioConnection<T> implements Connection<T> {
     local = (InetSocketAddress) channel.getLocalAddress();
     FrameBuffer buffer = FrameBuffer.forFrames(128, config.maxHandshakeFrameSize());
     Handshake.encode(transport.localInfo(), buffer);
-    writeHalf.write(buffer.finishFrame(Wire.HANDSHAKE), true, null, Long.MAX_VALUE, 0);
+    writeHalf.write(buffer.finishFrame(Wire.HANDSHAKE), true, null, Long.MAX_VALUE,
+        WriteHalf.CONTROL);
   }
 
   /** The peer's handshake arrived. Read loop. */
@@ -244,7 +247,8 @@ final class NioConnection<T> implements Connection<T> {
       boolean last) {
     ByteBuffer frame = ByteBuffer.allocate(Wire.HEADER_SIZE + body.remaining());
     frame.putInt(Wire.TYPE_SIZE + body.remaining()).put(type).put(body).flip();
-    writeHalf.write(frame, true, promise, Long.MAX_VALUE, last ? WriteHalf.LAST : 0);
+    writeHalf.write(frame, true, promise, Long.MAX_VALUE,
+        WriteHalf.CONTROL | (last ? WriteHalf.LAST : 0));
   }
 
   private void sendControl(byte type, long id) {
@@ -378,6 +382,8 @@ final class NioConnection<T> implements Connection<T> {
    * connection ends when the peer's FIN has also arrived, or at the deadline. Any thread.
    */
   private void startClose(ConnectionClosedException reason, Duration timeout) {
+    // Before the state change: the timer must never see CLOSING without its deadline.
+    closeDeadlineNanos = System.nanoTime() + InboundQueue.nanos(timeout);
     for (; ; ) {
       int s = state.get();
       if (s >= CLOSING) {
@@ -392,7 +398,6 @@ final class NioConnection<T> implements Connection<T> {
       }
     }
     gracefulReason = reason;
-    closeDeadlineNanos = System.nanoTime() + InboundQueue.nanos(timeout);
     outputClosed = true;
     readLoop.execute(readHalf::discardWhileClosing);
     if (outputShut) {

@@ -25,11 +25,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <h2>Fields and their threads</h2>
  * <ul>
- *   <li>{@code decoder}, {@code key}, {@code inputDone}: the read loop only.</li>
+ *   <li>{@code decoder}, {@code inputDone}, {@code discarding}: the read loop only. {@code key}
+ *       is set by the read loop before any consumer can see the connection paused, and only read
+ *       elsewhere.</li>
  *   <li>{@code inbound}: the read loop offers; consumers poll (its own lock).</li>
  *   <li>{@code paused}: the read loop sets it when the queue fills; a consumer that makes room
- *       clears it by compare-and-set and re-enables OP_READ (safe from any thread since Java 11)
- *       and wakes the loop, so only one of them resumes reading.</li>
+ *       clears it by compare-and-set and asks the read loop (a command) to re-enable OP_READ, so
+ *       only one of them resumes reading.</li>
  *   <li>{@code handler}: volatile, set by the application, read by the loop and the drain.</li>
  *   <li>{@code lastReadNanos}: volatile, written by the read loop, read by the liveness sweep.</li>
  * </ul>
@@ -107,8 +109,8 @@ final class ReadHalf<T> {
       }
     } catch (TooLongFrameException e) {
       connection.closeWith(connection.isHandshaken() ? e : notDuplex(e));
-    } catch (IOException | RuntimeException e) {
-      connection.closeWith(e);
+    } catch (IOException | RuntimeException | LinkageError | StackOverflowError e) {
+      connection.closeWith(e); // a codec's bug ends its connection, not the loop
     }
   }
 

@@ -57,6 +57,11 @@ final class WriteHalf {
   static final int DROPPABLE = 2;
   /** Flag: queue only; the frame goes out with the next flush or write-through. */
   static final int DEFER = 4;
+  /**
+   * Flag: a control frame (handshake, ping, pong, close), a few bytes, exempt from the hard limit:
+   * refusing a PONG or a CLOSE would break liveness or the close itself.
+   */
+  static final int CONTROL = 8;
 
   /** Bytes copied into the direct buffer per write system call, at most. */
   static final int DIRECT_BUFFER_SIZE = 256 * 1024;
@@ -129,7 +134,9 @@ final class WriteHalf {
       fail(promise, closedException(closed));
       return;
     }
-    if (!reserve(size, promise)) {
+    if ((flags & CONTROL) != 0) {
+      reserved(pending.addAndGet(size));
+    } else if (!reserve(size, promise)) {
       return;
     }
     if ((flags & DEFER) != 0) {
@@ -534,10 +541,7 @@ final class WriteHalf {
         return false;
       }
       if (pending.compareAndSet(p, next)) {
-        connection.metrics().pending(next);
-        if (next > highWaterMark && writable.get()) {
-          updateWritability();
-        }
+        reserved(next);
         return true;
       }
     }
@@ -563,6 +567,13 @@ final class WriteHalf {
       }
     }
     return freed > 0;
+  }
+
+  private void reserved(long pendingNow) {
+    connection.metrics().pending(pendingNow);
+    if (pendingNow > highWaterMark && writable.get()) {
+      updateWritability();
+    }
   }
 
   private void release(int size) {

@@ -96,7 +96,11 @@ final class WriteLoop extends SelectorLoop {
     scratch.addAll(backlogged);
     for (NioConnection<?> connection : scratch) {
       WriteHalf half = connection.writeHalf();
-      half.expire(now);
+      try {
+        half.expire(now);
+      } catch (Throwable t) {
+        connection.closeWith(t); // one connection's trouble must not end the loop
+      }
       int state = half.state();
       if (state == WriteHalf.CLOSED) {
         SelectionKey key = connection.channel().keyFor(selector);
