@@ -1,0 +1,52 @@
+package io.duplex.benchmarks.baseline;
+
+import io.duplex.Connection;
+import io.duplex.ConnectionListener;
+import io.duplex.NodeId;
+import io.duplex.Transport;
+import io.duplex.TransportConfig;
+import io.duplex.benchmarks.Echo;
+import io.duplex.codec.ByteArrayCodec;
+import io.duplex.nio.NioTransport;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * duplex ping-pong: the server echoes from a handler on its read loop (write-through, no
+ * hand-off); the client sends (write-through) and takes the echo with a blocking receive.
+ */
+public final class DuplexEcho implements Echo {
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+  private final Transport<byte[]> server;
+  private final Transport<byte[]> client;
+  private final Connection<byte[]> connection;
+
+  public DuplexEcho() throws Exception {
+    server = NioTransport.builder(ByteArrayCodec.instance())
+        .config(TransportConfig.builder().nodeId(NodeId.of("server"))
+            .handlersOnReadLoop(true).build())
+        .listener(new ConnectionListener<>() {
+          @Override
+          public void onOpen(Connection<byte[]> c) {
+            c.onMessage((conn, m) -> conn.send(m));
+          }
+        }).build();
+    InetSocketAddress at = server.listen(new InetSocketAddress("127.0.0.1", 0));
+    client = NioTransport.builder(ByteArrayCodec.instance())
+        .config(TransportConfig.builder().nodeId(NodeId.of("client")).build()).build();
+    connection = client.connect(at).get(10, TimeUnit.SECONDS);
+  }
+
+  @Override
+  public void roundTrip(byte[] payload) throws Exception {
+    connection.send(payload);
+    connection.receive(TIMEOUT);
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    server.close();
+  }
+}

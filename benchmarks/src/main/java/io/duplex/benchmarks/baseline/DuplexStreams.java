@@ -1,0 +1,67 @@
+package io.duplex.benchmarks.baseline;
+
+import io.duplex.Connection;
+import io.duplex.ConnectionListener;
+import io.duplex.NodeId;
+import io.duplex.Transport;
+import io.duplex.TransportConfig;
+import io.duplex.benchmarks.Streams;
+import io.duplex.codec.ByteArrayCodec;
+import io.duplex.nio.NioTransport;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * duplex as a user would stream raw frames: {@code sendLater} for a burst, one {@code flush}; the
+ * server counts in a handler that runs on its read loop (no hand-off).
+ */
+public final class DuplexStreams implements Streams {
+  private final Transport<byte[]> server;
+  private final Transport<byte[]> client;
+  private final List<Connection<byte[]>> connections = new ArrayList<>();
+  // Written only by the server's single read loop.
+  private volatile long received;
+
+  public DuplexStreams(int count) throws Exception {
+    TransportConfig serverConfig = TransportConfig.builder().nodeId(NodeId.of("server"))
+        .handlersOnReadLoop(true).build();
+    server = NioTransport.builder(ByteArrayCodec.instance()).config(serverConfig)
+        .listener(new ConnectionListener<>() {
+          @Override
+          public void onOpen(Connection<byte[]> c) {
+            c.onMessage((conn, m) -> received++);
+          }
+        }).build();
+    InetSocketAddress at = server.listen(new InetSocketAddress("127.0.0.1", 0));
+    client = NioTransport.builder(ByteArrayCodec.instance())
+        .config(TransportConfig.builder().nodeId(NodeId.of("client"))
+            .outboundHardLimit(256L << 20).highWaterMark(64L << 20).build())
+        .build();
+    for (int i = 0; i < count; i++) {
+      connections.add(client.connect(at).get(10, TimeUnit.SECONDS));
+    }
+  }
+
+  @Override
+  @SuppressWarnings("NonAtomicVolatileUpdate")
+  public void sendBatch(int connection, byte[] payload, int batch) {
+    Connection<byte[]> c = connections.get(connection);
+    for (int i = 0; i < batch; i++) {
+      c.sendLater(payload);
+    }
+    c.flush();
+  }
+
+  @Override
+  public long received() {
+    return received;
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    server.close();
+  }
+}

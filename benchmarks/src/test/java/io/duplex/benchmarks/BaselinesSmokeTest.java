@@ -1,0 +1,53 @@
+package io.duplex.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.duplex.benchmarks.baseline.DuplexEcho;
+import io.duplex.benchmarks.baseline.DuplexStreams;
+import io.duplex.benchmarks.baseline.NettyEcho;
+import io.duplex.benchmarks.baseline.NettyStreams;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Every benchmark baseline, driven once at the smallest size, so the benchmarks never rot. A
+ * smoke run, not a measurement: nothing here is timed.
+ */
+@Timeout(60)
+class BaselinesSmokeTest {
+
+  private static void stream(Streams streams) {
+    try (streams) {
+      for (int c = 0; c < 2; c++) {
+        streams.sendBatch(c, new byte[64], 256);
+      }
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (streams.received() < 512 && System.nanoTime() < deadline) {
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+      }
+      assertEquals(512, streams.received());
+    }
+  }
+
+  private static void echo(Echo echo) throws Exception {
+    try (echo) {
+      for (int i = 0; i < 100; i++) {
+        echo.roundTrip(new byte[64]);
+      }
+    }
+  }
+
+  @Test
+  void shouldStreamWithEveryBaseline() throws Exception {
+    stream(new DuplexStreams(2));
+    stream(new NettyStreams(2));
+  }
+
+  @Test
+  void shouldPingPongWithEveryBaseline() throws Exception {
+    echo(new DuplexEcho());
+    echo(new NettyEcho());
+  }
+}
