@@ -73,7 +73,7 @@ final class NioConnection<T> implements Connection<T> {
   private final CompletableFuture<Connection<T>> opened = new CompletableFuture<>();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private final CompletableFuture<Void> outputShutFuture = new CompletableFuture<>();
-  private final Pings pings = new Pings();
+  private final Pings pings = new Pings(metrics);
 
   private volatile InetSocketAddress local;
   private volatile PeerInfo peer;
@@ -317,10 +317,7 @@ final class NioConnection<T> implements Connection<T> {
   }
 
   void onPong(long id) {
-    long rtt = pings.answer(id);
-    if (rtt >= 0) {
-      metrics.lastPingRttNanos = rtt;
-    }
+    pings.answer(id);
   }
 
   /** Deadlines: handshake, liveness, pongs, graceful close. Timer thread. */

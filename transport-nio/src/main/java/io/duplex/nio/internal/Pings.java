@@ -22,10 +22,15 @@ final class Pings {
     }
   }
 
+  private final ConnectionMetrics metrics;
   private final ConcurrentHashMap<Long, Pending> pending = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
   // The id of the liveness ping waiting for its pong, or 0. Timer and read loop.
   private volatile long livenessId;
+
+  Pings(ConnectionMetrics metrics) {
+    this.metrics = metrics;
+  }
 
   /** Registers a ping completed through {@code future}; returns the id to send. Any thread. */
   long start(boolean liveness, CompletableFuture<Duration> future) {
@@ -43,20 +48,21 @@ final class Pings {
   }
 
   /**
-   * The pong for {@code id} arrived: completes its ping with the round-trip time and returns it
-   * in nanoseconds, or -1 for an id nobody waits for. Read loop.
+   * The pong for {@code id} arrived: records the round-trip time in the metrics, then completes
+   * the ping with it (in that order, so whoever waits on the ping sees the metric). An id nobody
+   * waits for is ignored. Read loop.
    */
-  long answer(long id) {
+  void answer(long id) {
     Pending p = pending.remove(id);
     if (p == null) {
-      return -1;
+      return;
     }
     if (id == livenessId) {
       livenessId = 0;
     }
     long rtt = System.nanoTime() - p.sentNanos;
+    metrics.lastPingRttNanos = rtt;
     p.future.complete(Duration.ofNanos(rtt));
-    return rtt;
   }
 
   /**

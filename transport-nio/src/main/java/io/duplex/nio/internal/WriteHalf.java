@@ -302,10 +302,10 @@ final class WriteHalf {
     }
     if (!frame.hasRemaining()) {
       release(size);
+      connection.metrics().writeThrough(size); // before completing: a waiter sees the count
       if (promise != null) {
         promise.complete(null);
       }
-      connection.metrics().writeThrough(size);
     } else {
       staged.addFirst(new OutboundFrame(owned ? frame : copy(frame), size, promise, deadlineNanos,
           startDeadlineNanos, flags));
@@ -462,8 +462,8 @@ final class WriteHalf {
     while ((head = staged.peekFirst()) != null && !head.bytes.hasRemaining()) {
       staged.pollFirst();
       release(head.size);
-      head.succeed();
       connection.metrics().frameWritten(head.size);
+      head.succeed();
       if (head.last) {
         shutOutput();
         return;
