@@ -50,4 +50,19 @@ class BaselinesSmokeTest {
     echo(new DuplexEcho());
     echo(new NettyEcho());
   }
+
+  @Test
+  void shouldRunEveryCodecBenchmarkOnce() {
+    for (String codec : new String[] {"json", "binary"}) {
+      for (String message : new String[] {"vote", "proposal"}) {
+        CodecBenchmark b = new CodecBenchmark();
+        b.codec = codec;
+        b.message = message;
+        b.setUp();
+        int frame = b.encode().remaining();
+        assertEquals(b.decode(), b.decode(), codec + " " + message);
+        org.junit.jupiter.api.Assertions.assertTrue(frame > 5, codec + " " + message);
+      }
+    }
+  }
 }
