@@ -14,9 +14,7 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The write side of one connection: the outbound queue, the pending-byte count with its water
@@ -42,7 +40,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code queue}: any sender offers; the role holder polls (and, once CLOSED, anyone).</li>
  *   <li>{@code staged}, {@code current...}: the role holder only; the CAS on {@code state} hands
  *       them over with a happens-before edge.</li>
- *   <li>{@code pending}, {@code writable}: atomics, any thread.</li>
+ *   <li>{@code budget}: the pending-byte count and writability, lock-free ({@link
+ *       PendingBytes}), any thread.</li>
  * </ul>
  */
 final class WriteHalf {
@@ -71,9 +70,6 @@ final class WriteHalf {
 
   private final NioConnection<?> connection;
   private final SocketChannel channel;
-  private final long highWaterMark;
-  private final long lowWaterMark;
-  private final long hardLimit;
   private final SlowPeerPolicy policy;
 
   private final AtomicInteger state = new AtomicInteger(IDLE);
@@ -81,8 +77,7 @@ final class WriteHalf {
   // Queued frames that carry a start deadline, in queue order; entries of claimed frames are
   // trimmed lazily. Offered by senders, polled by whoever expires or trims (any thread).
   private final ConcurrentLinkedQueue<OutboundFrame> deadlined = new ConcurrentLinkedQueue<>();
-  private final AtomicLong pending = new AtomicLong();
-  private final AtomicBoolean writable = new AtomicBoolean(true);
+  private final PendingBytes budget;
 
   // Owned by the role holder.
   private final ArrayDeque<OutboundFrame> staged = new ArrayDeque<>();
@@ -96,18 +91,16 @@ final class WriteHalf {
   WriteHalf(NioConnection<?> connection, SocketChannel channel, TransportConfig config) {
     this.connection = connection;
     this.channel = channel;
-    this.highWaterMark = config.highWaterMark();
-    this.lowWaterMark = config.lowWaterMark();
-    this.hardLimit = config.outboundHardLimit();
+    this.budget = new PendingBytes(config, connection.metrics(), connection::onWritabilityChanged);
     this.policy = config.slowPeerPolicy();
   }
 
   long pendingBytes() {
-    return pending.get();
+    return budget.get();
   }
 
   boolean isWritable() {
-    return writable.get();
+    return budget.isWritable();
   }
 
   int state() {
@@ -135,7 +128,7 @@ final class WriteHalf {
       return;
     }
     if ((flags & CONTROL) != 0) {
-      reserved(pending.addAndGet(size));
+      budget.add(size);
     } else if (!reserve(size, promise)) {
       return;
     }
@@ -525,25 +518,22 @@ final class WriteHalf {
   /** Counts {@code size} more pending bytes, or applies the slow-peer policy and says no. */
   private boolean reserve(int size, CompletableFuture<Void> promise) {
     for (; ; ) {
-      long p = pending.get();
-      long next = p + size;
-      if (next > hardLimit) {
-        if (policy == SlowPeerPolicy.DROP_OLDEST && dropOldest(next - hardLimit)) {
-          continue;
-        }
-        BackpressureException refused = new BackpressureException(p, size, hardLimit);
-        connection.metrics().sendRefused();
-        if (policy == SlowPeerPolicy.DISCONNECT) {
-          fail(promise, connection.closeWith(refused));
-        } else {
-          fail(promise, refused);
-        }
-        return false;
-      }
-      if (pending.compareAndSet(p, next)) {
-        reserved(next);
+      long found = budget.tryReserve(size);
+      if (found < 0) {
         return true;
       }
+      long hardLimit = budget.hardLimit();
+      if (policy == SlowPeerPolicy.DROP_OLDEST && dropOldest(found + size - hardLimit)) {
+        continue;
+      }
+      BackpressureException refused = new BackpressureException(found, size, hardLimit);
+      connection.metrics().sendRefused();
+      if (policy == SlowPeerPolicy.DISCONNECT) {
+        fail(promise, connection.closeWith(refused));
+      } else {
+        fail(promise, refused);
+      }
+      return false;
     }
   }
 
@@ -563,38 +553,14 @@ final class WriteHalf {
         freed += f.size;
         f.fail(new FrameDroppedException(FrameDroppedException.Reason.SLOW_PEER, "frame dropped"
             + " to make room for newer ones: the peer is over its outbound hard limit "
-            + hardLimit + " (policy DROP_OLDEST); the connection stays open"));
+            + budget.hardLimit() + " (policy DROP_OLDEST); the connection stays open"));
       }
     }
     return freed > 0;
   }
 
-  private void reserved(long pendingNow) {
-    connection.metrics().pending(pendingNow);
-    if (pendingNow > highWaterMark && writable.get()) {
-      updateWritability();
-    }
-  }
-
   private void release(int size) {
-    long p = pending.addAndGet(-size);
-    if (p <= lowWaterMark && !writable.get()) {
-      updateWritability();
-    }
-  }
-
-  /** Moves {@link #writable} to match the pending bytes; re-checks so no change is missed. */
-  private void updateWritability() {
-    for (; ; ) {
-      long p = pending.get();
-      if (p > highWaterMark && writable.compareAndSet(true, false)) {
-        connection.onWritabilityChanged();
-      } else if (p <= lowWaterMark && writable.compareAndSet(false, true)) {
-        connection.onWritabilityChanged();
-      } else {
-        return;
-      }
-    }
+    budget.release(size);
   }
 
   private static ByteBuffer copy(ByteBuffer frame) {
