@@ -1,0 +1,372 @@
+package io.duplex.benchmarks;
+
+import io.duplex.BroadcastResult;
+import io.duplex.Connection;
+import io.duplex.ConnectionListener;
+import io.duplex.NodeId;
+import io.duplex.PeerNode;
+import io.duplex.Transport;
+import io.duplex.TransportConfig;
+import io.duplex.codec.ByteArrayCodec;
+import io.duplex.nio.NioTransport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.LengthFieldPrepender;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.Histogram;
+
+/**
+ * Workload 2: one hub broadcasts 1 KiB frames at a fixed 1,000 per second to 16 peers, one of
+ * which reads 4 KiB and then sleeps 50 ms, with 64 KiB socket buffers so the kernel cannot hide
+ * the stall. Each fast peer records delivery latency from the frame's INTENDED send time (a hub
+ * that falls behind is charged for it: no coordinated omission). Reports the fast peers' p50,
+ * p99 and max, and the bytes queued for the slow peer at the end.
+ *
+ * <pre>
+ *   java -cp benchmarks/target/benchmarks.jar io.duplex.benchmarks.BroadcastScenario \
+ *       [duplex|netty] [seconds] [slow|none]
+ * </pre>
+ */
+public final class BroadcastScenario {
+  static final int PEERS = 16;
+  static final int FRAME = 1024;
+  static final int RATE = 1_000;
+  static final int BUFFER = 64 * 1024;
+
+  private BroadcastScenario() {}
+
+  /** A hub that can broadcast and say how much it holds for a peer. */
+  interface Hub extends AutoCloseable {
+    InetSocketAddress address();
+
+    /** Broadcasts {@code frame} (its first 8 bytes: the intended send time) to every peer. */
+    void broadcast(byte[] frame);
+
+    /** Bytes queued in the hub for the slow peer, not yet written to its socket. */
+    long queuedForSlowPeer();
+
+    int peers();
+
+    @Override
+    void close() throws Exception;
+  }
+
+  /** What the fast peers recorded. */
+  static final class Recorder {
+    final List<Histogram> histograms = new CopyOnWriteArrayList<>();
+
+    /** A histogram for one peer, written only by that peer's I/O thread. */
+    Histogram newPeer() {
+      Histogram h = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+      histograms.add(h);
+      return h;
+    }
+
+    Histogram merged() {
+      Histogram all = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
+      for (Histogram h : histograms) {
+        synchronized (h) {
+          all.add(h);
+        }
+      }
+      return all;
+    }
+  }
+
+  static void record(Histogram h, long intendedNanos, long warmupEnds) {
+    if (intendedNanos >= warmupEnds) {
+      synchronized (h) {
+        h.recordValue(Math.max(0, System.nanoTime() - intendedNanos));
+      }
+    }
+  }
+
+  /** Result of one run. */
+  record Result(String transport, boolean slow, long sent, Histogram latency, long maxQueued) {
+    String line() {
+      return String.format(Locale.ROOT, "%s slow=%s sent=%d fast-peer latency us: p50 %.1f"
+          + " p99 %.1f max %.1f (n=%d); most bytes queued for the slow peer: %d", transport,
+          slow, sent, latency.getValueAtPercentile(50) / 1e3,
+          latency.getValueAtPercentile(99) / 1e3, latency.getMaxValue() / 1e3,
+          latency.getTotalCount(), maxQueued);
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    String transport = args.length > 0 ? args[0] : "duplex";
+    int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+    boolean slow = args.length <= 2 || args[2].equals("slow");
+    System.out.println(run(transport, seconds, slow).line());
+  }
+
+  /** Runs the scenario for {@code seconds} (the first second is warm-up, not recorded). */
+  static Result run(String transport, int seconds, boolean slow) throws Exception {
+    Recorder recorder = new Recorder();
+    long warmupEnds = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    try (Hub hub = transport.equals("netty") ? new NettyHub() : new DuplexHub()) {
+      List<AutoCloseable> peers = new ArrayList<>();
+      try {
+        int fast = slow ? PEERS - 1 : PEERS;
+        for (int i = 0; i < fast; i++) {
+          peers.add(transport.equals("netty")
+              ? NettyHub.peer(hub.address(), recorder.newPeer(), warmupEnds)
+              : DuplexHub.peer(hub.address(), "fast-" + i, recorder.newPeer(), warmupEnds));
+        }
+        if (slow) {
+          peers.add(new SlowPeer(hub.address(), !transport.equals("netty")));
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (hub.peers() < PEERS && System.nanoTime() < deadline) {
+          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+        }
+        if (hub.peers() < PEERS) {
+          throw new IllegalStateException("only " + hub.peers() + " peers joined the hub");
+        }
+        long start = System.nanoTime();
+        long interval = TimeUnit.SECONDS.toNanos(1) / RATE;
+        long count = (long) seconds * RATE;
+        byte[] frame = new byte[FRAME];
+        long maxQueued = 0;
+        for (long i = 0; i < count; i++) {
+          long intended = start + i * interval;
+          long wait;
+          while ((wait = intended - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(wait);
+          }
+          ByteBuffer.wrap(frame).putLong(0, intended);
+          hub.broadcast(frame);
+          if (i % 10 == 0) {
+            maxQueued = Math.max(maxQueued, hub.queuedForSlowPeer());
+          }
+        }
+        // Let the fast peers receive the last frames before reading the histograms.
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
+        maxQueued = Math.max(maxQueued, hub.queuedForSlowPeer());
+        return new Result(transport, slow, count, recorder.merged(), maxQueued);
+      } finally {
+        for (AutoCloseable p : peers) {
+          p.close();
+        }
+      }
+    }
+  }
+
+  // ---- duplex ------------------------------------------------------------------------------
+
+  static final class DuplexHub implements Hub {
+    private final PeerNode<byte[]> node;
+
+    DuplexHub() throws Exception {
+      TransportConfig config = TransportConfig.builder().nodeId(NodeId.of("hub"))
+          .sendBufferSize(BUFFER).receiveBufferSize(BUFFER)
+          .maxFrameSize(64 * 1024).highWaterMark(512 * 1024).lowWaterMark(256 * 1024)
+          .outboundHardLimit(1 << 20)
+          .closeTimeout(java.time.Duration.ofMillis(500)).build();
+      node = PeerNode.builder(NioTransport.builder(ByteArrayCodec.instance()).config(config)
+              .factory())
+          .listen(new InetSocketAddress("127.0.0.1", 0)).maxPerAddress(64)
+          .membershipListener(new io.duplex.MembershipListener<>() {
+            @Override
+            public void left(Connection<byte[]> peer, io.duplex.ConnectionClosedException why) {
+              if (peer.peer().nodeId().equals(NodeId.of("slow"))) {
+                System.err.println("the slow peer left the hub's group: " + why.getMessage());
+              }
+            }
+          }).build();
+    }
+
+    static AutoCloseable peer(InetSocketAddress hub, String id, Histogram h, long warmupEnds)
+        throws Exception {
+      Transport<byte[]> t = NioTransport.builder(ByteArrayCodec.instance())
+          .config(TransportConfig.builder().nodeId(NodeId.of(id)).handlersOnReadLoop(true)
+              .receiveBufferSize(BUFFER).build())
+          .listener(new ConnectionListener<>() {
+            @Override
+            public void onOpen(Connection<byte[]> c) {
+              c.onMessage((conn, m) -> record(h, ByteBuffer.wrap(m).getLong(0), warmupEnds));
+            }
+          }).build();
+      t.connect(hub).get(10, TimeUnit.SECONDS);
+      return t;
+    }
+
+    @Override
+    public InetSocketAddress address() {
+      return node.listenAddress().orElseThrow();
+    }
+
+    @Override
+    public void broadcast(byte[] frame) {
+      BroadcastResult ignored = node.broadcast(frame); // fire and forget
+    }
+
+    @Override
+    public long queuedForSlowPeer() {
+      return node.peer(NodeId.of("slow")).map(Connection::pendingBytes).orElse(0L);
+    }
+
+    @Override
+    public int peers() {
+      return node.size();
+    }
+
+    @Override
+    public void close() {
+      node.close();
+    }
+  }
+
+  // ---- Netty -------------------------------------------------------------------------------
+
+  static final class NettyHub implements Hub {
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
+        NioIoHandler.newFactory());
+    private final List<Channel> channels = new CopyOnWriteArrayList<>();
+    private final Channel server;
+
+    NettyHub() throws Exception {
+      server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+          .childOption(ChannelOption.TCP_NODELAY, true)
+          .childOption(ChannelOption.SO_SNDBUF, BUFFER)
+          .childHandler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+              ch.pipeline().addLast(new LengthFieldPrepender(4), new ChannelInboundHandlerAdapter() {
+                @Override
+                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                  ctx.close(); // a peer that went away at the end of the run
+                }
+              });
+              channels.add(ch);
+            }
+          }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+    }
+
+    static AutoCloseable peer(InetSocketAddress hub, Histogram h, long warmupEnds)
+        throws Exception {
+      EventLoopGroup g = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+      Channel ch = new Bootstrap().group(g).channel(NioSocketChannel.class)
+          .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.SO_RCVBUF, BUFFER)
+          .handler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+              ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(16 << 20, 0, 4, 0, 4),
+                  new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                      ByteBuf b = (ByteBuf) msg;
+                      record(h, b.getLong(b.readerIndex()), warmupEnds);
+                      b.release();
+                    }
+                  });
+            }
+          }).connect(hub).sync().channel();
+      return () -> {
+        ch.close().syncUninterruptibly();
+        g.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+      };
+    }
+
+    @Override
+    public InetSocketAddress address() {
+      return (InetSocketAddress) server.localAddress();
+    }
+
+    @Override
+    public void broadcast(byte[] frame) {
+      ByteBuf shared = Unpooled.wrappedBuffer(frame.clone()); // encoded once, shared
+      for (Channel ch : channels) {
+        ch.writeAndFlush(shared.retainedDuplicate(), ch.voidPromise());
+      }
+      shared.release();
+    }
+
+    @Override
+    public long queuedForSlowPeer() {
+      long most = 0;
+      for (Channel ch : channels) {
+        var buffer = ch.unsafe().outboundBuffer();
+        if (buffer != null) {
+          most = Math.max(most, buffer.totalPendingWriteBytes());
+        }
+      }
+      return most;
+    }
+
+    @Override
+    public int peers() {
+      return channels.size();
+    }
+
+    @Override
+    public void close() {
+      server.close().syncUninterruptibly();
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+  }
+
+  // ---- the slow peer -----------------------------------------------------------------------
+
+  /** Reads 4 KiB, sleeps 50 ms, in a loop, like a peer on a poor link. */
+  static final class SlowPeer implements AutoCloseable {
+    private final Socket socket = new Socket();
+    private final Thread reader;
+
+    SlowPeer(InetSocketAddress hub, boolean duplexHandshake) throws Exception {
+      socket.setReceiveBufferSize(BUFFER);
+      socket.connect(hub, 5000);
+      if (duplexHandshake) {
+        OutputStream out = socket.getOutputStream();
+        io.duplex.internal.FrameBuffer b = io.duplex.internal.FrameBuffer.forFrames(64, 4096);
+        io.duplex.internal.Handshake.encode(new io.duplex.PeerInfo(NodeId.of("slow"),
+            TransportConfig.DEFAULT_NETWORK_ID, 0, "bytes", 16 << 20), b);
+        ByteBuffer f = b.finishFrame(io.duplex.internal.Wire.HANDSHAKE);
+        out.write(f.array(), 0, f.remaining());
+        out.flush();
+      }
+      reader = new Thread(() -> {
+        byte[] chunk = new byte[4096];
+        try {
+          InputStream in = socket.getInputStream();
+          while (in.read(chunk) >= 0) {
+            Thread.sleep(50);
+          }
+        } catch (Exception e) {
+          // closed
+        }
+      }, "slow-peer");
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    @Override
+    public void close() throws Exception {
+      reader.interrupt();
+      socket.close();
+    }
+  }
+}
