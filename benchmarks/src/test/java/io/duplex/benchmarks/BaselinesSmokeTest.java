@@ -65,4 +65,14 @@ class BaselinesSmokeTest {
       }
     }
   }
+
+  @Test
+  void shouldRunTheBroadcastScenarioWithEachTransport() throws Exception {
+    BroadcastScenario.Result duplex = BroadcastScenario.run("duplex", 2, true);
+    org.junit.jupiter.api.Assertions.assertTrue(duplex.latency().getTotalCount() > 0);
+    org.junit.jupiter.api.Assertions.assertTrue(duplex.maxQueued() <= 1 << 20,
+        "duplex holds at most its hard limit for the slow peer: " + duplex.maxQueued());
+    BroadcastScenario.Result netty = BroadcastScenario.run("netty", 2, true);
+    org.junit.jupiter.api.Assertions.assertTrue(netty.latency().getTotalCount() > 0);
+  }
 }
