@@ -74,5 +74,7 @@ class BaselinesSmokeTest {
         "duplex holds at most its hard limit for the slow peer: " + duplex.maxQueued());
     BroadcastScenario.Result netty = BroadcastScenario.run("netty", 2, true);
     org.junit.jupiter.api.Assertions.assertTrue(netty.latency().getTotalCount() > 0);
+    BroadcastScenario.Result locked = BroadcastScenario.run("locked", 2, false);
+    org.junit.jupiter.api.Assertions.assertTrue(locked.latency().getTotalCount() > 0);
   }
 }
