@@ -18,9 +18,10 @@ import java.nio.ByteOrder;
  *       TooLongFrameException} with the limit and the length. The decoder does not try to skip
  *       such a frame: the stream is abandoned and the connection closed.</li>
  *   <li>A frame that lies whole in the input is returned as a view of the input, with no copy. A
- *       frame split across inputs is gathered in a buffer that grows with the bytes that actually
- *       arrive (so a peer that announces 16 MiB and sends 1 byte costs little), up to the frame's
- *       length.</li>
+ *       frame split across inputs is gathered in a buffer sized by the bytes that actually
+ *       arrive: never more than four times what the peer has sent (so announcing 16 MiB and
+ *       sending 1 byte costs little), and the whole frame's size in one step once a quarter of it
+ *       is here (so a large frame costs one allocation, not a doubling series).</li>
  *   <li>The returned buffer is valid until the next call; its remaining bytes are the frame.</li>
  * </ul>
  *
@@ -32,8 +33,10 @@ public final class FrameDecoder {
 
   /** Gathering buffers up to this size are kept for the next split frame. */
   private static final int RETAIN_CAPACITY = 64 * 1024;
-  /** The first gathering buffer for a split frame is at most this large. */
+  /** The first gathering buffer for a split frame is at least this large (or the frame's size). */
   private static final int FIRST_CHUNK = 8 * 1024;
+  /** The gathering buffer holds at most this many times the bytes that have arrived. */
+  private static final int GROWTH_FACTOR = 4;
 
   private int maxFrameLength;
   private String limitName;
@@ -105,7 +108,7 @@ public final class FrameDecoder {
       return viewOf(in, start, frameLength);
     }
     if (gather == null) {
-      gather = gatherBuffer(Math.min(frameLength, Math.max(FIRST_CHUNK, in.remaining())));
+      gather = gatherBuffer(capacityFor(frameLength, in.remaining()));
     }
     int want = frameLength - gather.position();
     int take = Math.min(want, in.remaining());
@@ -179,10 +182,29 @@ public final class FrameDecoder {
     return ByteBuffer.allocate(capacity);
   }
 
-  /** Doubles {@code buf} until {@code more} bytes fit, never past {@code frameLength}. */
+  /**
+   * The first gathering capacity for a frame of {@code frameLength} when {@code arrived} of its
+   * bytes are here: the whole frame if at least a quarter has arrived (one allocation, no copy on
+   * growth), otherwise room for what arrived. So the decoder never holds more than four times the
+   * bytes a peer actually sent, and a large frame that comes in big reads costs one buffer.
+   */
+  private static int capacityFor(int frameLength, int arrived) {
+    if ((long) arrived * GROWTH_FACTOR >= frameLength) {
+      return frameLength;
+    }
+    return Math.min(frameLength, Math.max(FIRST_CHUNK, arrived));
+  }
+
+  /**
+   * Doubles {@code buf} until {@code more} bytes fit, never past {@code frameLength}; jumps to the
+   * whole frame once a quarter of it has arrived.
+   */
   private static ByteBuffer grow(ByteBuffer buf, int frameLength, int more) {
     long needed = (long) buf.position() + more;
     long capacity = Math.max((long) buf.capacity() * 2, needed);
+    if (needed * GROWTH_FACTOR >= frameLength) {
+      capacity = frameLength; // a quarter is here: take the whole frame's size in one step
+    }
     ByteBuffer bigger = ByteBuffer.allocate((int) Math.min(capacity, frameLength));
     buf.flip();
     bigger.put(buf);
