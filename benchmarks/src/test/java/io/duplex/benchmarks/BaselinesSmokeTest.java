@@ -77,4 +77,14 @@ class BaselinesSmokeTest {
     BroadcastScenario.Result locked = BroadcastScenario.run("locked", 2, false);
     org.junit.jupiter.api.Assertions.assertTrue(locked.latency().getTotalCount() > 0);
   }
+
+  @Test
+  void shouldRunTheConcurrencyScenarioWithEachTransport() throws Exception {
+    for (String transport : new String[] {"duplex", "netty", "locked"}) {
+      ConcurrencyScenario.Result r = ConcurrencyScenario.run(transport, 2);
+      org.junit.jupiter.api.Assertions.assertEquals(2_000, r.votes(), transport);
+      org.junit.jupiter.api.Assertions.assertTrue(r.latency().getTotalCount() > 0, transport);
+      org.junit.jupiter.api.Assertions.assertTrue(r.blocks() > 0, transport);
+    }
+  }
 }

@@ -11,7 +11,7 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The design duplex replaces: one blocking {@code java.net.Socket} per peer and ONE lock around
  * both directions, as in a node whose connection object is shared behind a mutex. A send holds
- * the lock while it blocks in {@code write}; a receive holds it while it blocks in {@code read}.
+ * the lock while it blocks in {@code write}; a receive holds it while it reads a whole frame.
  * Same framing as the other baselines: a 4-byte big-endian length, then the payload.
  * Test-grade code for the benchmarks; do not use it.
  */
@@ -44,6 +44,26 @@ public final class LockedConnection implements AutoCloseable {
   public byte[] receive() throws IOException {
     lock.lock();
     try {
+      byte[] payload = new byte[in.readInt()];
+      in.readFully(payload);
+      return payload;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Reads one frame if its first bytes have arrived, holding the lock until the whole frame is
+   * read; returns null at once, without the lock, if nothing has arrived. A reader thread polls
+   * this: holding the lock in a blocking read while idle would deadlock two such connections
+   * whose senders wait on each other's readers.
+   */
+  public byte[] receiveIfAvailable() throws IOException {
+    lock.lock();
+    try {
+      if (in.available() == 0) {
+        return null;
+      }
       byte[] payload = new byte[in.readInt()];
       in.readFully(payload);
       return payload;
