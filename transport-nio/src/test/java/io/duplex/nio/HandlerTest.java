@@ -155,4 +155,29 @@ class HandlerTest {
       Peers.await("the backlog drains", 10, () -> c.pendingBytes() == 0);
     }
   }
+
+  /**
+   * The first reads of a new connection can fill its inbound queue before onOpen installs the
+   * handler; the handler must still get everything, on the read loop or on the executor.
+   */
+  @Test
+  void shouldDeliverABurstThatFillsTheQueueBeforeTheHandlerIsInstalled() throws Exception {
+    for (boolean onReadLoop : new boolean[] {true, false}) {
+      for (int round = 0; round < 10; round++) {
+        java.util.concurrent.atomic.AtomicInteger got =
+            new java.util.concurrent.atomic.AtomicInteger();
+        try (Peers.Node server = node("server", b -> b.handlersOnReadLoop(onReadLoop)
+                .inboundQueueCapacity(4), c -> c.onMessage((conn, m) -> got.incrementAndGet()))
+                .listen();
+            Peers.Node client = node("client")) {
+          Connection<byte[]> c = client.connect(server);
+          for (int i = 0; i < 2_000; i++) {
+            c.send(new byte[4096]);
+          }
+          Peers.await("all 2,000 delivered (onReadLoop=" + onReadLoop + ", round " + round
+              + ", got " + got.get() + ")", 20, () -> got.get() == 2_000);
+        }
+      }
+    }
+  }
 }
