@@ -63,6 +63,10 @@ public interface Transport<T> extends AutoCloseable {
   /**
    * Stops listening, closes every connection gracefully within the close timeout (aborting what
    * is left after it), ends the transport's threads and releases its selectors. Idempotent.
+   * Blocks the caller meanwhile, so a transport's own loop threads may not call it (they would
+   * wait on themselves): from a handler running on a read loop, hand it to another thread.
+   *
+   * @throws IllegalStateException if called on one of the transport's loop threads
    */
   @Override
   void close();

@@ -162,4 +162,28 @@ class CloseTest {
       }
     }
   }
+
+  @Test
+  void shouldRefuseATransportCloseFromItsOwnReadLoop() throws Exception {
+    java.util.concurrent.CompletableFuture<Throwable> refused =
+        new java.util.concurrent.CompletableFuture<>();
+    java.util.concurrent.atomic.AtomicReference<io.duplex.Transport<byte[]>> self =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    try (Peers.Node server = node("server", b -> b.handlersOnReadLoop(true), c ->
+            c.onMessage((conn, m) -> {
+              try {
+                self.get().close();
+                refused.complete(null);
+              } catch (IllegalStateException e) {
+                refused.complete(e);
+              }
+            })).listen();
+        Peers.Node client = node("client")) {
+      self.set(server.transport);
+      client.connect(server).send(new byte[] {1});
+      Throwable e = refused.get(10, TimeUnit.SECONDS);
+      assertInstanceOf(IllegalStateException.class, e);
+      assertTrue(e.getMessage().contains("call it from another thread"), e.getMessage());
+    }
+  }
 }

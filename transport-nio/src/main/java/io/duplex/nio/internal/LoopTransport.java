@@ -283,6 +283,12 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
 
   @Override
   public void close() {
+    for (SelectorLoop loop : loops()) {
+      if (loop.inLoop()) {
+        throw new IllegalStateException("Transport.close() called on " + loop.name + ": it"
+            + " waits for connections that this loop serves; call it from another thread");
+      }
+    }
     if (!closed.compareAndSet(false, true)) {
       return;
     }
@@ -313,7 +319,9 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
     if (ownedHandlerExecutor != null) {
       ownedHandlerExecutor.shutdown();
       try {
-        ownedHandlerExecutor.awaitTermination(5, TimeUnit.SECONDS);
+        if (!Thread.currentThread().getName().startsWith("duplex-" + id + "-handler-")) {
+          ownedHandlerExecutor.awaitTermination(5, TimeUnit.SECONDS); // not waiting on ourselves
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
