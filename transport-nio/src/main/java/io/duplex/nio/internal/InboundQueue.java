@@ -150,12 +150,5 @@ final class InboundQueue {
     }
   }
 
-  static long nanos(java.time.Duration d) {
-    try {
-      return d.toNanos();
-    } catch (ArithmeticException e) {
-      return Long.MAX_VALUE;
-    }
-  }
 
 }

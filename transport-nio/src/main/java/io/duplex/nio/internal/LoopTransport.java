@@ -127,7 +127,7 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
   /** A quarter of {@code d}, kept between 1 ms and 100 ms: the granularity of deadlines. */
   private static long tick(Duration d) {
     return Math.max(TimeUnit.MILLISECONDS.toNanos(1),
-        Math.min(TimeUnit.MILLISECONDS.toNanos(100), InboundQueue.nanos(d) / 4));
+        Math.min(TimeUnit.MILLISECONDS.toNanos(100), Durations.nanos(d) / 4));
   }
 
   private static Duration min(Duration... ds) {
@@ -302,7 +302,7 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
     }
     try {
       CompletableFuture.allOf(closing.toArray(new CompletableFuture<?>[0]))
-          .get(InboundQueue.nanos(config.closeTimeout()) + TimeUnit.SECONDS.toNanos(1),
+          .get(Durations.nanos(config.closeTimeout()) + TimeUnit.SECONDS.toNanos(1),
               TimeUnit.NANOSECONDS);
     } catch (TimeoutException | ExecutionException e) {
       log.debug("transport {}: connections still open after the close timeout; aborting", id);

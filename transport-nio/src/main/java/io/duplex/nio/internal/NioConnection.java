@@ -102,7 +102,7 @@ final class NioConnection<T> implements Connection<T> {
     this.readHalf = new ReadHalf<>(this, codec, config.maxHandshakeFrameSize(),
         config.inboundQueueCapacity(), config.inboundQueueMaxBytes(), config.handlersOnReadLoop());
     this.writeHalf = new WriteHalf(this, channel, config);
-    this.sendTimeoutNanos = InboundQueue.nanos(config.sendTimeout());
+    this.sendTimeoutNanos = Durations.nanos(config.sendTimeout());
     this.state = new AtomicInteger(connected ? HANDSHAKING : CONNECTING);
   }
 
@@ -324,14 +324,14 @@ final class NioConnection<T> implements Connection<T> {
   void tick(long now) {
     int s = state.get();
     if (s == CONNECTING) {
-      if (now - createdNanos > InboundQueue.nanos(config.handshakeTimeout())) {
+      if (now - createdNanos > Durations.nanos(config.handshakeTimeout())) {
         closeWith(new java.net.SocketTimeoutException("connect to " + remote
             + " did not complete within the handshake timeout " + config.handshakeTimeout()));
       }
       return;
     }
     if (s < OPEN) {
-      if (now - createdNanos > InboundQueue.nanos(config.handshakeTimeout())) {
+      if (now - createdNanos > Durations.nanos(config.handshakeTimeout())) {
         closeWith(new HandshakeException(HandshakeException.Field.TIMEOUT, "handshake did not"
             + " complete within " + config.handshakeTimeout() + "; the peer is silent, slow, or"
             + " not a duplex peer"));
@@ -350,7 +350,7 @@ final class NioConnection<T> implements Connection<T> {
     }
     if (s == OPEN && !pings.livenessOutstanding() && !outputClosed && !inputEnded
         && !readHalf.isPaused()
-        && now - readHalf.lastReadNanos > InboundQueue.nanos(config.pingInterval())) {
+        && now - readHalf.lastReadNanos > Durations.nanos(config.pingInterval())) {
       sendControl(Wire.PING, pings.start(true, new CompletableFuture<>()));
     }
   }
@@ -380,7 +380,7 @@ final class NioConnection<T> implements Connection<T> {
    */
   private void startClose(ConnectionClosedException reason, Duration timeout) {
     // Before the state change: the timer must never see CLOSING without its deadline.
-    closeDeadlineNanos = System.nanoTime() + InboundQueue.nanos(timeout);
+    closeDeadlineNanos = System.nanoTime() + Durations.nanos(timeout);
     for (; ; ) {
       int s = state.get();
       if (s >= CLOSING) {

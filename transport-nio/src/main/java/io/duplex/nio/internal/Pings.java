@@ -71,7 +71,7 @@ final class Pings {
    * Timer thread.
    */
   PongTimeoutException expire(long now, Duration timeout) {
-    long limit = InboundQueue.nanos(timeout);
+    long limit = Durations.nanos(timeout);
     PongTimeoutException liveness = null;
     for (Map.Entry<Long, Pending> e : pending.entrySet()) {
       Pending p = e.getValue();

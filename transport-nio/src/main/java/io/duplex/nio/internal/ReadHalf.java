@@ -287,7 +287,7 @@ final class ReadHalf<T> {
       throw new IllegalStateException("receive() is not available: a push handler was installed"
           + " with onMessage, and it gets every message");
     }
-    Object m = inbound.poll(InboundQueue.nanos(timeout));
+    Object m = inbound.poll(Durations.nanos(timeout));
     if (m == null) {
       throw new ReceiveTimeoutException("no message received within " + timeout
           + "; the connection is still open");
