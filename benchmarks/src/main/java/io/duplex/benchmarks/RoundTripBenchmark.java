@@ -30,7 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class RoundTripBenchmark {
-  @Param({"duplex", "netty"})
+  @Param({"duplex", "netty", "locked"})
   public String transport;
 
   @Param({"64"})
@@ -42,7 +42,9 @@ public class RoundTripBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     payload = new byte[size];
-    echo = transport.equals("duplex") ? new DuplexEcho() : new NettyEcho();
+    echo = transport.equals("duplex") ? new DuplexEcho()
+        : transport.equals("netty") ? new NettyEcho()
+        : new io.duplex.benchmarks.baseline.LockedEcho();
   }
 
   @Benchmark

@@ -36,7 +36,7 @@ public class ThroughputBenchmark {
   static final int BATCH = 256;
   static final long WINDOW = 64 * 1024;
 
-  @Param({"duplex", "netty"})
+  @Param({"duplex", "netty", "locked"})
   public String transport;
 
   @Param({"64", "4096"})
@@ -54,7 +54,8 @@ public class ThroughputBenchmark {
   public void setUp() throws Exception {
     payload = new byte[size];
     streams = transport.equals("duplex") ? new DuplexStreams(connections)
-        : new NettyStreams(connections);
+        : transport.equals("netty") ? new NettyStreams(connections)
+        : new io.duplex.benchmarks.baseline.LockedStreams(connections);
   }
 
   @Benchmark

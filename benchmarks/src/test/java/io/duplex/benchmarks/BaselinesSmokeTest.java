@@ -43,12 +43,14 @@ class BaselinesSmokeTest {
   void shouldStreamWithEveryBaseline() throws Exception {
     stream(new DuplexStreams(2));
     stream(new NettyStreams(2));
+    stream(new io.duplex.benchmarks.baseline.LockedStreams(2));
   }
 
   @Test
   void shouldPingPongWithEveryBaseline() throws Exception {
     echo(new DuplexEcho());
     echo(new NettyEcho());
+    echo(new io.duplex.benchmarks.baseline.LockedEcho());
   }
 
   @Test

@@ -30,10 +30,17 @@ public final class LockedConnection implements AutoCloseable {
 
   /** Writes one frame and flushes, holding the connection's one lock (blocks on a full socket). */
   public void send(byte[] payload) throws IOException {
+    send(payload, 1);
+  }
+
+  /** Writes {@code count} frames of {@code payload} and flushes once, holding the lock throughout. */
+  public void send(byte[] payload, int count) throws IOException {
     lock.lock();
     try {
-      out.writeInt(payload.length);
-      out.write(payload);
+      for (int i = 0; i < count; i++) {
+        out.writeInt(payload.length);
+        out.write(payload);
+      }
       out.flush();
     } finally {
       lock.unlock();
