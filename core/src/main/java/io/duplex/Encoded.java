@@ -39,16 +39,7 @@ public final class Encoded<T> {
    */
   public static <T> Encoded<T> encode(Codec<T> codec, T message, int maxFrameSize) {
     Objects.requireNonNull(message, "message");
-    FrameBuffer buffer = FrameBuffer.forFrames(256, maxFrameSize);
-    try {
-      codec.encode(message, buffer);
-    } catch (EncoderException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      throw new EncoderException("codec '" + codec.name() + "' failed to encode a "
-          + message.getClass().getName() + ": " + e, e);
-    }
-    ByteBuffer frame = buffer.finishFrame(Wire.MESSAGE);
+    ByteBuffer frame = FrameBuffer.forFrames(256, maxFrameSize).encodeMessage(codec, message);
     ByteBuffer exact = ByteBuffer.allocate(frame.remaining()).put(frame).flip();
     return new Encoded<>(message, exact.asReadOnlyBuffer(), Long.MAX_VALUE);
   }

@@ -1,5 +1,6 @@
 package io.duplex.internal;
 
+import io.duplex.codec.Codec;
 import io.duplex.codec.EncoderException;
 import io.duplex.codec.PayloadSink;
 import java.nio.ByteBuffer;
@@ -126,6 +127,25 @@ public final class FrameBuffer extends PayloadSink {
     }
     view.clear().limit(position);
     return view;
+  }
+
+  /**
+   * Encodes {@code message} with {@code codec} as a MESSAGE frame and returns it as {@link
+   * #finishFrame} does. A codec that fails with anything but an {@link EncoderException} is
+   * reported as one, naming the codec and the message type.
+   *
+   * @throws EncoderException if the codec refuses the message or it passes the payload limit
+   */
+  public <T> ByteBuffer encodeMessage(Codec<T> codec, T message) {
+    try {
+      codec.encode(message, this);
+    } catch (EncoderException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new EncoderException("codec '" + codec.name() + "' failed to encode a "
+          + message.getClass().getName() + ": " + e, e);
+    }
+    return finishFrame(Wire.MESSAGE);
   }
 
   /** A copy of the payload bytes. */

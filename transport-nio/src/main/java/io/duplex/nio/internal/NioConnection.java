@@ -38,13 +38,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * error, write side on an I/O error, the timer on a deadline, the application).
  *
  * <h2>Fields and their threads</h2>
- * Final fields are set before the connection is shared. {@code openNotified}, {@code
- * outputClosed} and {@code gracefulReason} are volatile flags set once. {@code state}, {@code
- * closeCause},
- * {@code pings} is lock-free (see {@link Pings}); {@code peer}, {@code sendLimit}, {@code local},
- * {@code inputEnded}, {@code outputShut} and {@code closeDeadlineNanos}
- * are volatile, written by the read loop (handshake, EOF), the write role holder (output shut)
- * or the closing thread. {@code notifiedWritable} belongs to the event executor.
+ * Final fields are set before the connection is shared. {@code state} and {@code closeCause}
+ * are atomics; {@code pings} is lock-free ({@link Pings}). The volatile fields are written by the
+ * read loop (handshake, EOF), the write role holder (output shut) or the closing thread, most
+ * once; {@code notifiedWritable} belongs to the event executor. docs/THREADING.md has the table.
  */
 final class NioConnection<T> implements Connection<T> {
   static final int CONNECTING = 0;
@@ -199,44 +196,36 @@ final class NioConnection<T> implements Connection<T> {
 
   private CompletableFuture<Void> send(T message, int flags) {
     Objects.requireNonNull(message, "message");
-    CompletableFuture<Void> promise = new CompletableFuture<>();
     if (state.get() != OPEN || outputClosed) {
-      promise.completeExceptionally(notOpen());
-      return promise;
+      return CompletableFuture.failedFuture(notOpen());
     }
     FrameBuffer buffer = transport.encodeBuffer();
     buffer.reset();
     buffer.maxPayload(sendLimit - Wire.TYPE_SIZE);
+    ByteBuffer frame;
     try {
-      codec.encode(message, buffer);
+      frame = buffer.encodeMessage(codec, message);
     } catch (EncoderException e) {
-      promise.completeExceptionally(e);
-      return promise;
-    } catch (RuntimeException e) {
-      promise.completeExceptionally(new EncoderException("codec '" + codec.name()
-          + "' failed to encode a " + message.getClass().getName() + ": " + e, e));
-      return promise;
+      return CompletableFuture.failedFuture(e);
     }
+    CompletableFuture<Void> promise = new CompletableFuture<>();
     metrics.messagesOut.increment();
-    writeHalf.write(buffer.finishFrame(Wire.MESSAGE), false, promise,
-        System.nanoTime() + sendTimeoutNanos, flags);
+    writeHalf.write(frame, false, promise, System.nanoTime() + sendTimeoutNanos, flags);
     return promise;
   }
 
   @Override
   public CompletableFuture<Void> send(Encoded<T> encoded) {
     Objects.requireNonNull(encoded, "encoded");
-    CompletableFuture<Void> promise = new CompletableFuture<>();
     if (state.get() != OPEN || outputClosed) {
-      promise.completeExceptionally(notOpen());
-      return promise;
+      return CompletableFuture.failedFuture(notOpen());
     }
     if (encoded.frameLength() > sendLimit) {
-      promise.completeExceptionally(new EncoderException("frame length "
+      return CompletableFuture.failedFuture(new EncoderException("frame length "
           + encoded.frameLength() + " exceeds the max frame size " + sendLimit
           + " this peer accepts; split the message or raise maxFrameSize on both peers"));
-      return promise;
     }
+    CompletableFuture<Void> promise = new CompletableFuture<>();
     metrics.messagesOut.increment();
     writeHalf.write(encoded.frame(), true, promise, System.nanoTime() + sendTimeoutNanos,
         encoded.deadlineNanos(), WriteHalf.DROPPABLE);
