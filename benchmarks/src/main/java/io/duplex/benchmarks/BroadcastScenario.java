@@ -149,39 +149,22 @@ public final class BroadcastScenario {
         if (hub.peers() < PEERS) {
           throw new IllegalStateException("only " + hub.peers() + " peers joined the hub");
         }
-        long start = System.nanoTime();
-        long interval = TimeUnit.SECONDS.toNanos(1) / RATE;
-        long count = (long) seconds * RATE;
+        FixedRate rate = new FixedRate(RATE, seconds);
         byte[] frame = new byte[FRAME];
-        long maxQueued = 0;
-        long giveUp = start + 2 * count * interval; // a hub that falls this far behind stops
-        long i = 0;
-        for (; i < count && System.nanoTime() < giveUp; i++) {
-          long intended = start + i * interval;
-          long wait;
-          while ((wait = intended - System.nanoTime()) > 0) {
-            LockSupport.parkNanos(wait);
-          }
+        long[] maxQueued = {0};
+        long sent = rate.run(intended -> {
           ByteBuffer.wrap(frame).putLong(0, intended);
           hub.broadcast(frame);
-          if (i % 10 == 0) {
-            maxQueued = Math.max(maxQueued, hub.queuedForSlowPeer());
+          if ((intended - rate.start) / rate.interval % 10 == 0) {
+            maxQueued[0] = Math.max(maxQueued[0], hub.queuedForSlowPeer());
           }
-        }
+        });
         // Let the fast peers receive the last frames before reading the histograms.
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
-        maxQueued = Math.max(maxQueued, hub.queuedForSlowPeer());
+        maxQueued[0] = Math.max(maxQueued[0], hub.queuedForSlowPeer());
         Histogram latency = recorder.merged();
-        // Frames the hub never got to send are charged as delivered now, to every fast peer:
-        // a lower bound on their latency (leaving them out would flatter a hub that fell behind).
-        long now = System.nanoTime();
-        for (long unsent = i; unsent < count; unsent++) {
-          long intended = start + unsent * interval;
-          if (intended >= warmupEnds) {
-            latency.recordValueWithCount(now - intended, fast);
-          }
-        }
-        return new Result(transport, slow, i, latency, maxQueued);
+        rate.chargeUnsent(latency, warmupEnds, fast);
+        return new Result(transport, slow, sent, latency, maxQueued[0]);
       } finally {
         for (AutoCloseable p : peers) {
           p.close();

@@ -108,35 +108,20 @@ public final class ConcurrencyScenario {
       }, "streamer");
       streamer.setDaemon(true);
       streamer.start();
-      long start = System.nanoTime();
-      long interval = TimeUnit.SECONDS.toNanos(1) / RATE;
-      long count = (long) seconds * RATE;
-      long giveUp = start + 2 * count * interval;
+      FixedRate rate = new FixedRate(RATE, seconds);
       byte[] vote = new byte[VOTE];
-      long i = 0;
-      for (; i < count && System.nanoTime() < giveUp; i++) {
-        long intended = start + i * interval;
-        long wait;
-        while ((wait = intended - System.nanoTime()) > 0) {
-          LockSupport.parkNanos(wait);
-        }
+      long sent = rate.run(intended -> {
         ByteBuffer.wrap(vote).putLong(0, intended);
         pair.sendVote(vote);
-      }
+      });
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(200));
       running.set(false);
       Histogram result;
       synchronized (latency) {
         result = latency.copy();
       }
-      long now = System.nanoTime();
-      for (long unsent = i; unsent < count; unsent++) {
-        long intended = start + unsent * interval;
-        if (intended >= warmupEnds) {
-          result.recordValue(now - intended); // never sent: charged, not left out
-        }
-      }
-      return new Result(transport, result, i, blocks[0]);
+      rate.chargeUnsent(result, warmupEnds, 1);
+      return new Result(transport, result, sent, blocks[0]);
     }
   }
 
