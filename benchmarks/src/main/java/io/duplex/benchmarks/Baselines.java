@@ -1,5 +1,13 @@
 package io.duplex.benchmarks;
 
+import io.duplex.benchmarks.baseline.DuplexEcho;
+import io.duplex.benchmarks.baseline.DuplexStreams;
+import io.duplex.benchmarks.baseline.LockedEcho;
+import io.duplex.benchmarks.baseline.LockedStreams;
+import io.duplex.benchmarks.baseline.NettyEcho;
+import io.duplex.benchmarks.baseline.NettyStreams;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,7 +23,7 @@ public final class Baselines {
   public static final String DUPLEX = "duplex";
 
   /** Where the virtual-thread baseline lives; compiled only on JDK 21+ (src/main/java21). */
-  static final String VIRTUAL_THREADS_CLASS = "io.duplex.benchmarks.vthreads.VirtualThreads";
+  static final String VIRTUAL_THREADS_CLASS = "io.duplex.benchmarks.VirtualThreads";
 
   private Baselines() {}
 
@@ -41,5 +49,55 @@ public final class Baselines {
     names.add(NETTY);
     names.add(DUPLEX);
     return names;
+  }
+
+  /** The throughput benchmark's streams of baseline {@code name} over {@code connections}. */
+  public static Streams streams(String name, int connections) throws Exception {
+    return switch (name) {
+      case LOCKED -> new LockedStreams(connections);
+      case VIRTUAL_THREADS -> virtualThreads("streams", connections);
+      case NETTY -> new NettyStreams(connections);
+      case DUPLEX -> new DuplexStreams(connections);
+      default -> throw unknown(name);
+    };
+  }
+
+  /** The round-trip benchmark's echo client of baseline {@code name}. */
+  public static Echo echo(String name) throws Exception {
+    return switch (name) {
+      case LOCKED -> new LockedEcho();
+      case VIRTUAL_THREADS -> virtualThreads("echo");
+      case NETTY -> new NettyEcho();
+      case DUPLEX -> new DuplexEcho();
+      default -> throw unknown(name);
+    };
+  }
+
+  static IllegalArgumentException unknown(String name) {
+    return new IllegalArgumentException("unknown baseline '" + name + "': use one of "
+        + List.of(LOCKED, VIRTUAL_THREADS, NETTY, DUPLEX));
+  }
+
+  /**
+   * Calls the static factory {@code method} of the virtual-thread baseline (the only one of that
+   * name there), which this class cannot name at compile time on JDK 17.
+   */
+  @SuppressWarnings("unchecked")
+  static <T> T virtualThreads(String method, Object... args) throws Exception {
+    if (!virtualThreadsAvailable()) {
+      throw new UnsupportedOperationException("the virtual-threads baseline needs JDK 21 or newer,"
+          + " and a benchmarks jar built on JDK 21+ (this JVM is " + Runtime.version()
+          + "); leave it out with -p transport=" + LOCKED + "," + NETTY + "," + DUPLEX);
+    }
+    for (Method m : Class.forName(VIRTUAL_THREADS_CLASS).getDeclaredMethods()) {
+      if (m.getName().equals(method)) {
+        try {
+          return (T) m.invoke(null, args);
+        } catch (InvocationTargetException e) {
+          throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+      }
+    }
+    throw new IllegalStateException(VIRTUAL_THREADS_CLASS + " has no factory " + method);
   }
 }

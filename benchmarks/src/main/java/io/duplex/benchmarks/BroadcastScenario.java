@@ -48,7 +48,7 @@ import org.HdrHistogram.Histogram;
  *
  * <pre>
  *   java -cp benchmarks/target/benchmarks.jar io.duplex.benchmarks.BroadcastScenario \
- *       [duplex|netty] [seconds] [slow|none]
+ *       [duplex|netty|locked|virtual-threads] [seconds] [slow|none]
  * </pre>
  */
 public final class BroadcastScenario {
@@ -127,20 +127,15 @@ public final class BroadcastScenario {
   static Result run(String transport, int seconds, boolean slow) throws Exception {
     Recorder recorder = new Recorder();
     long warmupEnds = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-    try (Hub hub = transport.equals("netty") ? new NettyHub()
-        : transport.equals("locked") ? new LockedHub() : new DuplexHub()) {
+    try (Hub hub = hub(transport)) {
       List<AutoCloseable> peers = new ArrayList<>();
       try {
         int fast = slow ? PEERS - 1 : PEERS;
         for (int i = 0; i < fast; i++) {
-          peers.add(transport.equals("netty")
-              ? NettyHub.peer(hub.address(), recorder.newPeer(), warmupEnds)
-              : transport.equals("locked")
-                  ? LockedHub.peer(hub.address(), recorder.newPeer(), warmupEnds)
-                  : DuplexHub.peer(hub.address(), "fast-" + i, recorder.newPeer(), warmupEnds));
+          peers.add(fastPeer(transport, hub.address(), i, recorder.newPeer(), warmupEnds));
         }
         if (slow) {
-          peers.add(new SlowPeer(hub.address(), transport.equals("duplex")));
+          peers.add(new SlowPeer(hub.address(), transport.equals(Baselines.DUPLEX)));
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (hub.peers() < PEERS && System.nanoTime() < deadline) {
@@ -171,6 +166,26 @@ public final class BroadcastScenario {
         }
       }
     }
+  }
+
+  private static Hub hub(String transport) throws Exception {
+    return switch (transport) {
+      case Baselines.LOCKED -> new LockedHub();
+      case Baselines.VIRTUAL_THREADS -> Baselines.virtualThreads("hub");
+      case Baselines.NETTY -> new NettyHub();
+      case Baselines.DUPLEX -> new DuplexHub();
+      default -> throw Baselines.unknown(transport);
+    };
+  }
+
+  private static AutoCloseable fastPeer(String transport, InetSocketAddress hub, int i,
+      Histogram latency, long warmupEnds) throws Exception {
+    return switch (transport) {
+      case Baselines.LOCKED -> LockedHub.peer(hub, latency, warmupEnds);
+      case Baselines.VIRTUAL_THREADS -> Baselines.virtualThreads("peer", hub, latency, warmupEnds);
+      case Baselines.NETTY -> NettyHub.peer(hub, latency, warmupEnds);
+      default -> DuplexHub.peer(hub, "fast-" + i, latency, warmupEnds);
+    };
   }
 
   // ---- duplex ------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ import org.HdrHistogram.Histogram;
  *
  * <pre>
  *   java -cp benchmarks/target/benchmarks.jar io.duplex.benchmarks.ConcurrencyScenario \
- *       [duplex|netty|locked] [seconds]
+ *       [duplex|netty|locked|virtual-threads] [seconds]
  * </pre>
  */
 public final class ConcurrencyScenario {
@@ -93,9 +93,7 @@ public final class ConcurrencyScenario {
     };
     Runnable blockArrived = () -> blocks[0]++;
     AtomicBoolean running = new AtomicBoolean(true);
-    try (Pair pair = transport.equals("netty") ? new NettyPair(sink, blockArrived)
-        : transport.equals("locked") ? new LockedPair(sink, blockArrived)
-        : new DuplexPair(sink, blockArrived)) {
+    try (Pair pair = pair(transport, sink, blockArrived)) {
       Thread streamer = new Thread(() -> {
         byte[] block = new byte[BLOCK];
         try {
@@ -123,6 +121,17 @@ public final class ConcurrencyScenario {
       rate.chargeUnsent(result, warmupEnds, 1);
       return new Result(transport, result, sent, blocks[0]);
     }
+  }
+
+  private static Pair pair(String transport, VoteSink sink, Runnable blockArrived)
+      throws Exception {
+    return switch (transport) {
+      case Baselines.LOCKED -> new LockedPair(sink, blockArrived);
+      case Baselines.VIRTUAL_THREADS -> Baselines.virtualThreads("pair", sink, blockArrived);
+      case Baselines.NETTY -> new NettyPair(sink, blockArrived);
+      case Baselines.DUPLEX -> new DuplexPair(sink, blockArrived);
+      default -> throw Baselines.unknown(transport);
+    };
   }
 
   /** Where A's side reports a vote: its intended send time. */

@@ -1,7 +1,5 @@
 package io.duplex.benchmarks;
 
-import io.duplex.benchmarks.baseline.DuplexEcho;
-import io.duplex.benchmarks.baseline.NettyEcho;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -30,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 public class RoundTripBenchmark {
-  @Param({"duplex", "netty", "locked"})
+  @Param({"duplex", "netty", "locked", "virtual-threads"})
   public String transport;
 
   @Param({"64"})
@@ -42,9 +40,7 @@ public class RoundTripBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     payload = new byte[size];
-    echo = transport.equals("duplex") ? new DuplexEcho()
-        : transport.equals("netty") ? new NettyEcho()
-        : new io.duplex.benchmarks.baseline.LockedEcho();
+    echo = Baselines.echo(transport);
   }
 
   @Benchmark

@@ -1,7 +1,5 @@
 package io.duplex.benchmarks;
 
-import io.duplex.benchmarks.baseline.DuplexStreams;
-import io.duplex.benchmarks.baseline.NettyStreams;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -36,7 +34,7 @@ public class ThroughputBenchmark {
   static final int BATCH = 256;
   static final long WINDOW = 64 * 1024;
 
-  @Param({"duplex", "netty", "locked"})
+  @Param({"duplex", "netty", "locked", "virtual-threads"})
   public String transport;
 
   @Param({"64", "4096"})
@@ -53,9 +51,7 @@ public class ThroughputBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     payload = new byte[size];
-    streams = transport.equals("duplex") ? new DuplexStreams(connections)
-        : transport.equals("netty") ? new NettyStreams(connections)
-        : new io.duplex.benchmarks.baseline.LockedStreams(connections);
+    streams = Baselines.streams(transport, connections);
   }
 
   @Benchmark

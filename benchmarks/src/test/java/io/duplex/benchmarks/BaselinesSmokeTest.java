@@ -1,11 +1,8 @@
 package io.duplex.benchmarks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.duplex.benchmarks.baseline.DuplexEcho;
-import io.duplex.benchmarks.baseline.DuplexStreams;
-import io.duplex.benchmarks.baseline.NettyEcho;
-import io.duplex.benchmarks.baseline.NettyStreams;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
@@ -41,16 +38,24 @@ class BaselinesSmokeTest {
 
   @Test
   void shouldStreamWithEveryBaseline() throws Exception {
-    stream(new DuplexStreams(2));
-    stream(new NettyStreams(2));
-    stream(new io.duplex.benchmarks.baseline.LockedStreams(2));
+    for (String baseline : Baselines.available()) {
+      stream(Baselines.streams(baseline, 2));
+    }
   }
 
   @Test
   void shouldPingPongWithEveryBaseline() throws Exception {
-    echo(new DuplexEcho());
-    echo(new NettyEcho());
-    echo(new io.duplex.benchmarks.baseline.LockedEcho());
+    for (String baseline : Baselines.available()) {
+      echo(Baselines.echo(baseline));
+    }
+  }
+
+  @Test
+  void shouldOfferVirtualThreadsExactlyWhenTheJdkHasThem() {
+    // On JDK 21+ the jdk21 profile compiles the baseline; on 17 it must be left out, not fail.
+    assertEquals(Runtime.version().feature() >= 21,
+        Baselines.available().contains(Baselines.VIRTUAL_THREADS));
+    assertThrows(IllegalArgumentException.class, () -> Baselines.streams("carrier-pigeon", 1));
   }
 
   @Test
@@ -78,11 +83,15 @@ class BaselinesSmokeTest {
     org.junit.jupiter.api.Assertions.assertTrue(netty.latency().getTotalCount() > 0);
     BroadcastScenario.Result locked = BroadcastScenario.run("locked", 2, false);
     org.junit.jupiter.api.Assertions.assertTrue(locked.latency().getTotalCount() > 0);
+    if (Baselines.virtualThreadsAvailable()) {
+      BroadcastScenario.Result vt = BroadcastScenario.run(Baselines.VIRTUAL_THREADS, 2, true);
+      org.junit.jupiter.api.Assertions.assertTrue(vt.latency().getTotalCount() > 0);
+    }
   }
 
   @Test
   void shouldRunTheConcurrencyScenarioWithEachTransport() throws Exception {
-    for (String transport : new String[] {"duplex", "netty", "locked"}) {
+    for (String transport : Baselines.available()) {
       ConcurrencyScenario.Result r = ConcurrencyScenario.run(transport, 2);
       org.junit.jupiter.api.Assertions.assertEquals(2_000, r.votes(), transport);
       org.junit.jupiter.api.Assertions.assertTrue(r.latency().getTotalCount() > 0, transport);
