@@ -7,7 +7,7 @@ import io.duplex.NodeId;
 import io.duplex.PeerNode;
 import io.duplex.Transport;
 import io.duplex.TransportConfig;
-import io.duplex.codec.ByteArrayCodec;
+import io.duplex.codec.json.JsonCodec;
 import io.duplex.nio.NioTransport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -44,7 +44,8 @@ import org.HdrHistogram.Histogram;
  * which reads 4 KiB and then sleeps 50 ms, with 64 KiB socket buffers so the kernel cannot hide
  * the stall. Each fast peer records delivery latency from the frame's INTENDED send time (a hub
  * that falls behind is charged for it: no coordinated omission). Reports the fast peers' p50,
- * p99 and max, and the bytes queued for the slow peer at the end.
+ * p99 and max, and the bytes queued for the slow peer at the end. duplex sends JSON ({@link
+ * Tick}), as a user would; the baselines send raw bytes.
  *
  * <pre>
  *   java -cp benchmarks/target/benchmarks.jar io.duplex.benchmarks.BroadcastScenario \
@@ -190,8 +191,23 @@ public final class BroadcastScenario {
 
   // ---- duplex ------------------------------------------------------------------------------
 
+  /**
+   * What duplex broadcasts here, as a user would: a message class of their own, registered with
+   * the JSON codec. Its padding makes the JSON frame about as long as the baselines' 1 KiB.
+   *
+   * @param intendedNanos the frame's intended send time
+   * @param padding filler, base64 in the JSON
+   */
+  public record Tick(long intendedNanos, byte[] padding) {}
+
+  static JsonCodec<Tick> codec() {
+    return JsonCodec.builder(Tick.class).register("tick", Tick.class).build();
+  }
+
+  /** duplex: a {@link PeerNode} whose broadcast encodes each {@link Tick} once, as JSON. */
   static final class DuplexHub implements Hub {
-    private final PeerNode<byte[]> node;
+    private static final byte[] PADDING = new byte[FRAME * 3 / 4 - 40];
+    private final PeerNode<Tick> node;
 
     DuplexHub() throws Exception {
       TransportConfig config = TransportConfig.builder().nodeId(NodeId.of("hub"))
@@ -199,12 +215,11 @@ public final class BroadcastScenario {
           .maxFrameSize(64 * 1024).highWaterMark(512 * 1024).lowWaterMark(256 * 1024)
           .outboundHardLimit(1 << 20)
           .closeTimeout(java.time.Duration.ofMillis(500)).build();
-      node = PeerNode.builder(NioTransport.builder(ByteArrayCodec.instance()).config(config)
-              .factory())
+      node = PeerNode.builder(NioTransport.builder(codec()).config(config).factory())
           .listen(new InetSocketAddress("127.0.0.1", 0)).maxPerAddress(64)
           .membershipListener(new io.duplex.MembershipListener<>() {
             @Override
-            public void left(Connection<byte[]> peer, io.duplex.ConnectionClosedException why) {
+            public void left(Connection<Tick> peer, io.duplex.ConnectionClosedException why) {
               if (peer.peer().nodeId().equals(NodeId.of("slow"))) {
                 System.err.println("the slow peer left the hub's group: " + why.getMessage());
               }
@@ -214,13 +229,13 @@ public final class BroadcastScenario {
 
     static AutoCloseable peer(InetSocketAddress hub, String id, Histogram h, long warmupEnds)
         throws Exception {
-      Transport<byte[]> t = NioTransport.builder(ByteArrayCodec.instance())
+      Transport<Tick> t = NioTransport.builder(codec())
           .config(TransportConfig.builder().nodeId(NodeId.of(id)).handlersOnReadLoop(true)
               .receiveBufferSize(BUFFER).build())
           .listener(new ConnectionListener<>() {
             @Override
-            public void onOpen(Connection<byte[]> c) {
-              c.onMessage((conn, m) -> record(h, ByteBuffer.wrap(m).getLong(0), warmupEnds));
+            public void onOpen(Connection<Tick> c) {
+              c.onMessage((conn, m) -> record(h, m.intendedNanos(), warmupEnds));
             }
           }).build();
       t.connect(hub).get(10, TimeUnit.SECONDS);
@@ -234,7 +249,8 @@ public final class BroadcastScenario {
 
     @Override
     public void broadcast(byte[] frame) {
-      BroadcastResult ignored = node.broadcast(frame); // fire and forget
+      long intended = ByteBuffer.wrap(frame).getLong(0);
+      BroadcastResult ignored = node.broadcast(new Tick(intended, PADDING)); // fire and forget
     }
 
     @Override
@@ -438,7 +454,7 @@ public final class BroadcastScenario {
         OutputStream out = socket.getOutputStream();
         io.duplex.internal.FrameBuffer b = io.duplex.internal.FrameBuffer.forFrames(64, 4096);
         io.duplex.internal.Handshake.encode(new io.duplex.PeerInfo(NodeId.of("slow"),
-            TransportConfig.DEFAULT_NETWORK_ID, 0, "bytes", 16 << 20), b);
+            TransportConfig.DEFAULT_NETWORK_ID, 0, codec().name(), 16 << 20), b);
         ByteBuffer f = b.finishFrame(io.duplex.internal.Wire.HANDSHAKE);
         out.write(f.array(), 0, f.remaining());
         out.flush();
