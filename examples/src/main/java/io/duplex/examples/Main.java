@@ -26,6 +26,8 @@ public final class Main {
     }
     String[] rest = Arrays.copyOfRange(args, 1, args.length);
     switch (args[0]) {
+      case "demo":
+        return Demo.run(rest, out, err);
       case "echo-server":
         return EchoServer.run(rest, out, err);
       case "echo-client":
@@ -43,6 +45,11 @@ public final class Main {
     out.println("usage: java -jar examples/target/duplex-examples.jar <program> [options]");
     out.println();
     out.println("programs:");
+    out.println("  " + Demo.USAGE);
+    out.println("      a small P2P network on 127.0.0.1: a rotating proposer broadcasts a block");
+    out.println("      every 200 ms, every node votes on it, the last --slow nodes read slowly;");
+    out.println("      prints progress and a summary, for duplex (split), the single-locked");
+    out.println("      design (locked), or both side by side. Exit 1 if duplex lost a message.");
     out.println("  " + EchoServer.USAGE);
     out.println("      echoes every message back on its connection until SIGTERM or Ctrl-C,");
     out.println("      which close it gracefully; prints one line once it listens (--port 0");

@@ -1,0 +1,153 @@
+package io.duplex.examples;
+
+import io.duplex.codec.message.Proposal;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The demo: a small P2P network on 127.0.0.1 running a consensus-like load. A rotating proposer
+ * broadcasts a block proposal every 200 ms; every node that receives one broadcasts a vote; the
+ * last {@code --slow} nodes read slowly, like peers on a poor link. It shows progress while it
+ * runs and a summary at the end, for duplex ({@code split}), for the single-locked design
+ * duplex replaces ({@code locked}), or for both side by side.
+ */
+final class Demo {
+  static final String USAGE = "demo [--nodes 8] [--slow 1] [--seconds 30]"
+      + " [--mode split|locked|both] [--port 0] [--block-kib 256]";
+  static final long INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+  /** The slow nodes' read rate: a quarter of the 1.25 MiB/s of proposals the others send. */
+  static final long SLOW_BYTES_PER_SECOND = 320 << 10;
+
+  private Demo() {}
+
+  /** What one mode's run measured. */
+  record Outcome(String mode, DemoStats stats, long mostPending, boolean complete) {}
+
+  static int run(String[] args, PrintStream out, PrintStream err) {
+    int nodes;
+    int slow;
+    int seconds;
+    String mode;
+    int port;
+    int blockKib;
+    try {
+      Args a = Args.parse(args, Set.of("nodes", "slow", "seconds", "mode", "port", "block-kib"));
+      nodes = a.intValue("nodes", 8, 2, 64);
+      slow = a.intValue("slow", 1, 0, nodes - 1);
+      seconds = a.intValue("seconds", 30, 1, 3600);
+      mode = a.oneOf("mode", "split", List.of("split", "locked", "both"));
+      port = a.intValue("port", 0, 0, 65535 - 2 * nodes);
+      blockKib = a.intValue("block-kib", 256, 1, 8192);
+    } catch (Args.UsageException e) {
+      err.println("demo: " + e.getMessage());
+      err.println("usage: " + USAGE);
+      return Args.USAGE_STATUS;
+    }
+    boolean terminal = out == System.out && System.console() != null;
+    out.printf(Locale.ROOT, "%d nodes on 127.0.0.1 (%d slow, reading %d KiB/s), a %d KiB proposal"
+        + " every 200 ms, %d s per mode%n", nodes, slow, SLOW_BYTES_PER_SECOND >> 10, blockKib,
+        seconds);
+    List<Outcome> outcomes = new ArrayList<>();
+    for (String m : mode.equals("both") ? List.of("split", "locked") : List.of(mode)) {
+      // In "both", the locked run gets its own ports so the two never meet.
+      int base = port == 0 ? 0 : m.equals("locked") && mode.equals("both") ? port + nodes : port;
+      try {
+        outcomes.add(runMode(m, nodes, slow, seconds, base, blockKib << 10, out, terminal));
+      } catch (IOException e) {
+        err.println("demo: cannot start the " + m + " network on 127.0.0.1"
+            + (base == 0 ? "" : " ports " + base + "-" + (base + nodes - 1)) + ": " + e
+            + ". Choose free ports with --port, or --port 0 for any.");
+        return 1;
+      }
+    }
+    DemoSummary.print(outcomes, slow, out);
+    for (Outcome o : outcomes) {
+      if (o.mode().equals("split") && !o.complete()) {
+        err.println("demo: duplex lost messages between fast nodes: that is a bug");
+        return 1;
+      }
+    }
+    return 0;
+  }
+
+  private static Outcome runMode(String mode, int nodes, int slowCount, int seconds, int port,
+      int blockBytes, PrintStream out, boolean terminal) throws IOException {
+    boolean[] slow = new boolean[nodes];
+    for (int i = nodes - slowCount; i < nodes; i++) {
+      slow[i] = true;
+    }
+    DemoStats stats = new DemoStats(slow);
+    byte[] block = new byte[blockBytes];
+    new SplittableRandom(42).nextBytes(block);
+    long mostPending = 0;
+    boolean complete;
+    ExecutorService[] proposers = new ExecutorService[nodes];
+    try (DemoNetwork network = mode.equals("split")
+        ? new SplitNetwork(stats, port, SLOW_BYTES_PER_SECOND)
+        : new LockedNetwork(stats, port, SLOW_BYTES_PER_SECOND)) {
+      for (int i = 0; i < nodes; i++) {
+        proposers[i] = Executors.newSingleThreadExecutor(daemon("proposer-" + i));
+      }
+      Progress progress = new Progress(mode, out, terminal, nodes - slowCount);
+      long start = System.nanoTime();
+      long end = start + TimeUnit.SECONDS.toNanos(seconds);
+      for (long height = 0; ; height++) {
+        long due = start + height * INTERVAL_NANOS;
+        if (due >= end) {
+          break;
+        }
+        while (System.nanoTime() < due) {
+          mostPending = Math.max(mostPending, pending(network, slowCount, nodes));
+          progress.maybePrint(stats, mostPending, System.nanoTime() - start);
+          LockSupport.parkNanos(Math.min(due - System.nanoTime(), 20_000_000L));
+        }
+        int proposer = (int) (height % nodes);
+        Proposal p = new Proposal(height, 0, DemoNetwork.name(proposer),
+            String.format(Locale.ROOT, "%064x", height), block);
+        stats.proposing(proposer, p.height()); // due now: a proposer that is stuck is charged
+        proposers[proposer].execute(() -> {
+          long t0 = System.nanoTime();
+          network.propose(proposer, p);
+          stats.proposed(System.nanoTime() - t0);
+        });
+      }
+      // Let what is in flight arrive: up to 10 s for duplex, 3 s for the locked design (whose
+      // blocked writers may never finish; that is what it shows).
+      long drain = System.nanoTime() + TimeUnit.SECONDS.toNanos(mode.equals("split") ? 10 : 3);
+      while (!(complete = stats.fastNodesComplete()) && System.nanoTime() < drain) {
+        mostPending = Math.max(mostPending, pending(network, slowCount, nodes));
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+      }
+      progress.finish(stats, mostPending, System.nanoTime() - start);
+    } finally {
+      for (ExecutorService e : proposers) {
+        if (e != null) {
+          e.shutdownNow();
+        }
+      }
+    }
+    return new Outcome(mode, stats, mostPending, complete);
+  }
+
+  /** The most bytes one node holds for the (last) slow node; -1 where nothing is queued. */
+  private static long pending(DemoNetwork network, int slowCount, int nodes) {
+    return slowCount == 0 ? 0 : network.pendingTowards(nodes - 1);
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+}

@@ -1,0 +1,127 @@
+package io.duplex.examples;
+
+import io.duplex.BroadcastResult;
+import io.duplex.Connection;
+import io.duplex.NodeId;
+import io.duplex.PeerNode;
+import io.duplex.TransportConfig;
+import io.duplex.codec.json.JsonCodec;
+import io.duplex.codec.message.ConsensusMessage;
+import io.duplex.codec.message.Proposal;
+import io.duplex.nio.NioTransport;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The demo over duplex: one {@link PeerNode} per node with the JSON codec, each dialling the
+ * nodes started before it. Broadcast is fire-and-forget; a node holds at most {@value
+ * #HARD_LIMIT} bytes for any one peer, and refuses sends past that (the slow node misses those).
+ * The slow node runs its handlers on its read loop and waits out its throttle there, so it reads
+ * its sockets slowly, with small socket buffers, like a node on a poor link.
+ */
+final class SplitNetwork implements DemoNetwork {
+  static final long HARD_LIMIT = 4L << 20;
+
+  /** Set once each by the constructor, read by the proposers and every node's handlers. */
+  private final AtomicReferenceArray<PeerNode<ConsensusMessage>> nodes;
+  private final DemoStats stats;
+
+  /**
+   * Starts {@code stats.nodes()} nodes listening on 127.0.0.1 ({@code basePort + i}, or any free
+   * port if {@code basePort} is 0) and waits up to 10 s for the full mesh.
+   *
+   * @throws IOException if a node cannot listen
+   */
+  SplitNetwork(DemoStats stats, int basePort, long slowBytesPerSecond) throws IOException {
+    this.stats = stats;
+    int n = stats.nodes();
+    nodes = new AtomicReferenceArray<>(n);
+    Throttle throttle = new Throttle(slowBytesPerSecond);
+    List<InetSocketAddress> started = new ArrayList<>();
+    try {
+      for (int i = 0; i < n; i++) {
+        int node = i;
+        TransportConfig.Builder config = TransportConfig.builder().nodeId(NodeId.of(
+            DemoNetwork.name(i))).highWaterMark(1 << 20).lowWaterMark(512 << 10)
+            .maxFrameSize(2 << 20).outboundHardLimit(HARD_LIMIT)
+            // Small kernel buffers, so what waits for the slow node shows here, not in the kernel.
+            .sendBufferSize(128 << 10)
+            // A long send timeout: here the hard limit, not a timeout, is what bounds the slow
+            // node's queue (a 256 KiB frame to it can take seconds to write).
+            .sendTimeout(java.time.Duration.ofSeconds(60))
+            .closeTimeout(java.time.Duration.ofSeconds(1));
+        if (stats.isSlow(i)) {
+          config.handlersOnReadLoop(true).receiveBufferSize(64 << 10);
+        }
+        PeerNode<ConsensusMessage> peerNode = PeerNode.builder(
+                NioTransport.builder(JsonCodec.consensus()).config(config.build()).factory())
+            .listen(new InetSocketAddress("127.0.0.1", basePort == 0 ? 0 : basePort + i))
+            .dial(started.toArray(new InetSocketAddress[0]))
+            .onMessage((peer, message) -> DemoNetwork.deliver(stats, throttle, node, message,
+                vote -> count(nodes.get(node).broadcast(vote))))
+            .build();
+        nodes.set(i, peerNode);
+        started.add(peerNode.listenAddress().orElseThrow());
+      }
+      awaitMesh(n);
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private void awaitMesh(int n) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    for (int i = 0; i < n; i++) {
+      while (nodes.get(i).size() < n - 1) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(DemoNetwork.name(i) + " has " + nodes.get(i).size()
+              + " of " + (n - 1) + " peers after 10 s");
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+      }
+    }
+  }
+
+  @Override
+  public void propose(int node, Proposal proposal) {
+    count(nodes.get(node).broadcast(proposal)); // returns at once
+  }
+
+  /** Counts, once every peer's outcome is known, the sends that did not reach their peer. */
+  private void count(BroadcastResult result) {
+    result.all().thenAccept(r -> {
+      int lost = r.size() - r.written();
+      if (lost > 0) {
+        stats.sendsNotDelivered(lost);
+      }
+    });
+  }
+
+  @Override
+  public long pendingTowards(int node) {
+    NodeId id = NodeId.of(DemoNetwork.name(node));
+    long most = 0;
+    for (int i = 0; i < nodes.length(); i++) {
+      if (i != node) {
+        most = Math.max(most, nodes.get(i).peer(id).map(Connection::pendingBytes).orElse(0L));
+      }
+    }
+    return most;
+  }
+
+  @Override
+  public void close() {
+    for (int i = 0; i < nodes.length(); i++) {
+      PeerNode<ConsensusMessage> node = nodes.get(i);
+      if (node != null) {
+        node.close();
+      }
+    }
+  }
+}
