@@ -55,10 +55,13 @@ public interface Connection<T> {
   /**
    * Encodes {@code message} and queues it without writing it yet: it goes out with the next
    * {@link #flush()} or {@link #send(Object)} on this connection, in order, whichever comes first
-   * (or with the write loop, if it is already writing a backlog). For bursts: queue many, flush
-   * once, and the frames share as few system calls as the socket allows. The future and its
-   * errors are those of {@link #send(Object)}, and the send timeout counts from this call: a
-   * frame left unflushed is not written, and not timed out, until something flushes it.
+   * (or with the write loop, if it is already writing a backlog and enough deferred frames
+   * piled up to fill a buffer). For bursts: queue many, flush once, and the frames share as few
+   * system calls as the socket allows. Small frames are packed into one shared buffer rather
+   * than one buffer each. The future and its errors are those of {@link #send(Object)}, and the
+   * send timeout counts from this call: a frame left unflushed is not written, and not timed
+   * out, until something flushes it. Frames flushed together may share one deadline, that of
+   * the earliest among them.
    */
   CompletableFuture<Void> sendLater(T message);
 

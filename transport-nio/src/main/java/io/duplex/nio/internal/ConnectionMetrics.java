@@ -38,8 +38,8 @@ final class ConnectionMetrics {
     sendsRefused.increment();
   }
 
-  void sendTimedOut() {
-    sendsTimedOut.increment();
+  void sendsTimedOut(int frames) {
+    sendsTimedOut.add(frames);
   }
 
   /** Raises the pending high-water mark to {@code pending} if it is higher. */

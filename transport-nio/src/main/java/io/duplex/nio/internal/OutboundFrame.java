@@ -27,6 +27,10 @@ final class OutboundFrame {
   final boolean last;
   /** An {@code Encoded} (broadcast) frame, which DROP_OLDEST may drop before it starts. */
   final boolean droppable;
+  /** The coalesced {@code sendLater} messages this frame carries, or null for a single frame. */
+  final Batch batch;
+  /** Messages this frame carries: 1, or a batch's count. */
+  final int frames;
 
   OutboundFrame(ByteBuffer bytes, int size, CompletableFuture<Void> promise, long deadlineNanos,
       long startDeadlineNanos, int flags) {
@@ -37,6 +41,21 @@ final class OutboundFrame {
     this.startDeadlineNanos = startDeadlineNanos;
     this.last = (flags & WriteHalf.LAST) != 0;
     this.droppable = (flags & WriteHalf.DROPPABLE) != 0;
+    this.batch = null;
+    this.frames = 1;
+  }
+
+  /** A sealed batch of {@code frames} messages, {@code size} bytes in all. */
+  OutboundFrame(Batch batch, int size, int frames, long deadlineNanos) {
+    this.bytes = batch.bytes;
+    this.size = size;
+    this.promise = null;
+    this.deadlineNanos = deadlineNanos;
+    this.startDeadlineNanos = Long.MAX_VALUE;
+    this.last = false;
+    this.droppable = false;
+    this.batch = batch;
+    this.frames = frames;
   }
 
   /**
@@ -87,7 +106,9 @@ final class OutboundFrame {
   }
 
   void fail(Throwable cause) {
-    if (promise != null) {
+    if (batch != null) {
+      batch.fail(cause);
+    } else if (promise != null) {
       promise.completeExceptionally(cause);
     }
   }

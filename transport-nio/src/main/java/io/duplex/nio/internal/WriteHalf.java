@@ -42,7 +42,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       them over with a happens-before edge.</li>
  *   <li>{@code budget}: the pending-byte count and writability, lock-free ({@link
  *       PendingBytes}), any thread.</li>
+ *   <li>{@code open}, {@code spares}: the coalescing buffer of {@code sendLater} and its spare
+ *       buffers; any thread, only under {@code coalescing} (held for a copy of one frame, never
+ *       across I/O). {@code hasOpen} mirrors {@code open != null} for a lock-free check.</li>
  * </ul>
+ *
+ * <h2>Coalescing {@code sendLater}</h2>
+ * A deferred frame of up to {@link Batch#MAX_FRAME} bytes is copied into the open {@link Batch}
+ * instead of a buffer of its own. The batch is sealed, as one queued frame, when it is full, when
+ * someone flushes, and before any frame that is not deferred (a {@code send}, a control frame, a
+ * CLOSE), so every thread's frames keep their order. Sealing and appending happen under the lock,
+ * and sealing re-checks {@code closedCause} there, so a batch is never queued after the half
+ * failed its queue.
  */
 final class WriteHalf {
   static final int IDLE = 0;
@@ -78,6 +89,13 @@ final class WriteHalf {
   // trimmed lazily. Offered by senders, polled by whoever expires or trims (any thread).
   private final ConcurrentLinkedQueue<OutboundFrame> deadlined = new ConcurrentLinkedQueue<>();
   private final PendingBytes budget;
+
+  // The coalescing lock: guards open and spares (see the class comment). Any thread.
+  private final Object coalescing = new Object();
+  private Batch open;
+  private final ArrayDeque<Batch> spares = new ArrayDeque<>(2);
+  // Written under coalescing; read without it, to skip the lock when there is nothing to seal.
+  private volatile boolean hasOpen;
 
   // Owned by the role holder.
   private final ArrayDeque<OutboundFrame> staged = new ArrayDeque<>();
@@ -132,7 +150,16 @@ final class WriteHalf {
     } else if (!reserve(size, promise)) {
       return;
     }
-    if ((flags & DEFER) != 0) {
+    boolean defer = (flags & DEFER) != 0;
+    if (defer && size <= Batch.MAX_FRAME && (flags & (LAST | DROPPABLE | CONTROL)) == 0
+        && startDeadlineNanos == Long.MAX_VALUE) {
+      coalesce(frame, size, promise, deadlineNanos);
+      return;
+    }
+    if (hasOpen) {
+      seal(); // the deferred frames before this one go first
+    }
+    if (defer) {
       enqueue(new OutboundFrame(owned ? frame : copy(frame), size, promise, deadlineNanos,
           startDeadlineNanos, flags));
       if (state.get() == CLOSED) {
@@ -162,6 +189,69 @@ final class WriteHalf {
     }
   }
 
+  /** Copies a deferred frame into the open batch, sealing it first if it is full. */
+  private void coalesce(ByteBuffer frame, int size, CompletableFuture<Void> promise,
+      long deadlineNanos) {
+    synchronized (coalescing) {
+      Throwable closed = closedCause;
+      if (closed != null) {
+        release(size);
+        fail(promise, closedException(closed));
+        return;
+      }
+      Batch b = open;
+      if (b != null && !b.fits(size)) {
+        sealLocked();
+        b = null;
+      }
+      if (b == null) {
+        b = spares.poll();
+        open = b == null ? new Batch() : b;
+        b = open;
+        hasOpen = true;
+      }
+      b.add(frame, promise, deadlineNanos);
+      connection.metrics().framesQueued.increment();
+    }
+  }
+
+  /** Queues the open batch, if any. Any thread. */
+  private void seal() {
+    synchronized (coalescing) {
+      if (open != null) {
+        sealLocked();
+      }
+    }
+  }
+
+  private void sealLocked() {
+    Batch b = open;
+    open = null;
+    hasOpen = false;
+    Throwable closed = closedCause;
+    if (closed != null) {
+      failBatch(b, closedException(closed));
+      return;
+    }
+    queue.offer(b.seal()); // counted in framesQueued message by message, as they came
+  }
+
+  private void failBatch(Batch b, Throwable cause) {
+    release(b.size());
+    connection.metrics().framesQueued.add(-b.remaining());
+    b.fail(cause);
+  }
+
+  /** A batch written to the end: kept for reuse, up to two. Role holder. */
+  private void recycle(Batch b) {
+    b.reset();
+    synchronized (coalescing) {
+      if (spares.size() < 2) {
+        spares.offer(b);
+      }
+    }
+  }
+
   private void enqueue(OutboundFrame frame) {
     connection.metrics().framesQueued.increment();
     queue.offer(frame);
@@ -175,7 +265,7 @@ final class WriteHalf {
     OutboundFrame f;
     while ((f = queue.poll()) != null) {
       if (f.claim()) {
-        connection.metrics().framesQueued.decrement();
+        connection.metrics().framesQueued.add(-f.frames);
         return f;
       }
     }
@@ -202,7 +292,7 @@ final class WriteHalf {
       }
       deadlined.poll();
       if (f.claim()) {
-        connection.metrics().framesQueued.decrement();
+        connection.metrics().framesQueued.add(-f.frames);
         timeOut(f, now);
       }
     }
@@ -210,6 +300,9 @@ final class WriteHalf {
 
   /** Writes what {@code DEFER} frames queued, unless someone is writing already. Any thread. */
   void flush() {
+    if (hasOpen) {
+      seal();
+    }
     if (!queue.isEmpty() && state.compareAndSet(IDLE, WRITING)) {
       flushAsHolder();
     }
@@ -249,7 +342,7 @@ final class WriteHalf {
         && (head.isClaimed() || head.expiredBeforeStart(now))) {
       queue.poll();
       if (head.claim()) {
-        connection.metrics().framesQueued.decrement();
+        connection.metrics().framesQueued.add(-head.frames);
         timeOut(head, now);
       }
     }
@@ -452,9 +545,20 @@ final class WriteHalf {
       f.bytes.position(batchStart[i] + done);
     }
     OutboundFrame head;
-    while ((head = staged.peekFirst()) != null && !head.bytes.hasRemaining()) {
+    while ((head = staged.peekFirst()) != null) {
+      if (head.bytes.hasRemaining()) {
+        if (head.batch != null) {
+          head.batch.completeUpTo(head.bytes.position(), connection.metrics());
+        }
+        return;
+      }
       staged.pollFirst();
       release(head.size);
+      if (head.batch != null) {
+        head.batch.completeUpTo(head.size, connection.metrics());
+        recycle(head.batch);
+        continue;
+      }
       connection.metrics().frameWritten(head.size);
       head.succeed();
       if (head.last) {
@@ -491,7 +595,7 @@ final class WriteHalf {
     f.fail(new SendTimeoutException("send timed out after " + connection.config().sendTimeout()
         + " before any byte was written: the peer is reading slower than you send; the frame"
         + " was dropped and the connection stays open"));
-    connection.metrics().sendTimedOut();
+    connection.metrics().sendsTimedOut(f.frames);
   }
 
   private void failAll(Throwable cause) {
@@ -499,6 +603,15 @@ final class WriteHalf {
     while ((f = staged.pollFirst()) != null) {
       release(f.size);
       f.fail(cause);
+    }
+    // Before the queue: a batch sealed from now on sees closedCause and fails, not queued.
+    synchronized (coalescing) {
+      if (open != null) {
+        Batch b = open;
+        open = null;
+        hasOpen = false;
+        failBatch(b, cause);
+      }
     }
     failQueue(cause);
     deadlined.clear();
