@@ -1,0 +1,297 @@
+package io.duplex.benchmarks;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.duplex.benchmarks.ReportCharts.Curve;
+import io.duplex.benchmarks.ReportTable.Cell;
+import io.duplex.benchmarks.ReportTable.Direction;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
+import org.HdrHistogram.Histogram;
+import org.openjdk.jmh.results.RunResult;
+
+/**
+ * Runs every workload against every baseline this JVM has ({@link Baselines#available()}) in one
+ * process and prints one markdown table, duplex against the best other baseline per metric, plus
+ * a codec table. Writes into the output directory: {@code report.md}, {@code jmh.json} (and
+ * {@code jmh-pinned.json}), {@code scenarios.json}, the JMH logs and the PNG charts.
+ *
+ * <pre>
+ *   java -cp benchmarks/target/benchmarks.jar io.duplex.benchmarks.Report [--quick] [--out DIR]
+ * </pre>
+ *
+ * <p>{@code DIR} defaults to {@code benchmarks/target/report} under the working directory.
+ * {@code --quick} (about 3 minutes on 2 CPUs) keeps every metric but shortens each: scenarios of
+ * 3 s instead of 10 s, JMH one 1 s warm-up and two 1 s measured iterations. The scenarios run in
+ * this JVM, one after the other; the JMH benchmarks in forked JVMs, as JMH does.
+ */
+public final class Report {
+  static final String DEFAULT_OUT = "benchmarks/target/report";
+  /** The table's columns, whether or not this JVM has them all (those it lacks print n/a). */
+  static final List<String> COLUMNS = List.of(Baselines.LOCKED, Baselines.VIRTUAL_THREADS,
+      Baselines.NETTY, Baselines.DUPLEX);
+
+  private final boolean quick;
+  private final Path out;
+  private final int seconds;
+  private final List<String> transports = Baselines.available();
+  private final ObjectMapper json = new ObjectMapper();
+  private final ObjectNode scenariosJson = json.createObjectNode();
+
+  Report(boolean quick, Path out) {
+    this.quick = quick;
+    this.out = out;
+    this.seconds = quick ? 3 : 10;
+  }
+
+  public static void main(String[] args) throws Exception {
+    System.setProperty("java.awt.headless", "true"); // before any AWT class loads
+    boolean quick = false;
+    Path out = Path.of(DEFAULT_OUT);
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--quick" -> quick = true;
+        case "--out" -> {
+          if (i + 1 == args.length) {
+            usage("--out needs a directory");
+          }
+          out = Path.of(args[++i]);
+        }
+        default -> usage("unknown argument: " + args[i]);
+      }
+    }
+    new Report(quick, out).run();
+    System.exit(0); // a baseline's stray non-daemon thread must not keep the JVM alive
+  }
+
+  private static void usage(String problem) {
+    System.err.println(problem);
+    System.err.println("usage: java -cp benchmarks.jar io.duplex.benchmarks.Report"
+        + " [--quick] [--out DIR]");
+    System.exit(2);
+  }
+
+  void run() throws IOException {
+    Files.createDirectories(out);
+    long started = System.nanoTime();
+    log("baselines: " + transports + (quick ? " (quick)" : "") + "; output: "
+        + out.toAbsolutePath());
+
+    Map<String, Outcome<ConcurrencyScenario.Result>> votes = new LinkedHashMap<>();
+    Map<String, Outcome<BroadcastScenario.Result>> slow = new LinkedHashMap<>();
+    Map<String, Outcome<BroadcastScenario.Result>> none = new LinkedHashMap<>();
+    for (String t : transports) {
+      votes.put(t, scenario("concurrency " + t, () -> ConcurrencyScenario.run(t, seconds)));
+    }
+    for (String t : transports) {
+      slow.put(t, scenario("broadcast slow " + t, () -> BroadcastScenario.run(t, seconds, true)));
+      none.put(t, scenario("broadcast none " + t, () -> BroadcastScenario.run(t, seconds, false)));
+    }
+    writeScenarios(votes, slow, none);
+
+    log("JMH: throughput, round trip, codecs (log: " + out.resolve("jmh.log") + ")");
+    Outcome<Collection<RunResult>> jmh = jmh(() -> ReportJmh.runAll(transports, quick, out));
+    Outcome<Collection<RunResult>> pinned;
+    String pinnedNote = null;
+    if (onPath("taskset")) {
+      log("JMH: round trip pinned to CPU 0 (log: " + out.resolve("jmh-pinned.log") + ")");
+      pinned = jmh(() -> ReportJmh.runPinned(transports, quick, out));
+    } else {
+      pinnedNote = "Pinned round trip: not run, `taskset` is not on the PATH.";
+      pinned = Outcome.failed("no taskset");
+    }
+
+    ReportTable table = new ReportTable("Metric", COLUMNS,
+        new LinkedHashSet<>(transports), Baselines.DUPLEX);
+    latencyRows(table, "Votes during streaming", votes, r -> r.latency());
+    latencyRows(table, "Broadcast, slow peer: fast peers", slow, r -> r.latency());
+    table.row("Broadcast, slow peer: most bytes queued for it (B)", Direction.LOWER_IS_BETTER,
+        cells(slow, r -> r.maxQueued()));
+    latencyRows(table, "Broadcast, no slow peer", none, r -> r.latency());
+    ReportJmh.throughputRows(table, jmh, transports);
+    ReportJmh.roundTripRows(table, jmh, transports, "unpinned");
+    if (pinnedNote == null) {
+      ReportJmh.roundTripRows(table, pinned, transports, "pinned to CPU 0");
+    } else {
+      ReportJmh.roundTripRows(table, null, transports, "pinned to CPU 0");
+      table.note(pinnedNote);
+    }
+    notes(table);
+
+    String markdown = "# duplex benchmark report\n\n" + table.markdown() + "\n"
+        + ReportJmh.codecTable(jmh).markdown();
+    Files.writeString(out.resolve("report.md"), markdown);
+    charts(votes, slow, none, jmh, pinned);
+    System.out.println();
+    System.out.println(markdown);
+    log(String.format(Locale.ROOT, "done in %.0f s; files in %s",
+        (System.nanoTime() - started) / 1e9, out.toAbsolutePath()));
+  }
+
+  private <T> Outcome<T> scenario(String name, Callable<T> run) {
+    log(name + " (" + seconds + " s)");
+    System.gc();
+    ExecutorService one = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "report-" + name.replace(' ', '-'));
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      // A locked broadcast with a slow peer may run twice its length before it gives up.
+      Future<T> result = one.submit(run);
+      return Outcome.ok(result.get(3L * seconds + 60, TimeUnit.SECONDS));
+    } catch (TimeoutException e) {
+      log(name + " failed: timed out");
+      return Outcome.failed("timed out");
+    } catch (Exception e) {
+      log(name + " failed: " + Outcome.reason(e));
+      return Outcome.failed(e);
+    } finally {
+      one.shutdownNow();
+    }
+  }
+
+  private interface JmhRun {
+    Collection<RunResult> run() throws Exception;
+  }
+
+  private static Outcome<Collection<RunResult>> jmh(JmhRun run) {
+    try {
+      Collection<RunResult> results = run.run();
+      return results.isEmpty() ? Outcome.failed("JMH produced no results") : Outcome.ok(results);
+    } catch (Exception e) {
+      log("JMH failed: " + Outcome.reason(e));
+      return Outcome.failed(e);
+    }
+  }
+
+  private <T> void latencyRows(ReportTable table, String name,
+      Map<String, Outcome<T>> results, Function<T, Histogram> latency) {
+    table.row(name + ": p50 (µs)", Direction.LOWER_IS_BETTER,
+        cells(results, r -> latency.apply(r).getValueAtPercentile(50) / 1e3));
+    table.row(name + ": p99 (µs)", Direction.LOWER_IS_BETTER,
+        cells(results, r -> latency.apply(r).getValueAtPercentile(99) / 1e3));
+    table.row(name + ": max (µs)", Direction.LOWER_IS_BETTER,
+        cells(results, r -> latency.apply(r).getMaxValue() / 1e3));
+  }
+
+  private static <T> Map<String, Cell> cells(Map<String, Outcome<T>> results,
+      ToDoubleFunction<T> metric) {
+    Map<String, Cell> cells = new LinkedHashMap<>();
+    results.forEach((t, outcome) -> cells.put(t, outcome.cell(metric)));
+    return cells;
+  }
+
+  private void charts(Map<String, Outcome<ConcurrencyScenario.Result>> votes,
+      Map<String, Outcome<BroadcastScenario.Result>> slow,
+      Map<String, Outcome<BroadcastScenario.Result>> none,
+      Outcome<Collection<RunResult>> jmh, Outcome<Collection<RunResult>> pinned) {
+    chart("concurrency.png", () -> ReportCharts.latency(out.resolve("concurrency.png"),
+        "Vote latency while 1 MiB blocks stream the other way (lower is better)",
+        curves(votes, ConcurrencyScenario.Result::latency)));
+    chart("broadcast-slow.png", () -> ReportCharts.latency(out.resolve("broadcast-slow.png"),
+        "Broadcast to 15 fast peers and 1 slow peer: fast-peer latency (lower is better)",
+        curves(slow, BroadcastScenario.Result::latency)));
+    chart("broadcast-none.png", () -> ReportCharts.latency(out.resolve("broadcast-none.png"),
+        "Broadcast to 16 fast peers: latency (lower is better)",
+        curves(none, BroadcastScenario.Result::latency)));
+    if (jmh.succeeded()) {
+      chart("throughput-*.png", () -> ReportJmh.throughputCharts(out, jmh.value(), transports));
+      chart("roundtrip.png", () -> ReportJmh.roundTripChart(out.resolve("roundtrip.png"),
+          jmh.value(), transports, "unpinned"));
+    }
+    if (pinned.succeeded()) {
+      chart("roundtrip-pinned.png", () -> ReportJmh.roundTripChart(
+          out.resolve("roundtrip-pinned.png"), pinned.value(), transports, "pinned to CPU 0"));
+    }
+  }
+
+  private interface ChartWrite {
+    void write() throws Exception;
+  }
+
+  private static void chart(String name, ChartWrite write) {
+    try {
+      write.write();
+    } catch (Exception e) {
+      log("chart " + name + " failed: " + Outcome.reason(e));
+    }
+  }
+
+  private static <T> List<Curve> curves(Map<String, Outcome<T>> results,
+      Function<T, Histogram> latency) {
+    List<Curve> curves = new ArrayList<>();
+    results.forEach((t, o) -> {
+      if (o.succeeded()) {
+        curves.add(Curve.ofNanos(t, latency.apply(o.value())));
+      }
+    });
+    return curves;
+  }
+
+  private void writeScenarios(Map<String, Outcome<ConcurrencyScenario.Result>> votes,
+      Map<String, Outcome<BroadcastScenario.Result>> slow,
+      Map<String, Outcome<BroadcastScenario.Result>> none) throws IOException {
+    scenariosJson.put("quick", quick).put("seconds", seconds);
+    ObjectNode v = scenariosJson.putObject("concurrency");
+    votes.forEach((t, o) -> ScenarioJson.put(v, t, o, r -> ScenarioJson.latency(json, r.latency())
+        .put("votes", r.votes()).put("blocks", r.blocks())));
+    broadcastJson("broadcast-slow", slow);
+    broadcastJson("broadcast-none", none);
+    json.writerWithDefaultPrettyPrinter().writeValue(out.resolve("scenarios.json").toFile(),
+        scenariosJson);
+  }
+
+  private void broadcastJson(String name, Map<String, Outcome<BroadcastScenario.Result>> runs) {
+    ObjectNode b = scenariosJson.putObject(name);
+    runs.forEach((t, o) -> ScenarioJson.put(b, t, o, r -> ScenarioJson.latency(json, r.latency())
+        .put("sent", r.sent()).put("maxQueuedBytes", r.maxQueued())));
+  }
+
+  private void notes(ReportTable table) {
+    if (!transports.contains(Baselines.VIRTUAL_THREADS)) {
+      table.note("virtual-threads: n/a, it needs JDK 21+ and a build with the jdk21 profile"
+          + " (this JVM: " + Runtime.version().feature() + ").");
+    }
+    table.note("Latency rows: lower is better; throughput rows: higher is better. Scenario"
+        + " latency is measured from each message's intended send time (first second warm-up)."
+        + " `locked` queues nothing for a slow peer: its broadcast blocks in the slow peer's"
+        + " write instead, which the fast-peer rows show.");
+    table.note(quick ? "Quick run: scenarios of " + seconds + " s, JMH 1 x 1 s warm-up and"
+        + " 2 x 1 s measurement per benchmark; noisy, for a smoke check, not for quoting."
+        : "Full run: scenarios of " + seconds + " s, JMH with each benchmark's own iterations.");
+  }
+
+  static boolean onPath(String command) {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return false;
+    }
+    for (String dir : path.split(java.io.File.pathSeparator)) {
+      if (Files.isExecutable(Path.of(dir, command))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void log(String line) {
+    System.out.println("[report] " + line);
+  }
+}
