@@ -94,6 +94,13 @@ final class WriteHalf {
   private final Object coalescing = new Object();
   private Batch open;
   private final ArrayDeque<Batch> spares = new ArrayDeque<>(2);
+  /**
+   * How many written batches {@code spares} keeps: as many as fit in the high-water mark (at
+   * least two, at most 16), so a burst that fills the queue to that mark reuses its buffers
+   * instead of allocating 64 KiB per batch, while what an idle connection keeps stays within the
+   * memory its user already allowed it to queue.
+   */
+  private final int maxSpares;
   // Written under coalescing; read without it, to skip the lock when there is nothing to seal.
   private volatile boolean hasOpen;
 
@@ -110,6 +117,7 @@ final class WriteHalf {
     this.connection = connection;
     this.channel = channel;
     this.budget = new PendingBytes(config, connection.metrics(), connection::onWritabilityChanged);
+    this.maxSpares = (int) Math.max(2, Math.min(16, config.highWaterMark() / Batch.CAPACITY));
     this.policy = config.slowPeerPolicy();
   }
 
@@ -242,11 +250,11 @@ final class WriteHalf {
     b.fail(cause);
   }
 
-  /** A batch written to the end: kept for reuse, up to two. Role holder. */
+  /** A batch written to the end: kept for reuse, up to {@code maxSpares}. Role holder. */
   private void recycle(Batch b) {
     b.reset();
     synchronized (coalescing) {
-      if (spares.size() < 2) {
+      if (spares.size() < maxSpares) {
         spares.offer(b);
       }
     }
