@@ -33,8 +33,14 @@ import org.openjdk.jmh.results.RunResult;
  * {@code jmh-pinned.json}), {@code scenarios.json}, the JMH logs and the PNG charts.
  *
  * <pre>
- *   java -cp benchmarks/target/benchmarks.jar io.duplex.benchmarks.Report [--quick] [--out DIR]
+ *   java -Xms2g -Xmx2g -XX:+AlwaysPreTouch -cp benchmarks/target/benchmarks.jar \
+ *       io.duplex.benchmarks.Report [--quick] [--out DIR]
  * </pre>
+ *
+ * <p>The heap flags matter for the scenarios, which run in this JVM: on a virtual machine whose
+ * memory is mapped in on first touch, a heap that grows into fresh pages charges page faults to
+ * whatever allocates (a 256 KiB array took 1 ms instead of 17 us here). The JMH forks get the
+ * same flags from their {@code @Fork} annotations. Without them the report says so.
  *
  * <p>{@code DIR} defaults to {@code benchmarks/target/report} under the working directory.
  * {@code --quick} (about 3 minutes on 2 CPUs) keeps every metric but shortens each: scenarios of
@@ -92,6 +98,9 @@ public final class Report {
     long started = System.nanoTime();
     log("baselines: " + transports + (quick ? " (quick)" : "") + "; output: "
         + out.toAbsolutePath());
+    if (!heapPreTouched()) {
+      log("warning: no -XX:+AlwaysPreTouch: scenario latency may include heap page faults");
+    }
 
     Map<String, Outcome<ConcurrencyScenario.Result>> votes = new LinkedHashMap<>();
     Map<String, Outcome<BroadcastScenario.Result>> slow = new LinkedHashMap<>();
@@ -264,7 +273,18 @@ public final class Report {
         .put("sent", r.sent()).put("maxQueuedBytes", r.maxQueued())));
   }
 
+  /** Whether this JVM's heap is fixed and pre-touched (see the class comment). */
+  static boolean heapPreTouched() {
+    return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
+        .contains("-XX:+AlwaysPreTouch");
+  }
+
   private void notes(ReportTable table) {
+    if (!heapPreTouched()) {
+      table.note("The scenarios ran in a JVM without -XX:+AlwaysPreTouch: their latency may"
+          + " include page faults of a heap growing into fresh memory. Run the report with"
+          + " `java -Xms2g -Xmx2g -XX:+AlwaysPreTouch -cp ...`.");
+    }
     if (!transports.contains(Baselines.VIRTUAL_THREADS)) {
       table.note("virtual-threads: n/a, it needs JDK 21+ and a build with the jdk21 profile"
           + " (this JVM: " + Runtime.version().feature() + ").");
