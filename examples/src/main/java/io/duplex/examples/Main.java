@@ -28,6 +28,8 @@ public final class Main {
     switch (args[0]) {
       case "demo":
         return Demo.run(rest, out, err);
+      case "gossip":
+        return GossipExample.run(rest, out, err);
       case "echo-server":
         return EchoServer.run(rest, out, err);
       case "echo-client":
@@ -50,6 +52,9 @@ public final class Main {
     out.println("      every 200 ms, every node votes on it, the last --slow nodes read slowly;");
     out.println("      prints progress and a summary, for duplex (split), the single-locked");
     out.println("      design (locked), or both side by side. Exit 1 if duplex lost a message.");
+    out.println("  " + GossipExample.USAGE);
+    out.println("      the custom codec example: nodes that speak GossipCodec, a binary codec of");
+    out.println("      the example's own messages, flood rumors to each other until all know all.");
     out.println("  " + EchoServer.USAGE);
     out.println("      echoes every message back on its connection until SIGTERM or Ctrl-C,");
     out.println("      which close it gracefully; prints one line once it listens (--port 0");
