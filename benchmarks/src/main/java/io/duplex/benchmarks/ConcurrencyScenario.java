@@ -6,6 +6,8 @@ import io.duplex.NodeId;
 import io.duplex.Transport;
 import io.duplex.TransportConfig;
 import io.duplex.benchmarks.baseline.LockedConnection;
+import io.duplex.codec.ByteArrayCodec;
+import io.duplex.codec.Codec;
 import io.duplex.codec.json.JsonCodec;
 import io.duplex.codec.message.ConsensusMessage;
 import io.duplex.codec.message.Proposal;
@@ -37,6 +39,8 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.HdrHistogram.Histogram;
 
 /**
@@ -47,13 +51,18 @@ import org.HdrHistogram.Histogram;
  *
  * <pre>
  *   java -cp benchmarks/target/benchmarks.jar io.duplex.benchmarks.ConcurrencyScenario \
- *       [duplex|netty|locked|virtual-threads] [seconds]
+ *       [duplex|duplex-raw|netty|locked|virtual-threads] [seconds]
  * </pre>
  */
 public final class ConcurrencyScenario {
   static final int BLOCK = 1 << 20;
   static final int VOTE = 100;
   static final int RATE = 1_000;
+  /**
+   * Not a baseline but a variant the report runs beside them: duplex moving raw bytes, as the
+   * baselines do, instead of JSON messages.
+   */
+  static final String DUPLEX_RAW = "duplex-raw";
 
   private ConcurrencyScenario() {}
 
@@ -133,7 +142,8 @@ public final class ConcurrencyScenario {
       case Baselines.LOCKED -> new LockedPair(sink, blockArrived);
       case Baselines.VIRTUAL_THREADS -> Baselines.virtualThreads("pair", sink, blockArrived);
       case Baselines.NETTY -> new NettyPair(sink, blockArrived);
-      case Baselines.DUPLEX -> new DuplexPair(sink, blockArrived);
+      case Baselines.DUPLEX -> duplexJson(sink, blockArrived);
+      case DUPLEX_RAW -> duplexRaw(sink, blockArrived);
       default -> throw Baselines.unknown(transport);
     };
   }
@@ -154,31 +164,54 @@ public final class ConcurrencyScenario {
    * carrying each 1 MiB block and a {@link Vote} carrying its intended send time (the baselines
    * move raw bytes, so duplex also pays for JSON here). Handlers run on the read loop.
    */
-  static final class DuplexPair implements Pair {
-    private final Transport<ConsensusMessage> a;
-    private final Transport<ConsensusMessage> b;
-    private final Connection<ConsensusMessage> aToB;
-    private final Connection<ConsensusMessage> bToA;
-    private long height; // A's streaming thread only
+  static DuplexPair<ConsensusMessage> duplexJson(VoteSink sink, Runnable blockArrived)
+      throws Exception {
+    long[] height = {0}; // A's streaming thread only
+    return new DuplexPair<>(JsonCodec.consensus(),
+        block -> new Proposal(height[0]++, 0, "a", HASH, block),
+        vote -> new Vote(0, 0, VoteType.PREVOTE, HASH, "b", intended(vote)),
+        m -> sink.arrived(((Vote) m).timestampNanos()), blockArrived);
+  }
 
-    DuplexPair(VoteSink sink, Runnable blockArrived) throws Exception {
+  /**
+   * duplex moving the same raw bytes as the baselines ({@link ByteArrayCodec}): the transport
+   * alone, for comparison with {@link #duplexJson}.
+   */
+  static DuplexPair<byte[]> duplexRaw(VoteSink sink, Runnable blockArrived) throws Exception {
+    return new DuplexPair<>(ByteArrayCodec.instance(), block -> block, vote -> vote,
+        vote -> sink.arrived(intended(vote)), blockArrived);
+  }
+
+  /** A and B as two duplex transports; A's handler gets the votes, B's counts the blocks. */
+  static final class DuplexPair<T> implements Pair {
+    private final Transport<T> a;
+    private final Transport<T> b;
+    private final Connection<T> aToB;
+    private final Connection<T> bToA;
+    private final Function<byte[], T> block;
+    private final Function<byte[], T> vote;
+
+    DuplexPair(Codec<T> codec, Function<byte[], T> block, Function<byte[], T> vote,
+        Consumer<T> voteArrived, Runnable blockArrived) throws Exception {
+      this.block = block;
+      this.vote = vote;
       TransportConfig config = TransportConfig.builder().nodeId(NodeId.of("b"))
           .handlersOnReadLoop(true).build();
-      b = NioTransport.builder(JsonCodec.consensus()).config(config)
+      b = NioTransport.builder(codec).config(config)
           .listener(new ConnectionListener<>() {
             @Override
-            public void onOpen(Connection<ConsensusMessage> c) {
+            public void onOpen(Connection<T> c) {
               c.onMessage((conn, m) -> blockArrived.run());
             }
           }).build();
       InetSocketAddress at = b.listen(new InetSocketAddress("127.0.0.1", 0));
-      a = NioTransport.builder(JsonCodec.consensus())
+      a = NioTransport.builder(codec)
           .config(TransportConfig.builder().nodeId(NodeId.of("a")).handlersOnReadLoop(true)
               .build())
           .listener(new ConnectionListener<>() {
             @Override
-            public void onOpen(Connection<ConsensusMessage> c) {
-              c.onMessage((conn, m) -> sink.arrived(((Vote) m).timestampNanos()));
+            public void onOpen(Connection<T> c) {
+              c.onMessage((conn, m) -> voteArrived.accept(m));
             }
           }).build();
       aToB = a.connect(at).get(10, TimeUnit.SECONDS);
@@ -190,16 +223,16 @@ public final class ConcurrencyScenario {
     }
 
     @Override
-    public void sendBlock(byte[] block) {
+    public void sendBlock(byte[] bytes) {
       while (!aToB.isWritable()) {
         LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(200));
       }
-      aToB.send(new Proposal(height++, 0, "a", HASH, block));
+      aToB.send(block.apply(bytes));
     }
 
     @Override
-    public void sendVote(byte[] vote) {
-      bToA.send(new Vote(0, 0, VoteType.PREVOTE, HASH, "b", intended(vote)));
+    public void sendVote(byte[] bytes) {
+      bToA.send(vote.apply(bytes));
     }
 
     @Override

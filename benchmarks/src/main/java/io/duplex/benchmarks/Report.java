@@ -15,37 +15,32 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 import org.HdrHistogram.Histogram;
 import org.openjdk.jmh.results.RunResult;
 
 /**
- * Runs every workload against every baseline this JVM has ({@link Baselines#available()}) in one
- * process and prints one markdown table, duplex against the best other baseline per metric, plus
- * a codec table. Writes into the output directory: {@code report.md}, {@code jmh.json} (and
- * {@code jmh-pinned.json}), {@code scenarios.json}, the JMH logs and the PNG charts.
+ * Runs every workload against every baseline this JVM has ({@link Baselines#available()}) and
+ * prints one markdown table, duplex against the best other baseline per metric, plus a codec
+ * table. Writes into the output directory: {@code report.md}, {@code jmh.json} (and
+ * {@code jmh-pinned.json}), {@code scenarios.json}, the JMH and scenario logs and the PNG charts.
  *
  * <pre>
- *   java -Xms2g -Xmx2g -XX:+AlwaysPreTouch -cp benchmarks/target/benchmarks.jar \
- *       io.duplex.benchmarks.Report [--quick] [--out DIR]
+ *   java -cp benchmarks/target/benchmarks.jar io.duplex.benchmarks.Report [--quick] [--out DIR]
  * </pre>
  *
- * <p>The heap flags matter for the scenarios, which run in this JVM: on a virtual machine whose
- * memory is mapped in on first touch, a heap that grows into fresh pages charges page faults to
- * whatever allocates (a 256 KiB array took 1 ms instead of 17 us here). The JMH forks get the
- * same flags from their {@code @Fork} annotations. Without them the report says so.
+ * <p>Every scenario runs in a JVM of its own ({@link ScenarioProcess}), one after the other, and
+ * the JMH benchmarks in JMH's forks; all of them with a fixed, pre-touched 1 GiB heap. Both
+ * matter here: run in one JVM, each scenario inherited the threads and heap of the ones before
+ * (a locked slow-peer broadcast leaves blocked threads behind) and every baseline's p99 grew
+ * several-fold; and on a virtual machine whose memory is mapped in on first touch, a heap that
+ * grows into fresh pages charges page faults to whatever allocates (a 256 KiB array took 1 ms
+ * instead of 17 us here).
  *
  * <p>{@code DIR} defaults to {@code benchmarks/target/report} under the working directory.
  * {@code --quick} (about 3 minutes on 2 CPUs) keeps every metric but shortens each: scenarios of
- * 3 s instead of 10 s, JMH one 1 s warm-up and two 1 s measured iterations. The scenarios run in
- * this JVM, one after the other; the JMH benchmarks in forked JVMs, as JMH does.
+ * 3 s instead of 10 s, JMH one 1 s warm-up and two 1 s measured iterations.
  */
 public final class Report {
   static final String DEFAULT_OUT = "benchmarks/target/report";
@@ -98,21 +93,23 @@ public final class Report {
     long started = System.nanoTime();
     log("baselines: " + transports + (quick ? " (quick)" : "") + "; output: "
         + out.toAbsolutePath());
-    if (!heapPreTouched()) {
-      log("warning: no -XX:+AlwaysPreTouch: scenario latency may include heap page faults");
-    }
 
     Map<String, Outcome<ConcurrencyScenario.Result>> votes = new LinkedHashMap<>();
     Map<String, Outcome<BroadcastScenario.Result>> slow = new LinkedHashMap<>();
     Map<String, Outcome<BroadcastScenario.Result>> none = new LinkedHashMap<>();
     for (String t : transports) {
-      votes.put(t, scenario("concurrency " + t, () -> ConcurrencyScenario.run(t, seconds)));
+      votes.put(t, scenario(ScenarioProcess.CONCURRENCY, t, ConcurrencyScenario.Result.class));
     }
+    // The same with duplex on raw frames, as the baselines move them: duplex's JSON rows above
+    // include the codec's cost (encoding and decoding 1 MiB as base64 on 2 CPUs), these do not.
+    Map<String, Outcome<ConcurrencyScenario.Result>> rawVotes = new LinkedHashMap<>(votes);
+    rawVotes.put(Baselines.DUPLEX, scenario(ScenarioProcess.CONCURRENCY,
+        ConcurrencyScenario.DUPLEX_RAW, ConcurrencyScenario.Result.class));
     for (String t : transports) {
-      slow.put(t, scenario("broadcast slow " + t, () -> BroadcastScenario.run(t, seconds, true)));
-      none.put(t, scenario("broadcast none " + t, () -> BroadcastScenario.run(t, seconds, false)));
+      slow.put(t, scenario(ScenarioProcess.BROADCAST_SLOW, t, BroadcastScenario.Result.class));
+      none.put(t, scenario(ScenarioProcess.BROADCAST_NONE, t, BroadcastScenario.Result.class));
     }
-    writeScenarios(votes, slow, none);
+    writeScenarios(votes, rawVotes.get(Baselines.DUPLEX), slow, none);
 
     log("JMH: throughput, round trip, codecs (log: " + out.resolve("jmh.log") + ")");
     Outcome<Collection<RunResult>> jmh = jmh(() -> ReportJmh.runAll(transports, quick, out));
@@ -128,10 +125,22 @@ public final class Report {
 
     ReportTable table = new ReportTable("Metric", COLUMNS,
         new LinkedHashSet<>(transports), Baselines.DUPLEX);
-    latencyRows(table, "Votes during streaming", votes, r -> r.latency());
+    latencyRows(table, "Votes during streaming (duplex: JSON)", votes, r -> r.latency());
+    latencyRows(table, "Votes during streaming (duplex: raw frames)", rawVotes,
+        r -> r.latency());
+    table.row("1 MiB blocks streamed meanwhile (duplex: JSON)", Direction.HIGHER_IS_BETTER,
+        cells(votes, r -> r.blocks()));
+    table.row("1 MiB blocks streamed meanwhile (duplex: raw frames)",
+        Direction.HIGHER_IS_BETTER, cells(rawVotes, r -> r.blocks()));
     latencyRows(table, "Broadcast, slow peer: fast peers", slow, r -> r.latency());
+    Map<String, Cell> queued = cells(slow, r -> r.maxQueued());
+    if (queued.containsKey(Baselines.LOCKED) && queued.get(Baselines.LOCKED).measured()) {
+      // Nothing queued because its sender blocks: not a result to beat, so not compared.
+      queued.put(Baselines.LOCKED, Cell.explained(
+          ReportTable.number(queued.get(Baselines.LOCKED).value()) + " (its sender blocks)"));
+    }
     table.row("Broadcast, slow peer: most bytes queued for it (B)", Direction.LOWER_IS_BETTER,
-        cells(slow, r -> r.maxQueued()));
+        queued);
     latencyRows(table, "Broadcast, no slow peer", none, r -> r.latency());
     ReportJmh.throughputRows(table, jmh, transports);
     ReportJmh.roundTripRows(table, jmh, transports, "unpinned");
@@ -146,33 +155,29 @@ public final class Report {
     String markdown = "# duplex benchmark report\n\n" + table.markdown() + "\n"
         + ReportJmh.codecTable(jmh).markdown();
     Files.writeString(out.resolve("report.md"), markdown);
-    charts(votes, slow, none, jmh, pinned);
+    Map<String, Outcome<ConcurrencyScenario.Result>> voteCurves = new LinkedHashMap<>(votes);
+    voteCurves.put(Baselines.DUPLEX + " (JSON)", voteCurves.remove(Baselines.DUPLEX));
+    voteCurves.put(Baselines.DUPLEX + " (raw frames)", rawVotes.get(Baselines.DUPLEX));
+    charts(voteCurves, slow, none, jmh, pinned);
     System.out.println();
     System.out.println(markdown);
     log(String.format(Locale.ROOT, "done in %.0f s; files in %s",
         (System.nanoTime() - started) / 1e9, out.toAbsolutePath()));
   }
 
-  private <T> Outcome<T> scenario(String name, Callable<T> run) {
-    log(name + " (" + seconds + " s)");
-    System.gc();
-    ExecutorService one = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "report-" + name.replace(' ', '-'));
-      t.setDaemon(true);
-      return t;
-    });
+  /** Runs one scenario in a JVM of its own (see {@link ScenarioProcess}). */
+  private <T> Outcome<T> scenario(String kind, String transport, Class<T> type) {
+    log(kind + " " + transport + " (" + seconds + " s, own JVM)");
     try {
       // A locked broadcast with a slow peer may run twice its length before it gives up.
-      Future<T> result = one.submit(run);
-      return Outcome.ok(result.get(3L * seconds + 60, TimeUnit.SECONDS));
-    } catch (TimeoutException e) {
-      log(name + " failed: timed out");
-      return Outcome.failed("timed out");
-    } catch (Exception e) {
-      log(name + " failed: " + Outcome.reason(e));
+      return Outcome.ok(type.cast(
+          ScenarioProcess.fork(kind, transport, seconds, out, 3L * seconds + 60)));
+    } catch (IOException | RuntimeException e) {
+      log(kind + " " + transport + " failed: " + Outcome.reason(e));
       return Outcome.failed(e);
-    } finally {
-      one.shutdownNow();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Outcome.failed(e);
     }
   }
 
@@ -255,11 +260,14 @@ public final class Report {
   }
 
   private void writeScenarios(Map<String, Outcome<ConcurrencyScenario.Result>> votes,
+      Outcome<ConcurrencyScenario.Result> duplexRaw,
       Map<String, Outcome<BroadcastScenario.Result>> slow,
       Map<String, Outcome<BroadcastScenario.Result>> none) throws IOException {
     scenariosJson.put("quick", quick).put("seconds", seconds);
     ObjectNode v = scenariosJson.putObject("concurrency");
-    votes.forEach((t, o) -> ScenarioJson.put(v, t, o, r -> ScenarioJson.latency(json, r.latency())
+    Map<String, Outcome<ConcurrencyScenario.Result>> all = new LinkedHashMap<>(votes);
+    all.put(ConcurrencyScenario.DUPLEX_RAW, duplexRaw);
+    all.forEach((t, o) -> ScenarioJson.put(v, t, o, r -> ScenarioJson.latency(json, r.latency())
         .put("votes", r.votes()).put("blocks", r.blocks())));
     broadcastJson("broadcast-slow", slow);
     broadcastJson("broadcast-none", none);
@@ -273,24 +281,15 @@ public final class Report {
         .put("sent", r.sent()).put("maxQueuedBytes", r.maxQueued())));
   }
 
-  /** Whether this JVM's heap is fixed and pre-touched (see the class comment). */
-  static boolean heapPreTouched() {
-    return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
-        .contains("-XX:+AlwaysPreTouch");
-  }
-
   private void notes(ReportTable table) {
-    if (!heapPreTouched()) {
-      table.note("The scenarios ran in a JVM without -XX:+AlwaysPreTouch: their latency may"
-          + " include page faults of a heap growing into fresh memory. Run the report with"
-          + " `java -Xms2g -Xmx2g -XX:+AlwaysPreTouch -cp ...`.");
-    }
     if (!transports.contains(Baselines.VIRTUAL_THREADS)) {
       table.note("virtual-threads: n/a, it needs JDK 21+ and a build with the jdk21 profile"
           + " (this JVM: " + Runtime.version().feature() + ").");
     }
     table.note("Latency rows: lower is better; throughput rows: higher is better. Scenario"
-        + " latency is measured from each message's intended send time (first second warm-up)."
+        + " latency is measured from each message's intended send time (first second warm-up);"
+        + " each scenario ran in its own JVM (" + String.join(" ", ScenarioProcess.JVM_FLAGS)
+        + ")."
         + " `locked` queues nothing for a slow peer: its broadcast blocks in the slow peer's"
         + " write instead, which the fast-peer rows show.");
     table.note(quick ? "Quick run: scenarios of " + seconds + " s, JMH 1 x 1 s warm-up and"

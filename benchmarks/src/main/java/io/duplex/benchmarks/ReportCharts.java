@@ -107,7 +107,7 @@ public final class ReportCharts {
     XYLineAndShapeRenderer lines = new XYLineAndShapeRenderer(true, false);
     for (int i = 0; i < curves.size(); i++) {
       lines.setSeriesPaint(i, colour(curves.get(i).name()));
-      lines.setSeriesStroke(i, new BasicStroke(2.5f));
+      lines.setSeriesStroke(i, stroke(curves.get(i).name()));
     }
     plot.setRenderer(lines);
     save(file, chart);
@@ -152,6 +152,13 @@ public final class ReportCharts {
   }
 
   /** The baseline's colour; a name like "duplex (pinned)" takes its baseline's. */
+  /** Solid for a baseline; dashed, in the baseline's colour, for a variant ("duplex (raw)"). */
+  static BasicStroke stroke(String name) {
+    return COLOURS.containsKey(name) ? new BasicStroke(2.5f)
+        : new BasicStroke(2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f,
+            new float[] {8f, 5f}, 0f);
+  }
+
   static Color colour(String name) {
     for (Map.Entry<String, Color> e : COLOURS.entrySet()) {
       if (name.equals(e.getKey()) || name.startsWith(e.getKey() + " ")) {

@@ -31,6 +31,11 @@ public final class ReportTable {
       return new Cell(Double.NaN, "failed: " + reason);
     }
 
+    /** A cell that shows {@code text} and is left out of the comparison. */
+    public static Cell explained(String text) {
+      return new Cell(Double.NaN, text);
+    }
+
     public static Cell notAvailable() {
       return new Cell(Double.NaN, "n/a");
     }

@@ -2,6 +2,7 @@ package io.duplex.benchmarks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -108,6 +109,26 @@ class ReportTest {
     List<String> row2 = cellsOf(lines(md2).get(2));
     assertEquals("n/a", row2.get(row2.size() - 1));
     assertEquals("failed: timed out", row2.get(4));
+  }
+
+  @Test
+  void shouldShowAnExplainedCellButLeaveItOutOfTheComparison() {
+    Map<String, Cell> cells = new LinkedHashMap<>();
+    cells.put("locked", Cell.explained("0 (its sender blocks)"));
+    cells.put("netty", Cell.of(11_012_676));
+    cells.put("duplex", Cell.of(1_048_215));
+    String md = table(Set.of("locked", "netty", "duplex"))
+        .row("queued (B)", Direction.LOWER_IS_BETTER, cells).markdown();
+    List<String> row = cellsOf(lines(md).get(2));
+    assertEquals("0 (its sender blocks)", row.get(1));
+    assertEquals("10.51x better than netty", row.get(row.size() - 1));
+  }
+
+  @Test
+  void shouldDrawAVariantDashedInItsBaselinesColour() {
+    assertEquals(ReportCharts.colour("duplex"), ReportCharts.colour("duplex (raw frames)"));
+    assertNull(ReportCharts.stroke("duplex").getDashArray());
+    assertNotNull(ReportCharts.stroke("duplex (raw frames)").getDashArray());
   }
 
   @Test

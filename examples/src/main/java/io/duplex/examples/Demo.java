@@ -1,6 +1,12 @@
 package io.duplex.examples;
 
+import io.duplex.codec.Codec;
+import io.duplex.codec.Codecs;
+import io.duplex.codec.json.JsonCodec;
+import io.duplex.codec.message.ConsensusMessage;
 import io.duplex.codec.message.Proposal;
+import io.duplex.codec.message.Vote;
+import io.duplex.codec.message.VoteType;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
@@ -56,6 +62,7 @@ final class Demo {
     out.printf(Locale.ROOT, "%d nodes on 127.0.0.1 (%d slow, reading %d KiB/s), a %d KiB proposal"
         + " every 200 ms, %d s per mode%n", nodes, slow, SLOW_BYTES_PER_SECOND >> 10, blockKib,
         seconds);
+    warmUpCodec(blockKib << 10);
     List<Outcome> outcomes = new ArrayList<>();
     for (String m : mode.equals("both") ? List.of("split", "locked") : List.of(mode)) {
       // In "both", the locked run gets its own ports so the two never meet.
@@ -77,6 +84,26 @@ final class Demo {
       }
     }
     return 0;
+  }
+
+  /**
+   * Encodes and decodes the demo's messages with the JSON codec both modes use, for about a
+   * second, before either runs: otherwise whichever mode runs first pays for compiling the codec
+   * and the second looks better for it (measured here: the locked vote p99 halved when it ran
+   * after split).
+   */
+  private static void warmUpCodec(int blockBytes) {
+    Codec<ConsensusMessage> codec = JsonCodec.consensus();
+    Proposal proposal = new Proposal(1, 0, DemoNetwork.name(0), "%064x".formatted(1),
+        new byte[blockBytes]);
+    Vote vote = new Vote(1, 0, VoteType.PREVOTE, proposal.blockHash(), DemoNetwork.name(1), 1);
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    for (int i = 0; i < 100_000 && System.nanoTime() < end; i++) {
+      Codecs.decode(codec, Codecs.encode(codec, vote));
+      if (i % 100 == 0) {
+        Codecs.decode(codec, Codecs.encode(codec, proposal));
+      }
+    }
   }
 
   private static Outcome runMode(String mode, int nodes, int slowCount, int seconds, int port,

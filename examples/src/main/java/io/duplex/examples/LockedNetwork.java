@@ -25,8 +25,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * blocking socket per peer with ONE lock for both directions, a reader thread per peer that reads
  * under that lock, and a broadcast that writes to each peer in turn. A write to a peer whose
  * socket is full blocks, holding that peer's lock, and so does every thread behind it: a reader
- * answering a proposal with a vote, the next proposer. Same messages, codec and throttle as
- * {@link SplitNetwork}. Demo-grade code: do not copy it.
+ * answering a proposal with a vote, the next proposer. Same messages, codec, throttle and socket
+ * buffer sizes as {@link SplitNetwork}. Demo-grade code: do not copy it.
  */
 final class LockedNetwork implements DemoNetwork {
   private final Codec<ConsensusMessage> codec = JsonCodec.consensus();
@@ -104,6 +104,7 @@ final class LockedNetwork implements DemoNetwork {
       for (int i = 1; i < n; i++) {
         for (int j = 0; j < i; j++) {
           Socket s = new Socket();
+          s.setSendBufferSize(SplitNetwork.SEND_BUFFER);
           if (stats.isSlow(i)) {
             s.setReceiveBufferSize(64 << 10);
           }
@@ -123,6 +124,7 @@ final class LockedNetwork implements DemoNetwork {
     try {
       while (!closed) {
         Socket s = server.accept();
+        s.setSendBufferSize(SplitNetwork.SEND_BUFFER);
         new DataInputStream(s.getInputStream()).readInt(); // the caller's index; unused
         start(node, new Link(s));
       }

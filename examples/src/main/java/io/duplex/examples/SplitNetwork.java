@@ -26,6 +26,8 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class SplitNetwork implements DemoNetwork {
   static final long HARD_LIMIT = 4L << 20;
+  /** Every node's SO_SNDBUF, in both modes: small, so that queues show here, not in the kernel. */
+  static final int SEND_BUFFER = 128 << 10;
 
   /** Set once each by the constructor, read by the proposers and every node's handlers. */
   private final AtomicReferenceArray<PeerNode<ConsensusMessage>> nodes;
@@ -50,7 +52,7 @@ final class SplitNetwork implements DemoNetwork {
             DemoNetwork.name(i))).highWaterMark(1 << 20).lowWaterMark(512 << 10)
             .maxFrameSize(2 << 20).outboundHardLimit(HARD_LIMIT)
             // Small kernel buffers, so what waits for the slow node shows here, not in the kernel.
-            .sendBufferSize(128 << 10)
+            .sendBufferSize(SEND_BUFFER)
             // A long send timeout: here the hard limit, not a timeout, is what bounds the slow
             // node's queue (a 256 KiB frame to it can take seconds to write).
             .sendTimeout(java.time.Duration.ofSeconds(60))
