@@ -156,7 +156,6 @@ public final class Report {
         + ReportJmh.codecTable(jmh).markdown();
     Files.writeString(out.resolve("report.md"), markdown);
     Map<String, Outcome<ConcurrencyScenario.Result>> voteCurves = new LinkedHashMap<>(votes);
-    voteCurves.put(Baselines.DUPLEX + " (JSON)", voteCurves.remove(Baselines.DUPLEX));
     voteCurves.put(Baselines.DUPLEX + " (raw frames)", rawVotes.get(Baselines.DUPLEX));
     charts(voteCurves, slow, none, jmh, pinned);
     System.out.println();
@@ -217,7 +216,7 @@ public final class Report {
       Map<String, Outcome<BroadcastScenario.Result>> none,
       Outcome<Collection<RunResult>> jmh, Outcome<Collection<RunResult>> pinned) {
     chart("concurrency.png", () -> ReportCharts.latency(out.resolve("concurrency.png"),
-        "Vote latency while 1 MiB blocks stream the other way (lower is better)",
+        "Vote latency while 1 MiB blocks stream the other way (lower is better; duplex: JSON)",
         curves(votes, ConcurrencyScenario.Result::latency)));
     chart("broadcast-slow.png", () -> ReportCharts.latency(out.resolve("broadcast-slow.png"),
         "Broadcast to 15 fast peers and 1 slow peer: fast-peer latency (lower is better)",

@@ -21,7 +21,10 @@ import java.nio.ByteOrder;
  *       frame split across inputs is gathered in a buffer sized by the bytes that actually
  *       arrive: never more than four times what the peer has sent (so announcing 16 MiB and
  *       sending 1 byte costs little), and the whole frame's size in one step once a quarter of it
- *       is here (so a large frame costs one allocation, not a doubling series).</li>
+ *       is here (so a large frame costs one allocation, not a doubling series). The gathering
+ *       buffer is kept for the next split frame if it is at most 64 KiB, or at most 2 MiB while
+ *       the frames that follow are at least a quarter of its size (a peer streaming 1 MiB blocks
+ *       costs one buffer, not one per block); the first smaller frame lets a large one go.</li>
  *   <li>The returned buffer is valid until the next call; its remaining bytes are the frame.</li>
  * </ul>
  *
@@ -32,7 +35,14 @@ public final class FrameDecoder {
   public static final int LENGTH_SIZE = 4;
 
   /** Gathering buffers up to this size are kept for the next split frame. */
-  private static final int RETAIN_CAPACITY = 64 * 1024;
+  static final int RETAIN_CAPACITY = 64 * 1024;
+  /**
+   * Gathering buffers up to this size are kept too, while the next frame is at least a quarter
+   * of their size: a peer streaming 1 MiB blocks costs one buffer, not one per block. The first
+   * smaller frame lets it go, so at most this much stays pinned per connection, and only after
+   * the peer sent a frame of at least a quarter of it.
+   */
+  static final int RETAIN_LARGE_CAPACITY = 2 * 1024 * 1024;
   /** The first gathering buffer for a split frame is at least this large (or the frame's size). */
   private static final int FIRST_CHUNK = 8 * 1024;
   /** The gathering buffer holds at most this many times the bytes that have arrived. */
@@ -102,13 +112,16 @@ public final class FrameDecoder {
     }
     int frameLength = length;
     if (gather == null && in.remaining() >= frameLength) {
+      if (spareGather != null && (long) frameLength * 4 < spareGather.capacity()) {
+        spareGather = null; // a small frame: stop holding a large buffer
+      }
       int start = in.position();
       in.position(start + frameLength);
       resetFrame();
       return viewOf(in, start, frameLength);
     }
     if (gather == null) {
-      gather = gatherBuffer(capacityFor(frameLength, in.remaining()));
+      gather = gatherBuffer(frameLength, capacityFor(frameLength, in.remaining()));
     }
     int want = frameLength - gather.position();
     int take = Math.min(want, in.remaining());
@@ -124,7 +137,7 @@ public final class FrameDecoder {
     }
     ByteBuffer frame = gather;
     frame.flip();
-    if (frame.capacity() <= RETAIN_CAPACITY) {
+    if (frame.capacity() <= RETAIN_LARGE_CAPACITY) {
       spareGather = frame;
     }
     gather = null;
@@ -172,14 +185,31 @@ public final class FrameDecoder {
     return view;
   }
 
-  private ByteBuffer gatherBuffer(int capacity) {
+  /**
+   * A gathering buffer of at least {@code capacity} for a frame of {@code frameLength}: the spare
+   * if it fits and is small, or large and the frame is at least a quarter of it (then the spare
+   * holds the whole frame and never grows); otherwise a new one, and a large spare is let go.
+   */
+  private ByteBuffer gatherBuffer(int frameLength, int capacity) {
     ByteBuffer spare = spareGather;
-    if (spare != null && spare.capacity() >= capacity) {
-      spareGather = null;
+    if (spare == null) {
+      return ByteBuffer.allocate(capacity);
+    }
+    spareGather = null;
+    if (spare.capacity() <= RETAIN_CAPACITY ? spare.capacity() >= capacity
+        : spare.capacity() >= frameLength && (long) frameLength * 4 >= spare.capacity()) {
       spare.clear();
       return spare;
     }
+    if (spare.capacity() <= RETAIN_CAPACITY) {
+      spareGather = spare; // small: keep it for a later frame
+    }
     return ByteBuffer.allocate(capacity);
+  }
+
+  /** The capacity of the spare gathering buffer held for the next frame, or 0 (for tests). */
+  int spareCapacity() {
+    return spareGather == null ? 0 : spareGather.capacity();
   }
 
   /**

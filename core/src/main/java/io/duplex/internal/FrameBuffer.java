@@ -16,8 +16,14 @@ import java.util.Arrays;
  * it is being encoded, before the buffer grows past the limit.
  */
 public final class FrameBuffer extends PayloadSink {
-  /** Payloads this large or smaller keep their array between messages; larger ones let it go. */
-  private static final int RETAIN_CAPACITY = 64 * 1024;
+  /** Arrays for payloads this large or smaller are kept between messages. */
+  static final int RETAIN_CAPACITY = 64 * 1024;
+  /**
+   * Arrays for payloads up to this size are kept too while the messages written into them fill
+   * at least a quarter of them: a thread that sends 1 MiB blocks one after another reuses one
+   * array instead of allocating 1 MiB per block, and lets it go at its first small message.
+   */
+  static final int RETAIN_LARGE_CAPACITY = 2 * 1024 * 1024;
 
   private final int headerSize;
   private final int initialCapacity;
@@ -53,12 +59,23 @@ public final class FrameBuffer extends PayloadSink {
     this.maxPayload = Checks.notNegative(maxPayload, "maxPayload");
   }
 
-  /** Forgets the current message; drops a large array so one big message does not pin it. */
+  /**
+   * Forgets the current message. Keeps the array for the next one if it is small, or if it is up
+   * to {@link #RETAIN_LARGE_CAPACITY} and the message just forgotten filled a quarter of it;
+   * otherwise drops it, so one big message does not pin its memory on this thread.
+   */
   public void reset() {
-    if (array.length > headerSize + RETAIN_CAPACITY) {
+    int capacity = array.length - headerSize;
+    if (capacity > RETAIN_CAPACITY
+        && (capacity > RETAIN_LARGE_CAPACITY || (long) size() * 4 < capacity)) {
       array = new byte[headerSize + initialCapacity];
     }
     position = headerSize;
+  }
+
+  /** The payload bytes this buffer can hold before it grows (for tests). */
+  int capacity() {
+    return array.length - headerSize;
   }
 
   @Override

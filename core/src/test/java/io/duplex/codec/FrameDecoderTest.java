@@ -2,6 +2,8 @@ package io.duplex.codec;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -603,6 +605,63 @@ class FrameDecoderTest {
     assertEquals(length, frame.remaining());
     assertEquals(ByteBuffer.wrap(stream, 4, length), frame, "every byte of the 16 MiB frame");
     assertFalse(decoder.hasPartialFrame());
+  }
+
+  /** Feeds {@code frame} in 64 KiB pieces (split, so it is gathered) and returns it. */
+  private static ByteBuffer gathered(FrameDecoder decoder, byte[] frame) {
+    ByteBuffer out = null;
+    for (int from = 0; from < frame.length; from += 64 * KIB) {
+      assertNull(out, "the frame completed before its last piece");
+      out = decoder.next(ByteBuffer.wrap(frame, from, Math.min(64 * KIB, frame.length - from)));
+    }
+    assertNotNull(out, "the frame completes with its last piece");
+    return out;
+  }
+
+  @Test
+  void shouldReuseOneGatheringBufferForAStreamOfLargeFrames() {
+    Random random = new Random(5);
+    byte[] first = body(random, MIB);
+    byte[] second = body(random, MIB - 1000);
+    FrameDecoder decoder = new FrameDecoder(MAX);
+    ByteBuffer a = gathered(decoder, frame(first));
+    byte[] arrayOfFirst = a.array();
+    assertArrayEquals(first, bytesOf(a));
+    assertEquals(arrayOfFirst.length, decoder.spareCapacity(), "kept for the next frame");
+
+    byte[] secondFrame = frame(second);
+    long before = Allocations.ofCurrentThread();
+    ByteBuffer b = gathered(decoder, secondFrame);
+    long allocated = Allocations.ofCurrentThread() - before;
+    assertArrayEquals(second, bytesOf(b), "every byte of the second frame, none of the first");
+    assertSame(arrayOfFirst, b.array(), "the second large frame reuses the first one's buffer");
+    assertTrue(allocated < 64 * KIB, "a second 1 MiB frame allocated " + allocated);
+  }
+
+  @Test
+  void shouldLetALargeGatheringBufferGoAtTheFirstSmallFrame() {
+    Random random = new Random(6);
+    for (boolean smallIsSplit : new boolean[] {false, true}) {
+      FrameDecoder decoder = new FrameDecoder(MAX);
+      byte[] arrayOfLarge = gathered(decoder, frame(body(random, MIB))).array();
+      byte[] small = body(random, 100 * KIB); // under a quarter of 1 MiB
+      ByteBuffer s = smallIsSplit ? gathered(decoder, frame(small))
+          : decoder.next(ByteBuffer.wrap(frame(small)));
+      assertArrayEquals(small, bytesOf(s));
+      assertTrue(decoder.spareCapacity() < MIB, "the 1 MiB buffer was let go (small frame split: "
+          + smallIsSplit + "), spare " + decoder.spareCapacity());
+      assertNotSame(arrayOfLarge, gathered(decoder, frame(body(random, MIB))).array());
+    }
+  }
+
+  @Test
+  void shouldNeverKeepAGatheringBufferLargerThanTheRetainLimit() {
+    FrameDecoder decoder = new FrameDecoder(MAX);
+    Random random = new Random(7);
+    int over = FrameDecoder.RETAIN_LARGE_CAPACITY + 1;
+    byte[] arrayOfFirst = gathered(decoder, frame(body(random, over))).array();
+    assertEquals(0, decoder.spareCapacity());
+    assertNotSame(arrayOfFirst, gathered(decoder, frame(body(random, over))).array());
   }
 
   @Test

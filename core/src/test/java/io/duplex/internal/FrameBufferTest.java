@@ -218,19 +218,34 @@ class FrameBufferTest {
   }
 
   @Test
-  void shouldDropALargeArrayOnResetAndKeepWorking() {
+  void shouldKeepALargeArrayForLargeMessagesAndDropItAfterASmallOne() {
     FrameBuffer buffer = FrameBuffer.forFrames(16, 16 * MIB);
     buffer.write(new byte[MIB]);
-    assertTrue(buffer.finishFrame(Wire.MESSAGE).capacity() > MIB, "grown for the big message");
+    byte[] large = buffer.finishFrame(Wire.MESSAGE).array();
+    assertTrue(large.length > MIB, "grown for the big message");
+    buffer.reset();
+    buffer.write(new byte[MIB - 5]);
+    assertSame(large, buffer.finishFrame(Wire.MESSAGE).array(), "reused for the next block");
+
+    buffer.reset();
+    buffer.write(new byte[] {1, 2}); // a small message, still in the large array
     buffer.reset();
     assertEquals(0, buffer.size());
     buffer.write(new byte[] {1, 2});
     ByteBuffer frame = buffer.finishFrame(Wire.MESSAGE);
     assertTrue(frame.capacity() <= 64 * KIB,
-        "the 1 MiB array was let go: capacity " + frame.capacity());
+        "the 1 MiB array was let go after a small message: capacity " + frame.capacity());
     byte[] bytes = new byte[frame.remaining()];
     frame.get(bytes);
     assertArrayEquals(new byte[] {0, 0, 0, 3, Wire.MESSAGE, 1, 2}, bytes);
+  }
+
+  @Test
+  void shouldDropAnArrayOverTheRetainLimitAtOnce() {
+    FrameBuffer buffer = FrameBuffer.forFrames(16, 16 * MIB);
+    buffer.write(new byte[FrameBuffer.RETAIN_LARGE_CAPACITY + 1]);
+    buffer.reset();
+    assertTrue(buffer.capacity() <= 64 * KIB, "capacity after reset " + buffer.capacity());
   }
 
   @Test
