@@ -435,8 +435,8 @@ class HostileInputTest {
       ConnectionStats s = f.attacked().stats();
       System.out.printf("pipelined %d x 1 KiB, default policy: %d replies refused, pending high"
           + " water %d (hard limit %d), %d honest round trips meanwhile%n", s.messagesIn(),
-          backpressure.get(), s.pendingBytesHighWater(), TransportConfig.DEFAULT_OUTBOUND_HARD_LIMIT,
-          f.roundTrips());
+          backpressure.get(), s.pendingBytesHighWater(),
+          TransportConfig.DEFAULT_OUTBOUND_HARD_LIMIT, f.roundTrips());
       assertNull(f.writeError(), "FAIL_SEND keeps reading the attacker");
       assertEquals(REQUESTS, s.messagesIn());
       assertTrue(f.attacked().isAlive(), "FAIL_SEND keeps the connection open");
@@ -456,8 +456,8 @@ class HostileInputTest {
     long hard = 1 << 20;
     AtomicInteger backpressure = new AtomicInteger();
     AtomicInteger other = new AtomicInteger();
-    try (Target<byte[]> target = countingEcho(b -> b.maxFrameSize(64 * 1024).highWaterMark(256 * 1024)
-        .lowWaterMark(128 * 1024).outboundHardLimit(hard).sendBufferSize(64 * 1024)
+    try (Target<byte[]> target = countingEcho(b -> b.maxFrameSize(64 * 1024)
+        .highWaterMark(256 * 1024).lowWaterMark(128 * 1024).outboundHardLimit(hard).sendBufferSize(64 * 1024)
         .slowPeerPolicy(SlowPeerPolicy.DISCONNECT), backpressure, other);
         Flood f = flood(target, 64)) {
       ConnectionClosedException cause = target.attackerCloseCause();
@@ -531,6 +531,7 @@ class HostileInputTest {
           List<byte[]> frames = framesUntilEndOfStream(raw);
           Object outcome = outcomes.poll(10, TimeUnit.SECONDS);
           assertNotNull(outcome, "the handler ran and its send completed");
+          assertFalse(frames.isEmpty(), "the server answers a half-close with CLOSE");
           assertEquals(Wire.CLOSE, frames.get(frames.size() - 1)[0], "CLOSE comes last");
           if ("sent".equals(outcome)) {
             replied++;
@@ -543,8 +544,8 @@ class HostileInputTest {
           }
         }
       }
-      System.out.printf("half-close after a request, " + RUNS + " runs: %d replies sent, %d refused with"
-          + " ConnectionClosedException%n", replied, refused);
+      System.out.printf("half-close after a request, %d runs: %d replies sent, %d refused with"
+          + " ConnectionClosedException%n", RUNS, replied, refused);
       target.assertUndisturbed();
     }
   }

@@ -60,12 +60,7 @@ final class RawPeer implements AutoCloseable {
    * has accepted: the server's connection to it is open and taken from {@code server.opened}.
    */
   static RawPeer handshaken(Peers.CodecNode<?> server, String codec) throws Exception {
-    return handshaken(new RawPeer(server.address), server, codec);
-  }
-
-  /** Handshakes {@code raw} with {@code server}, as {@link #handshaken(Peers.CodecNode, String)}. */
-  static RawPeer handshaken(RawPeer raw, Peers.CodecNode<?> server, String codec)
-      throws Exception {
+    RawPeer raw = new RawPeer(server.address);
     raw.sendHandshake(info("raw", TransportConfig.DEFAULT_NETWORK_ID, codec));
     raw.readHandshake();
     server.nextOpened();
