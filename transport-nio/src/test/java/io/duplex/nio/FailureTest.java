@@ -1,5 +1,6 @@
 package io.duplex.nio;
 
+import static io.duplex.nio.Peers.awaitError;
 import static io.duplex.nio.Peers.node;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,14 +18,12 @@ import io.duplex.ProtocolException;
 import io.duplex.TransportConfig;
 import io.duplex.codec.CorruptedFrameException;
 import io.duplex.codec.EncoderException;
-import io.duplex.codec.TooLongFrameException;
 import io.duplex.internal.Wire;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,7 +31,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Broken and hostile peers: each gets a clear error and a closed connection, and the node keeps
- * serving everyone else (checked with an honest echo client after each).
+ * serving everyone else (checked with an honest echo client after each). Oversized lengths,
+ * truncation, garbage, bad JSON and floods are in {@link HostileInputTest}.
  */
 @Timeout(60)
 class FailureTest {
@@ -52,27 +52,8 @@ class FailureTest {
     }
   }
 
-  /** Waits until the server reported an error that {@code what} matches. */
-  private static Throwable awaitError(Peers.Node server, Predicate<Throwable> what) {
-    Peers.await("the expected error", 10, () -> server.errors.stream().anyMatch(what));
-    return server.errors.stream().filter(what).findFirst().orElseThrow();
-  }
-
-  private static boolean causedBy(Throwable t, Class<? extends Throwable> type) {
-    for (Throwable c = t; c != null; c = c.getCause()) {
-      if (type.isInstance(c)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   private static RawPeer handshaken(Peers.Node server) throws Exception {
-    RawPeer raw = new RawPeer(server.address);
-    raw.sendHandshake(RawPeer.info("raw", NETWORK, "bytes"));
-    raw.readHandshake();
-    server.nextOpened();
-    return raw;
+    return RawPeer.handshaken(server, "bytes");
   }
 
   @Test
@@ -172,33 +153,6 @@ class FailureTest {
       assertEquals(Field.MAGIC, ((HandshakeException) e).field());
       assertTrue(e.getMessage().contains("not a duplex peer"), e.getMessage());
       assertStillServes(server);
-    }
-  }
-
-  @Test
-  void shouldRefuseAnOversizedFrameBeforeTheHandshake() throws Exception {
-    try (Peers.Node server = echoServer(); RawPeer raw = new RawPeer(server.address)) {
-      raw.sendRaw(ByteBuffer.allocate(5).putInt(4097).put(Wire.HANDSHAKE).array());
-      assertTrue(raw.closedByPeer());
-      Throwable e = awaitError(server, t -> causedBy(t, TooLongFrameException.class));
-      assertTrue(e.getMessage().contains("4097"), e.getMessage());
-      assertStillServes(server);
-    }
-  }
-
-  @Test
-  void shouldRefuseOversizedLengthsAfterTheHandshake() throws Exception {
-    for (long length : new long[] {0xFFFFFFFFL, 0x7FFFFFFFL, 16 * 1024 * 1024 + 1}) {
-      try (Peers.Node server = echoServer(); RawPeer raw = handshaken(server)) {
-        raw.sendRaw(ByteBuffer.allocate(5).putInt((int) length).put(Wire.MESSAGE).array());
-        assertTrue(raw.closedByPeer());
-        Peers.await("close", 10, () -> !server.closeCauses.isEmpty());
-        TooLongFrameException e = assertInstanceOf(TooLongFrameException.class,
-            server.closeCauses.get(0).getCause());
-        assertEquals(length, e.length());
-        assertEquals(16 * 1024 * 1024, e.limit());
-        assertStillServes(server);
-      }
     }
   }
 

@@ -9,6 +9,7 @@ import io.duplex.NodeId;
 import io.duplex.Transport;
 import io.duplex.TransportConfig;
 import io.duplex.codec.ByteArrayCodec;
+import io.duplex.codec.Codec;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -18,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Test fixtures: byte-array transports on 127.0.0.1 that record what their listener hears, and
@@ -28,37 +30,48 @@ final class Peers {
 
   private Peers() {}
 
-  /** A transport and everything its listener heard. */
-  static final class Node implements AutoCloseable {
-    final Transport<byte[]> transport;
-    final BlockingQueue<Connection<byte[]>> opened = new LinkedBlockingQueue<>();
-    final BlockingQueue<Connection<byte[]>> closed = new LinkedBlockingQueue<>();
+  /**
+   * A transport of {@code T} messages on any codec, and everything its listener and error
+   * handler heard.
+   */
+  static class CodecNode<T> implements AutoCloseable {
+    final Transport<T> transport;
+    final BlockingQueue<Connection<T>> opened = new LinkedBlockingQueue<>();
+    final BlockingQueue<Connection<T>> closed = new LinkedBlockingQueue<>();
     final List<ConnectionClosedException> closeCauses = new CopyOnWriteArrayList<>();
     final List<Boolean> writability = new CopyOnWriteArrayList<>();
     final List<Throwable> errors = new CopyOnWriteArrayList<>();
+    /** What {@code onHandshakeFailed} was given, in order. */
+    final List<Throwable> handshakeFailures = new CopyOnWriteArrayList<>();
     InetSocketAddress address;
 
-    Node(String name, Consumer<TransportConfig.Builder> settings,
-        Consumer<Connection<byte[]>> onOpen) {
+    CodecNode(String name, Codec<T> codec, Consumer<TransportConfig.Builder> settings,
+        Consumer<Connection<T>> onOpen) {
       TransportConfig.Builder b = TransportConfig.builder().nodeId(NodeId.of(name));
       settings.accept(b);
-      transport = NioTransport.builder(ByteArrayCodec.instance())
+      transport = NioTransport.builder(codec)
           .config(b.build())
           .errorHandler((c, e) -> errors.add(e))
           .listener(new ConnectionListener<>() {
             @Override
-            public void onOpen(Connection<byte[]> c) {
+            public void onHandshakeFailed(InetSocketAddress remote, boolean dialed,
+                Throwable cause) {
+              handshakeFailures.add(cause);
+            }
+
+            @Override
+            public void onOpen(Connection<T> c) {
               onOpen.accept(c);
               opened.add(c);
             }
 
             @Override
-            public void onWritabilityChanged(Connection<byte[]> c, boolean writable) {
+            public void onWritabilityChanged(Connection<T> c, boolean writable) {
               writability.add(writable);
             }
 
             @Override
-            public void onClose(Connection<byte[]> c, ConnectionClosedException cause) {
+            public void onClose(Connection<T> c, ConnectionClosedException cause) {
               closeCauses.add(cause);
               closed.add(c);
             }
@@ -66,18 +79,18 @@ final class Peers {
           .build();
     }
 
-    Node listen() throws Exception {
+    CodecNode<T> listen() throws Exception {
       address = transport.listen(ANY_LOCAL);
       return this;
     }
 
-    Connection<byte[]> connect(Node other) throws Exception {
+    Connection<T> connect(CodecNode<?> other) throws Exception {
       return transport.connect(other.address).get(10, TimeUnit.SECONDS);
     }
 
     /** The next connection this node accepted (or opened), waiting up to 10 s. */
-    Connection<byte[]> nextOpened() throws InterruptedException {
-      Connection<byte[]> c = opened.poll(10, TimeUnit.SECONDS);
+    Connection<T> nextOpened() throws InterruptedException {
+      Connection<T> c = opened.poll(10, TimeUnit.SECONDS);
       assertNotNull(c, "no connection opened within 10 s");
       return c;
     }
@@ -86,6 +99,26 @@ final class Peers {
     public void close() {
       transport.close();
     }
+  }
+
+  /** A node of byte-array messages ({@link ByteArrayCodec}), the codec most tests use. */
+  static final class Node extends CodecNode<byte[]> {
+    Node(String name, Consumer<TransportConfig.Builder> settings,
+        Consumer<Connection<byte[]>> onOpen) {
+      super(name, ByteArrayCodec.instance(), settings, onOpen);
+    }
+
+    @Override
+    Node listen() throws Exception {
+      super.listen();
+      return this;
+    }
+  }
+
+  /** A node of {@code codec}'s messages. */
+  static <T> CodecNode<T> node(String name, Codec<T> codec,
+      Consumer<TransportConfig.Builder> settings, Consumer<Connection<T>> onOpen) {
+    return new CodecNode<>(name, codec, settings, onOpen);
   }
 
   static Node node(String name) {
@@ -115,6 +148,22 @@ final class Peers {
       }
       LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // poll, bounded by the deadline
     }
+  }
+
+  /** Waits until {@code node} reported an error that {@code what} matches, and returns it. */
+  static Throwable awaitError(CodecNode<?> node, Predicate<Throwable> what) {
+    await("the expected error", 10, () -> node.errors.stream().anyMatch(what));
+    return node.errors.stream().filter(what).findFirst().orElseThrow();
+  }
+
+  /** True if {@code t} or one of its causes is a {@code type}. */
+  static boolean causedBy(Throwable t, Class<? extends Throwable> type) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (type.isInstance(c)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static byte[] bytes(int size, int seed) {

@@ -2,6 +2,7 @@ package io.duplex.nio;
 
 import io.duplex.NodeId;
 import io.duplex.PeerInfo;
+import io.duplex.TransportConfig;
 import io.duplex.internal.FrameBuffer;
 import io.duplex.internal.Handshake;
 import io.duplex.internal.Wire;
@@ -52,6 +53,18 @@ final class RawPeer implements AutoCloseable {
 
   static PeerInfo info(String node, String network, String codec) {
     return new PeerInfo(NodeId.of(node), network, 0, codec, 16 * 1024 * 1024);
+  }
+
+  /**
+   * A raw peer whose handshake (as node {@code raw}, with {@code codec}'s name) {@code server}
+   * has accepted: the server's connection to it is open and taken from {@code server.opened}.
+   */
+  static RawPeer handshaken(Peers.CodecNode<?> server, String codec) throws Exception {
+    RawPeer raw = new RawPeer(server.address);
+    raw.sendHandshake(info("raw", TransportConfig.DEFAULT_NETWORK_ID, codec));
+    raw.readHandshake();
+    server.nextOpened();
+    return raw;
   }
 
   /** Sends a handshake frame for {@code info}. */
