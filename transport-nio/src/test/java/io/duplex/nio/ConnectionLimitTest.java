@@ -196,7 +196,8 @@ class ConnectionLimitTest {
           assertTrue(p.closedByPeer());
         }
       }
-      assertEquals(0, server.stats().inboundConnections());
+      Peers.await("the listener's refusals give their slots back", 10,
+          () -> server.stats().inboundConnections() == 0);
       assertEquals(0, server.stats().refusedByLimit(), "refused by the listener, not the limit");
       try (RawPeer p = admitted("127.0.0.8", address)) {
         assertEquals(1, server.stats().inboundConnections(), "admitted " + p.socket);

@@ -80,9 +80,13 @@ final class EchoProbe implements AutoCloseable {
 
   /** Stops the probe and fails if any round trip failed. */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     stop = true;
-    thread.join(30_000);
+    try {
+      thread.join(30_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     check();
   }
 }

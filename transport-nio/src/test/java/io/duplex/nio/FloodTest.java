@@ -83,7 +83,10 @@ class FloodTest {
       for (int i = 0; i < 20; i++) {
         connectAndClose("127.0.0.2", server.address, i % 2 == 1);
       }
-      Peers.await("warm-up closed", 10, () -> server.transport.stats().inboundConnections() == 1);
+      Peers.await("warm-up accepted or refused, and closed", 10, () -> {
+        TransportStats s = server.transport.stats();
+        return s.accepted() + s.refusedByLimit() == 21 && s.inboundConnections() == 1;
+      });
       long descriptorsBefore = openDescriptors();
       long loopsBefore = loopThreads();
       TransportStats before = server.transport.stats();

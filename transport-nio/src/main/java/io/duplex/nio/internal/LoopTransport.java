@@ -243,8 +243,10 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
       }
       slot = true;
       if (!listener.onAccept(remote)) {
-        closeQuietly(channel);
+        slot = false;
+        limits.release(remote); // before the close, so the peer never sees it still taken
         refused.increment();
+        closeQuietly(channel);
         return;
       }
       configure(channel);
@@ -252,11 +254,15 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
       slot = false; // the connection owns it now, and closed() gives it back
       accepted.increment();
     } catch (IOException | RuntimeException e) {
+      if (slot) {
+        slot = false;
+        limits.release(remote);
+      }
       closeQuietly(channel);
       report(null, e);
     } finally {
       if (slot) {
-        limits.release(remote);
+        limits.release(remote); // only an Error gets here with the slot still taken
       }
     }
   }
