@@ -40,7 +40,7 @@ class ConnectionLimitTest {
   }
 
   /** A connection from {@code ip} is reset or closed before a single byte comes back. */
-  private static void assertRefused(String ip, InetSocketAddress to) throws IOException {
+  static void assertRefused(String ip, InetSocketAddress to) throws IOException {
     RawPeer refused;
     try {
       refused = RawPeer.from(ip, to);

@@ -50,8 +50,8 @@ class SlowlorisTest {
     assertTrue(handshake.length * BYTE_EVERY.toMillis() > 3_000, "longer than the deadline");
     try (Peers.Node server = echoServer(b -> b.handshakeTimeout(Duration.ofSeconds(1)));
         Peers.Node client = node("client")) {
-      EchoProbe probe = new EchoProbe(client.connect(server));
-      try (Swarm loris = new Swarm(server.address, ATTACKERS)) {
+      try (EchoProbe probe = new EchoProbe(client.connect(server));
+          Swarm loris = new Swarm(server.address, ATTACKERS)) {
         probe.awaitRoundTrips(5);
         assertEquals(ATTACKERS, loris.trickle(handshake, BYTE_EVERY, Duration.ofSeconds(30)),
             "every trickling handshake closed");
@@ -62,8 +62,6 @@ class SlowlorisTest {
         System.out.printf("slowloris handshake: %d peers, a byte every %d ms of a %d-byte"
             + " handshake, handshakeTimeout 1 s: %s; %s%n", ATTACKERS, BYTE_EVERY.toMillis(),
             handshake.length, loris.summary(), probe.summary());
-      } finally {
-        probe.close();
       }
       assertEquals(1, server.opened.size(), "no trickled handshake ever completed");
     }
@@ -77,8 +75,8 @@ class SlowlorisTest {
         .putInt(Wire.TYPE_SIZE + 64 * 1024).put(Wire.MESSAGE).array();
     try (Peers.Node server = echoServer(b -> b.frameReadTimeout(Duration.ofSeconds(1)));
         Peers.Node client = node("client")) {
-      EchoProbe probe = new EchoProbe(client.connect(server));
-      try (Swarm loris = new Swarm(server.address, ATTACKERS)) {
+      try (EchoProbe probe = new EchoProbe(client.connect(server));
+          Swarm loris = new Swarm(server.address, ATTACKERS)) {
         loris.handshake(LORIS);
         probe.awaitRoundTrips(5);
         Peers.await("every loris open", 10, () -> server.opened.size() == ATTACKERS + 1);
@@ -92,8 +90,6 @@ class SlowlorisTest {
         System.out.printf("slowloris frame: %d peers, a byte every %d ms of a frame (header"
             + " first) after a valid handshake, frameReadTimeout 1 s: %s; %s%n", ATTACKERS,
             BYTE_EVERY.toMillis(), loris.summary(), probe.summary());
-      } finally {
-        probe.close();
       }
     }
   }

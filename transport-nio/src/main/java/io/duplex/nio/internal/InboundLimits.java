@@ -1,12 +1,11 @@
 package io.duplex.nio.internal;
 
 import io.duplex.TransportConfig;
+import io.duplex.internal.RefusalLog;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,27 +22,25 @@ import org.slf4j.LoggerFactory;
  * field is an atomic or a concurrent map: {@code total} is an {@code AtomicInteger} moved by
  * compare-and-set, {@code perAddress} is changed only inside {@code compute}, which is atomic
  * per key, and an entry is removed when its count reaches zero, so the map holds only addresses
- * with a live connection. The log state ({@code nextLogNanos}, {@code unlogged}, {@code
- * lastRefusal}) is atomic too, since the timer flushes what read loop 0 counted.
+ * with a live connection. The log ({@link RefusalLog}) is lock-free too, since the timer
+ * flushes what read loop 0 counted.
  *
  * <h2>Logging</h2>
- * The first refusal is logged at once (WARN). Later refusals within a second are only counted;
- * the next refusal after that second, or the timer's next sweep after it, logs one summary line
- * with the count and the latest refusal. So a flood of thousands of connections writes a line a second,
- * and the lines account for every refusal.
+ * The first refusal is logged at once (WARN), naming the address, the limit and the setting to
+ * raise; later ones within a second are counted and summed up in one line, by the next refusal
+ * or by the timer's next sweep after that second. So a flood writes about a line a second, and
+ * the lines account for every refusal.
  */
 final class InboundLimits {
-  private static final Logger log = LoggerFactory.getLogger(InboundLimits.class);
-  private static final long LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final Logger LOG = LoggerFactory.getLogger(InboundLimits.class);
 
   private final int maxTotal;
   private final int maxPerAddress;
   private final AtomicInteger total = new AtomicInteger();
   private final ConcurrentHashMap<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
   private final LongAdder refusals = new LongAdder();
-  private final AtomicLong nextLogNanos = new AtomicLong(System.nanoTime());
-  private final AtomicInteger unlogged = new AtomicInteger();
-  private volatile String lastRefusal;
+  private final RefusalLog log =
+      new RefusalLog(LOG, "inbound connections refused by the connection limits");
 
   InboundLimits(TransportConfig config) {
     this.maxTotal = config.maxInboundConnections();
@@ -91,27 +88,12 @@ final class InboundLimits {
   /** Counts and logs (rate-limited) a connection refused for {@code reason}. Read loop 0. */
   void refused(InetSocketAddress remote, String reason) {
     refusals.increment();
-    lastRefusal = "refused inbound connection from " + remote + ": " + reason;
-    unlogged.incrementAndGet();
-    flushLog(System.nanoTime());
+    log.refused("refused inbound connection from " + remote + ": " + reason);
   }
 
-  /** Logs the refusals not logged yet, unless a line went out less than a second ago. */
+  /** Logs the refusals not logged yet, unless a line went out less than a second ago. Timer. */
   void flushLog(long now) {
-    if (unlogged.get() == 0) {
-      return;
-    }
-    long next = nextLogNanos.get();
-    if (now - next < 0 || !nextLogNanos.compareAndSet(next, now + LOG_INTERVAL_NANOS)) {
-      return;
-    }
-    int count = unlogged.getAndSet(0);
-    if (count == 1) {
-      log.warn("{}", lastRefusal);
-    } else if (count > 1) {
-      log.warn("{} inbound connections refused by the connection limits since the previous"
-          + " line; latest: {}", count, lastRefusal);
-    }
+    log.flush(now);
   }
 
   /** Accepted connections alive now. */

@@ -238,7 +238,11 @@ final class ReadHalf<T> {
       return;
     }
     boolean full = inbound.offer(message, size);
-    if (h != null) {
+    // Read the handler again, after the offer: if it was installed since the read above, the
+    // installer's drain may have found the queue still empty, and only this drain delivers the
+    // message. Either this read sees the handler, or the installation (and its drain) comes
+    // after the offer and finds the message.
+    if (handler != null) {
       scheduleDrain();
     }
     if (full) {
