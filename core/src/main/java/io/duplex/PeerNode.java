@@ -114,7 +114,10 @@ public interface PeerNode<T> extends PeerGroup<T>, AutoCloseable {
       return this;
     }
 
-    /** The most accepted peers at once; more are refused at accept. Default 64. */
+    /**
+     * The most accepted peers at once; more are refused at accept. Default 64. The transport's
+     * own {@link TransportConfig#maxInboundConnections()} (default 1024) applies first.
+     */
     public Builder<T> maxInbound(int maxInbound) {
       this.maxInbound = Checks.notNegative(maxInbound, "maxInbound");
       return this;
@@ -126,7 +129,11 @@ public interface PeerNode<T> extends PeerGroup<T>, AutoCloseable {
       return this;
     }
 
-    /** The most accepted connections from one IP address. Default 8. */
+    /**
+     * The most accepted connections from one IP address. Default 8. The transport's own {@link
+     * TransportConfig#maxInboundConnectionsPerAddress()} (default 16) applies first: to allow
+     * more than that, raise it in the transport's configuration too.
+     */
     public Builder<T> maxPerAddress(int maxPerAddress) {
       this.maxPerAddress = Checks.positive(maxPerAddress, "maxPerAddress");
       return this;

@@ -36,6 +36,12 @@ public final class TransportConfig {
   public static final Duration DEFAULT_PONG_TIMEOUT = Duration.ofSeconds(10);
   /** Default {@link #closeTimeout()}: 5 seconds. */
   public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+  /** Default {@link #frameReadTimeout()}: 30 seconds. */
+  public static final Duration DEFAULT_FRAME_READ_TIMEOUT = Duration.ofSeconds(30);
+  /** Default {@link #maxInboundConnections()}: 1024. */
+  public static final int DEFAULT_MAX_INBOUND_CONNECTIONS = 1024;
+  /** Default {@link #maxInboundConnectionsPerAddress()}: 16. */
+  public static final int DEFAULT_MAX_INBOUND_CONNECTIONS_PER_ADDRESS = 16;
   /** Default {@link #maxFrameSize()}: 16 MiB. */
   public static final int DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
   /** Default {@link #maxHandshakeFrameSize()}: 4 KiB. */
@@ -61,6 +67,9 @@ public final class TransportConfig {
   private final Duration pingInterval;
   private final Duration pongTimeout;
   private final Duration closeTimeout;
+  private final Duration frameReadTimeout;
+  private final int maxInboundConnections;
+  private final int maxInboundConnectionsPerAddress;
   private final int maxFrameSize;
   private final int maxHandshakeFrameSize;
   private final long highWaterMark;
@@ -84,6 +93,9 @@ public final class TransportConfig {
     pingInterval = b.pingInterval;
     pongTimeout = b.pongTimeout;
     closeTimeout = b.closeTimeout;
+    frameReadTimeout = b.frameReadTimeout;
+    maxInboundConnections = b.maxInboundConnections;
+    maxInboundConnectionsPerAddress = b.maxInboundConnectionsPerAddress;
     maxFrameSize = b.maxFrameSize;
     maxHandshakeFrameSize = b.maxHandshakeFrameSize;
     highWaterMark = b.highWaterMark;
@@ -155,6 +167,45 @@ public final class TransportConfig {
    */
   public Duration closeTimeout() {
     return closeTimeout;
+  }
+
+  /**
+   * From the first byte of a frame read (its length prefix) to its last, after the handshake: a
+   * peer that takes longer to send one frame is closed with a {@link DuplexTimeoutException}.
+   * Without it, a peer that trickles the bytes of one frame (a "slowloris") would hold its
+   * connection forever, since every byte keeps the liveness ping from firing and a pong cannot
+   * pass the unfinished frame. The clock stops while this node itself stops reading (its inbound
+   * queue is full). Default 30 s: a duplex sender gives up on a frame after its own {@link
+   * #sendTimeout()} (5 s by default), and a 16 MiB frame needs 0.56 MB/s to arrive in time;
+   * raise it if honest peers send frames larger or slower than that. Before the handshake,
+   * {@link #handshakeTimeout()} applies instead.
+   */
+  public Duration frameReadTimeout() {
+    return frameReadTimeout;
+  }
+
+  /**
+   * How many accepted connections may be alive at once, handshake pending or done; dialed
+   * connections are not counted. A connection accepted over the limit is reset at once, before
+   * any byte is read, counted in {@link TransportStats#refusedByLimit()} and logged (one line,
+   * then at most one summary line per second). Default 1024: a P2P node keeps a few dozen peers,
+   * so this leaves wide headroom while a flood of connections cannot take more than 1024 sockets
+   * and their connection state.
+   */
+  public int maxInboundConnections() {
+    return maxInboundConnections;
+  }
+
+  /**
+   * How many accepted connections one remote IP address may have alive at once, handshake
+   * pending or done; refused like {@link #maxInboundConnections()}. Default 16: enough for
+   * several nodes behind one NAT, each with a few connections, while one host alone cannot take
+   * more than 16 of the {@link #maxInboundConnections()} slots (exhausting the default total
+   * takes 64 addresses). Tests that open many connections from 127.0.0.1 raise it, or bind
+   * their sockets to other addresses of 127.0.0.0/8, each of which counts apart.
+   */
+  public int maxInboundConnectionsPerAddress() {
+    return maxInboundConnectionsPerAddress;
   }
 
   /**
@@ -247,6 +298,9 @@ public final class TransportConfig {
         + ", sendTimeout=" + sendTimeout + ", receiveTimeout=" + receiveTimeout
         + ", handshakeTimeout=" + handshakeTimeout + ", pingInterval=" + pingInterval
         + ", pongTimeout=" + pongTimeout + ", closeTimeout=" + closeTimeout
+        + ", frameReadTimeout=" + frameReadTimeout
+        + ", maxInboundConnections=" + maxInboundConnections
+        + ", maxInboundConnectionsPerAddress=" + maxInboundConnectionsPerAddress
         + ", maxFrameSize=" + maxFrameSize + ", maxHandshakeFrameSize=" + maxHandshakeFrameSize
         + ", highWaterMark=" + highWaterMark + ", lowWaterMark=" + lowWaterMark
         + ", outboundHardLimit=" + outboundHardLimit + ", slowPeerPolicy=" + slowPeerPolicy
@@ -270,6 +324,9 @@ public final class TransportConfig {
     private Duration pingInterval = DEFAULT_PING_INTERVAL;
     private Duration pongTimeout = DEFAULT_PONG_TIMEOUT;
     private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+    private Duration frameReadTimeout = DEFAULT_FRAME_READ_TIMEOUT;
+    private int maxInboundConnections = DEFAULT_MAX_INBOUND_CONNECTIONS;
+    private int maxInboundConnectionsPerAddress = DEFAULT_MAX_INBOUND_CONNECTIONS_PER_ADDRESS;
     private int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
     private int maxHandshakeFrameSize = DEFAULT_MAX_HANDSHAKE_FRAME_SIZE;
     private long highWaterMark = DEFAULT_HIGH_WATER_MARK;
@@ -295,6 +352,9 @@ public final class TransportConfig {
       pingInterval = c.pingInterval;
       pongTimeout = c.pongTimeout;
       closeTimeout = c.closeTimeout;
+      frameReadTimeout = c.frameReadTimeout;
+      maxInboundConnections = c.maxInboundConnections;
+      maxInboundConnectionsPerAddress = c.maxInboundConnectionsPerAddress;
       maxFrameSize = c.maxFrameSize;
       maxHandshakeFrameSize = c.maxHandshakeFrameSize;
       highWaterMark = c.highWaterMark;
@@ -360,6 +420,29 @@ public final class TransportConfig {
     /** See {@link TransportConfig#closeTimeout()}; positive. */
     public Builder closeTimeout(Duration closeTimeout) {
       this.closeTimeout = Checks.positive(closeTimeout, "closeTimeout");
+      return this;
+    }
+
+    /** See {@link TransportConfig#frameReadTimeout()}; positive. */
+    public Builder frameReadTimeout(Duration frameReadTimeout) {
+      this.frameReadTimeout = Checks.positive(frameReadTimeout, "frameReadTimeout");
+      return this;
+    }
+
+    /** See {@link TransportConfig#maxInboundConnections()}; positive. */
+    public Builder maxInboundConnections(int maxInboundConnections) {
+      this.maxInboundConnections = Checks.positive(maxInboundConnections,
+          "maxInboundConnections");
+      return this;
+    }
+
+    /**
+     * See {@link TransportConfig#maxInboundConnectionsPerAddress()}; positive. A value above
+     * {@link TransportConfig#maxInboundConnections()} is allowed: the total then binds first.
+     */
+    public Builder maxInboundConnectionsPerAddress(int maxInboundConnectionsPerAddress) {
+      this.maxInboundConnectionsPerAddress = Checks.positive(maxInboundConnectionsPerAddress,
+          "maxInboundConnectionsPerAddress");
       return this;
     }
 

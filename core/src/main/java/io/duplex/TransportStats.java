@@ -11,6 +11,11 @@ import java.util.Map;
  * @param accepted connections accepted from listening sockets
  * @param dialed connections dialed with {@code connect}
  * @param closed connections that ended, for any reason
+ * @param inboundConnections gauge: accepted connections alive (handshake pending or done), what
+ *     {@link TransportConfig#maxInboundConnections()} bounds
+ * @param refusedByLimit accepted sockets reset at once because {@link
+ *     TransportConfig#maxInboundConnections()} or {@link
+ *     TransportConfig#maxInboundConnectionsPerAddress()} was reached
  * @param messagesOut application messages sent, over all connections
  * @param bytesOut bytes written, over all connections
  * @param messagesIn application messages received, over all connections
@@ -29,6 +34,8 @@ public record TransportStats(
     long accepted,
     long dialed,
     long closed,
+    long inboundConnections,
+    long refusedByLimit,
     long messagesOut,
     long bytesOut,
     long messagesIn,

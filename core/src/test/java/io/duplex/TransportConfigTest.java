@@ -36,7 +36,9 @@ class TransportConfigTest {
       new DurationSetting("pongTimeout", Builder::pongTimeout, TransportConfig::pongTimeout,
           Duration.ofSeconds(10)),
       new DurationSetting("closeTimeout", Builder::closeTimeout, TransportConfig::closeTimeout,
-          Duration.ofSeconds(5)));
+          Duration.ofSeconds(5)),
+      new DurationSetting("frameReadTimeout", Builder::frameReadTimeout,
+          TransportConfig::frameReadTimeout, Duration.ofSeconds(30)));
 
   private static IllegalArgumentException refused(Runnable setting) {
     return assertThrows(IllegalArgumentException.class, setting::run);
@@ -57,6 +59,9 @@ class TransportConfigTest {
     assertEquals(Duration.ofSeconds(15), TransportConfig.DEFAULT_PING_INTERVAL);
     assertEquals(Duration.ofSeconds(10), TransportConfig.DEFAULT_PONG_TIMEOUT);
     assertEquals(Duration.ofSeconds(5), TransportConfig.DEFAULT_CLOSE_TIMEOUT);
+    assertEquals(Duration.ofSeconds(30), TransportConfig.DEFAULT_FRAME_READ_TIMEOUT);
+    assertEquals(1024, TransportConfig.DEFAULT_MAX_INBOUND_CONNECTIONS);
+    assertEquals(16, TransportConfig.DEFAULT_MAX_INBOUND_CONNECTIONS_PER_ADDRESS);
     assertEquals(16 * MIB, TransportConfig.DEFAULT_MAX_FRAME_SIZE);
     assertEquals(4 * 1024, TransportConfig.DEFAULT_MAX_HANDSHAKE_FRAME_SIZE);
     assertEquals(1024, TransportConfig.MIN_HANDSHAKE_FRAME_SIZE);
@@ -81,6 +86,9 @@ class TransportConfigTest {
     assertEquals(TransportConfig.DEFAULT_OUTBOUND_HARD_LIMIT, c.outboundHardLimit());
     assertEquals(SlowPeerPolicy.FAIL_SEND, c.slowPeerPolicy());
     assertEquals(TransportConfig.DEFAULT_INBOUND_QUEUE_CAPACITY, c.inboundQueueCapacity());
+    assertEquals(TransportConfig.DEFAULT_MAX_INBOUND_CONNECTIONS, c.maxInboundConnections());
+    assertEquals(TransportConfig.DEFAULT_MAX_INBOUND_CONNECTIONS_PER_ADDRESS,
+        c.maxInboundConnectionsPerAddress());
     assertEquals(TransportConfig.DEFAULT_INBOUND_QUEUE_MAX_BYTES, c.inboundQueueMaxBytes());
     assertEquals(0, c.sendBufferSize(), "the operating system's default");
     assertEquals(0, c.receiveBufferSize(), "the operating system's default");
@@ -135,6 +143,10 @@ class TransportConfigTest {
     assertEquals("inboundQueueMaxBytes <= 0: -1",
         refused(() -> b.inboundQueueMaxBytes(-1)).getMessage());
     assertEquals("sendBufferSize < 0: -1", refused(() -> b.sendBufferSize(-1)).getMessage());
+    assertEquals("maxInboundConnections <= 0: 0",
+        refused(() -> b.maxInboundConnections(0)).getMessage());
+    assertEquals("maxInboundConnectionsPerAddress <= 0: -1",
+        refused(() -> b.maxInboundConnectionsPerAddress(-1)).getMessage());
     assertEquals("receiveBufferSize < 0: -1",
         refused(() -> b.receiveBufferSize(-1)).getMessage());
     NodeId id = NodeId.of("same");
@@ -146,12 +158,14 @@ class TransportConfigTest {
   void shouldAcceptTheSmallestValueOfEachSize() {
     TransportConfig c = TransportConfig.builder()
         .lowWaterMark(0).sendBufferSize(0).receiveBufferSize(0).inboundQueueCapacity(1)
-        .inboundQueueMaxBytes(1).maxHandshakeFrameSize(1024).maxFrameSize(1024)
+        .maxInboundConnections(1).maxInboundConnectionsPerAddress(1).inboundQueueMaxBytes(1).maxHandshakeFrameSize(1024).maxFrameSize(1024)
         .highWaterMark(1).outboundHardLimit(1028).build();
     assertEquals(0, c.lowWaterMark());
     assertEquals(1024, c.maxHandshakeFrameSize());
     assertEquals(1028, c.outboundHardLimit());
     assertEquals(1, c.inboundQueueCapacity());
+    assertEquals(1, c.maxInboundConnections());
+    assertEquals(1, c.maxInboundConnectionsPerAddress());
   }
 
   @Test
@@ -233,7 +247,7 @@ class TransportConfigTest {
         .outboundHardLimit(2 * MIB).slowPeerPolicy(SlowPeerPolicy.DISCONNECT)
         .inboundQueueCapacity(3).inboundQueueMaxBytes(4).sendBufferSize(5)
         .receiveBufferSize(6).tcpNoDelay(false).handlerExecutor(direct)
-        .handlersOnReadLoop(true);
+        .handlersOnReadLoop(true).maxInboundConnections(7).maxInboundConnectionsPerAddress(8);
     for (int i = 0; i < DURATIONS.size(); i++) {
       DURATIONS.get(i).setter().apply(changed, Duration.ofMillis(100 + i));
     }
@@ -260,7 +274,10 @@ class TransportConfigTest {
     getters.put("tcpNoDelay", TransportConfig::tcpNoDelay);
     getters.put("handlerExecutor", TransportConfig::handlerExecutor);
     getters.put("handlersOnReadLoop", TransportConfig::handlersOnReadLoop);
-    assertEquals(21, getters.size(), "every setting");
+    getters.put("maxInboundConnections", TransportConfig::maxInboundConnections);
+    getters.put("maxInboundConnectionsPerAddress",
+        TransportConfig::maxInboundConnectionsPerAddress);
+    assertEquals(24, getters.size(), "every setting");
     for (Map.Entry<String, Function<TransportConfig, Object>> g : getters.entrySet()) {
       Object value = g.getValue().apply(c);
       assertNotEquals(g.getValue().apply(defaults), value, g.getKey() + " is not its default");

@@ -214,7 +214,8 @@ public final class BroadcastScenario {
           .sendBufferSize(BUFFER).receiveBufferSize(BUFFER)
           .maxFrameSize(64 * 1024).highWaterMark(512 * 1024).lowWaterMark(256 * 1024)
           .outboundHardLimit(1 << 20)
-          .closeTimeout(java.time.Duration.ofMillis(500)).build();
+          .closeTimeout(java.time.Duration.ofMillis(500))
+          .maxInboundConnectionsPerAddress(64).build(); // every peer dials from 127.0.0.1
       node = PeerNode.builder(NioTransport.builder(codec()).config(config).factory())
           .listen(new InetSocketAddress("127.0.0.1", 0)).maxPerAddress(64)
           .membershipListener(new io.duplex.MembershipListener<>() {

@@ -48,6 +48,7 @@ import org.slf4j.LoggerFactory;
 public final class Mesh<T> implements PeerNode<T>, ConnectionListener<T> {
   private static final Logger log = LoggerFactory.getLogger(Mesh.class);
   private static final AtomicInteger IDS = new AtomicInteger();
+  private static final long REFUSAL_LOG_FLUSH_MILLIS = 1000;
 
   /** A configured peer to dial and keep. */
   private final class Target {
@@ -81,6 +82,9 @@ public final class Mesh<T> implements PeerNode<T>, ConnectionListener<T> {
   private final ConcurrentHashMap<Object, Long> bans = new ConcurrentHashMap<>();
   private final AtomicInteger inbound = new AtomicInteger();
   private final AtomicInteger outbound = new AtomicInteger();
+  // Refusals at accept: a flood must not write a line each (flushed by the dialer thread).
+  private final RefusalLog refusals =
+      new RefusalLog(log, "inbound peers refused by the PeerNode limits");
   private final ScheduledThreadPoolExecutor dialer;
   private final InetSocketAddress listenAddress;
   private volatile boolean closed;
@@ -105,6 +109,8 @@ public final class Mesh<T> implements PeerNode<T>, ConnectionListener<T> {
       return t;
     });
     dialer.setRemoveOnCancelPolicy(true);
+    dialer.scheduleWithFixedDelay(() -> refusals.flush(System.nanoTime()),
+        REFUSAL_LOG_FLUSH_MILLIS, REFUSAL_LOG_FLUSH_MILLIS, TimeUnit.MILLISECONDS);
     this.transport = transports.create(this);
     this.self = transport.config().nodeId();
     InetSocketAddress bound = null;
@@ -270,15 +276,16 @@ public final class Mesh<T> implements PeerNode<T>, ConnectionListener<T> {
     }
     if (inbound.incrementAndGet() > maxInbound) {
       inbound.decrementAndGet();
-      log.warn("refusing inbound peer {}: {} inbound peers already (maxInbound)", remote,
-          maxInbound);
+      refusals.refused("refusing inbound peer " + remote + ": " + maxInbound
+          + " inbound peers already (PeerNode.Builder.maxInbound)");
       return false;
     }
     if (perAddress.computeIfAbsent(ip, k -> new AtomicInteger()).incrementAndGet()
         > maxPerAddress) {
       release(ip);
-      log.warn("refusing inbound peer {}: {} connections from {} already (maxPerAddress)",
-          remote, maxPerAddress, ip.getHostAddress());
+      refusals.refused("refusing inbound peer " + remote + ": " + maxPerAddress
+          + " connections from " + ip.getHostAddress()
+          + " already (PeerNode.Builder.maxPerAddress)");
       return false;
     }
     return true;

@@ -61,7 +61,11 @@ final class GossipExample {
         known.add(ConcurrentHashMap.newKeySet());
         upToDate.add(ConcurrentHashMap.newKeySet());
         PeerNode<Gossip> peerNode = PeerNode.builder(NioTransport.builder(codec)
-                .config(TransportConfig.builder().nodeId(NodeId.of(DemoNetwork.name(i))).build())
+                .config(TransportConfig.builder().nodeId(NodeId.of(DemoNetwork.name(i)))
+                    // every node runs on 127.0.0.1: all its peers dial from the one address
+                    .maxInboundConnectionsPerAddress(
+                        TransportConfig.DEFAULT_MAX_INBOUND_CONNECTIONS)
+                    .build())
                 .factory())
             .listen(new InetSocketAddress("127.0.0.1", 0))
             .dial(started.toArray(new InetSocketAddress[0]))

@@ -56,7 +56,9 @@ final class SplitNetwork implements DemoNetwork {
             // A long send timeout: here the hard limit, not a timeout, is what bounds the slow
             // node's queue (a 256 KiB frame to it can take seconds to write).
             .sendTimeout(java.time.Duration.ofSeconds(60))
-            .closeTimeout(java.time.Duration.ofSeconds(1));
+            .closeTimeout(java.time.Duration.ofSeconds(1))
+            // Every node runs on 127.0.0.1, so all its peers dial from the one address.
+            .maxInboundConnectionsPerAddress(TransportConfig.DEFAULT_MAX_INBOUND_CONNECTIONS);
         if (stats.isSlow(i)) {
           config.handlersOnReadLoop(true).receiveBufferSize(64 << 10);
         }

@@ -39,7 +39,7 @@ class BroadcastTest {
     TransportConfig config = TransportConfig.builder().nodeId(NodeId.of("hub"))
         .maxFrameSize(64 * 1024).highWaterMark(64 * 1024).lowWaterMark(32 * 1024)
         .outboundHardLimit(HARD).slowPeerPolicy(policy).sendBufferSize(32 * 1024)
-        .closeTimeout(Duration.ofMillis(500)).build();
+        .closeTimeout(Duration.ofMillis(500)).maxInboundConnectionsPerAddress(64).build();
     return PeerNode.builder(NioTransport.builder(codec).config(config).factory())
         .listen(Peers.ANY_LOCAL).maxPerAddress(64).build(); // every test peer is on 127.0.0.1
   }

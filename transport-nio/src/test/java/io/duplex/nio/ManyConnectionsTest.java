@@ -1,11 +1,12 @@
 package io.duplex.nio;
 
+import static io.duplex.nio.Peers.duplexThreads;
 import static io.duplex.nio.Peers.node;
+import static io.duplex.nio.Peers.openDescriptors;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.duplex.Connection;
-import java.io.File;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,16 +22,6 @@ import org.junit.jupiter.api.Timeout;
 class ManyConnectionsTest {
   private static final int CONNECTIONS = 1_000;
 
-  private static long openDescriptors() {
-    String[] fds = new File("/proc/self/fd").list();
-    return fds == null ? -1 : fds.length;
-  }
-
-  private static long duplexThreads() {
-    return Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.isAlive() && t.getName().startsWith("duplex-")).count();
-  }
-
   @Test
   void shouldServeAThousandConnectionsAndLeaveNoThreadSelectorOrDescriptorBehind()
       throws Exception {
@@ -39,8 +30,8 @@ class ManyConnectionsTest {
     Peers.await("threads of earlier tests to end", 30, () -> duplexThreads() == 0);
     long descriptorsBefore = openDescriptors();
 
-    try (Peers.Node server = node("server", b -> { }, c -> c.onMessage((conn, m) ->
-            conn.send(m))).listen();
+    try (Peers.Node server = node("server", b -> b.maxInboundConnectionsPerAddress(CONNECTIONS),
+            c -> c.onMessage((conn, m) -> conn.send(m))).listen(); // all from 127.0.0.1
         Peers.Node client = node("client")) {
       List<CompletableFuture<Connection<byte[]>>> dialing = new ArrayList<>();
       for (int i = 0; i < CONNECTIONS; i++) {

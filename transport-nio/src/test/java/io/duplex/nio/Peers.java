@@ -166,6 +166,18 @@ final class Peers {
     return false;
   }
 
+  /** Descriptors this process has open, or -1 where /proc/self/fd is missing. */
+  static long openDescriptors() {
+    String[] fds = new java.io.File("/proc/self/fd").list();
+    return fds == null ? -1 : fds.length;
+  }
+
+  /** Live threads of any duplex transport in this JVM (named {@code duplex-...}). */
+  static long duplexThreads() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.isAlive() && t.getName().startsWith("duplex-")).count();
+  }
+
   static byte[] bytes(int size, int seed) {
     byte[] b = new byte[size];
     new java.util.Random(seed).nextBytes(b);

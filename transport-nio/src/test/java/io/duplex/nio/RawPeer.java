@@ -69,11 +69,18 @@ final class RawPeer implements AutoCloseable {
 
   /** Sends a handshake frame for {@code info}. */
   RawPeer sendHandshake(PeerInfo info) throws IOException {
+    out.write(handshakeFrame(info));
+    return this;
+  }
+
+  /** The bytes of a handshake frame for {@code info}, length prefix included. */
+  static byte[] handshakeFrame(PeerInfo info) {
     FrameBuffer buffer = FrameBuffer.forFrames(128, 4096);
     Handshake.encode(info, buffer);
     ByteBuffer frame = buffer.finishFrame(Wire.HANDSHAKE);
-    out.write(frame.array(), frame.arrayOffset() + frame.position(), frame.remaining());
-    return this;
+    byte[] bytes = new byte[frame.remaining()];
+    frame.get(bytes);
+    return bytes;
   }
 
   /** Sends a frame of {@code type} with {@code body}. */

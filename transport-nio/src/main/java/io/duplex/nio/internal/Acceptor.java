@@ -6,8 +6,11 @@ import java.nio.channels.SocketChannel;
 
 /**
  * A listening socket, registered for OP_ACCEPT with the first read loop. Accepts what is
- * waiting, a bounded number per pass, and hands each socket to the transport, which assigns it
- * to a read loop and a write loop. Read loop thread.
+ * waiting, a bounded number per pass, and hands each socket to the transport, which first checks
+ * the inbound connection limits (a socket over one is reset at once, before any read or
+ * allocation beyond the socket), then assigns it to a read loop and a write loop. Under a flood,
+ * each pass accepts at most {@value #ACCEPTS_PER_PASS}, so the loop's other connections are
+ * still read between passes. Read loop thread.
  */
 final class Acceptor {
   private static final int ACCEPTS_PER_PASS = 64;

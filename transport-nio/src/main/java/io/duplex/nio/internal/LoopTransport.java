@@ -78,6 +78,8 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
   private final LongAdder closedCount = new LongAdder();
   private final ConnectionMetrics closedTotals = new ConnectionMetrics();
   private final ConcurrentHashMap<String, LongAdder> errorCounts = new ConcurrentHashMap<>();
+  // Slots of the inbound connection limits: taken on accept, given back in closed().
+  private final InboundLimits limits;
   // Written by listen(), read by handshakes on the read loops.
   private volatile PeerInfo localInfo;
 
@@ -89,6 +91,7 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
     this.codec = codec;
     this.listener = listener;
     this.errorHandler = errorHandler;
+    this.limits = new InboundLimits(config);
     this.localInfo = new PeerInfo(config.nodeId(), config.networkId(), 0, codec.name(),
         config.maxFrameSize());
     if (config.handlerExecutor().isPresent()) {
@@ -120,7 +123,7 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
     }
     this.timer = Executors.newSingleThreadScheduledExecutor(threads("timer"));
     long sweep = tick(min(config.handshakeTimeout(), config.pingInterval(), config.pongTimeout(),
-        config.closeTimeout()));
+        config.closeTimeout(), config.frameReadTimeout()));
     timer.scheduleWithFixedDelay(this::sweep, sweep, sweep, TimeUnit.NANOSECONDS);
   }
 
@@ -217,26 +220,61 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
     }
   }
 
-  /** A peer was accepted. Read loop 0. */
+  /**
+   * A peer was accepted. Read loop 0. The connection limits are checked first, before any read,
+   * any user code and any allocation beyond the socket: over a limit, the socket is reset (so no
+   * TIME_WAIT is left here by a flood), counted and logged. A slot taken here is given back by
+   * {@link #closed} once the connection exists, and here on every path where it does not.
+   */
   void accepted(SocketChannel channel) {
     if (closed.get()) {
       closeQuietly(channel);
       return;
     }
+    InetSocketAddress remote = null;
+    boolean slot = false;
     try {
-      InetSocketAddress remote = (InetSocketAddress) channel.getRemoteAddress();
+      remote = (InetSocketAddress) channel.getRemoteAddress();
+      String overLimit = limits.tryAcquire(remote);
+      if (overLimit != null) {
+        limits.refused(remote, overLimit); // counted before the peer can see the reset
+        reset(channel);
+        return;
+      }
+      slot = true;
       if (!listener.onAccept(remote)) {
-        closeQuietly(channel);
+        slot = false;
+        limits.release(remote); // before the close, so the peer never sees it still taken
         refused.increment();
+        closeQuietly(channel);
         return;
       }
       configure(channel);
       newConnection(channel, remote, true, false);
+      slot = false; // the connection owns it now, and closed() gives it back
       accepted.increment();
     } catch (IOException | RuntimeException e) {
+      if (slot) {
+        slot = false;
+        limits.release(remote);
+      }
       closeQuietly(channel);
       report(null, e);
+    } finally {
+      if (slot) {
+        limits.release(remote); // only an Error gets here with the slot still taken
+      }
     }
+  }
+
+  /** Closes a refused socket with a reset (SO_LINGER 0): no TIME_WAIT, no FIN handshake. */
+  private static void reset(SocketChannel channel) {
+    try {
+      channel.setOption(StandardSocketOptions.SO_LINGER, 0);
+    } catch (IOException | RuntimeException ignored) {
+      // an ordinary close follows; the peer may already have gone
+    }
+    closeQuietly(channel);
   }
 
   private NioConnection<T> newConnection(SocketChannel channel, InetSocketAddress remote,
@@ -244,6 +282,7 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
     int n = nextLoop.getAndIncrement() & Integer.MAX_VALUE;
     NioConnection<T> connection = new NioConnection<>(this, channel, remote, connected, dialed,
         readLoops[n % readLoops.length], writeLoops[n % writeLoops.length]);
+    // From here nothing throws: accepted() hands the connection its limit slot at this point.
     connections.add(connection);
     connection.readLoop().execute(connection::register);
     return connection;
@@ -337,6 +376,7 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
 
   private void sweep() {
     long now = System.nanoTime();
+    limits.flushLog(now);
     for (NioConnection<T> c : connections) {
       try {
         c.tick(now);
@@ -346,8 +386,12 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
     }
   }
 
+  /** {@code connection} finished. Once per connection: the thread that ran its finish. */
   void closed(NioConnection<T> connection) {
     if (connections.remove(connection)) {
+      if (!connection.isOutbound()) {
+        limits.release(connection.remoteAddress());
+      }
       ConnectionMetrics m = connection.metrics();
       // Fold its counters into the closed totals: a closed connection counts nothing more.
       closedTotals.messagesOut.add(m.messagesOut.sum());
@@ -399,7 +443,8 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
     }
     Map<String, Long> errors = new HashMap<>();
     errorCounts.forEach((k, v) -> errors.put(k, v.sum()));
-    return new TransportStats(open, accepted.sum(), dialed.sum(), closedCount.sum(), messagesOut,
+    return new TransportStats(open, accepted.sum(), dialed.sum(), closedCount.sum(),
+        limits.inbound(), limits.refusals(), messagesOut,
         bytesOut, messagesIn, bytesIn, pending, writeThroughs, deferredWrites, sendsRefused,
         sendsTimedOut, readPauses, wakeups, errors);
   }

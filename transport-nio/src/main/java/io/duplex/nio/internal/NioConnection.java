@@ -309,7 +309,7 @@ final class NioConnection<T> implements Connection<T> {
     pings.answer(id);
   }
 
-  /** Deadlines: handshake, liveness, pongs, graceful close. Timer thread. */
+  /** Deadlines: handshake, graceful close, frame read, liveness, pongs. Timer thread. */
   void tick(long now) {
     int s = state.get();
     if (s == CONNECTING) {
@@ -330,6 +330,17 @@ final class NioConnection<T> implements Connection<T> {
     if (s == CLOSING && now - closeDeadlineNanos > 0) {
       closeWith(new DuplexTimeoutException("graceful close did not finish within its deadline;"
           + " the connection was aborted and what was still queued failed"));
+      return;
+    }
+    // The clock is stopped while we do not read (the peer cannot progress); read that first.
+    long frameStart = readHalf.frameClockStopped || inputEnded
+        ? ReadHalf.NO_FRAME : readHalf.frameStartNanos;
+    if (frameStart != ReadHalf.NO_FRAME
+        && now - frameStart > Durations.nanos(config.frameReadTimeout())) {
+      closeWith(new DuplexTimeoutException("a frame from the peer did not arrive in full within"
+          + " the frame read timeout " + config.frameReadTimeout() + "; the peer is too slow or"
+          + " trickling bytes to hold the connection (raise frameReadTimeout if it is honest but"
+          + " sends large frames over a slow link)"));
       return;
     }
     PongTimeoutException late = pings.expire(now, config.pongTimeout());

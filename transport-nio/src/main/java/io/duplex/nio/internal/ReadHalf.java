@@ -35,6 +35,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       only one of them resumes reading.</li>
  *   <li>{@code handler}: volatile, set by the application, read by the loop and the drain.</li>
  *   <li>{@code lastReadNanos}: volatile, written by the read loop, read by the liveness sweep.</li>
+ *   <li>{@code frameStartNanos}, {@code frameClockStopped}: volatile, written by the read loop
+ *       only, read by the timer's frame-read deadline.</li>
  * </ul>
  */
 final class ReadHalf<T> {
@@ -53,6 +55,20 @@ final class ReadHalf<T> {
   private final Runnable drain = this::drain;
   private volatile MessageHandler<T> handler;
   volatile long lastReadNanos = System.nanoTime();
+  /**
+   * When the first byte of the frame still unfinished was read, or {@link #NO_FRAME}: the start
+   * of the frame-read deadline ({@code TransportConfig.frameReadTimeout}). Set when a read leaves
+   * a partial frame that the previous read did not (a frame completed in this read, or none was
+   * pending), cleared when a read leaves none, and restarted when reading resumes after a pause.
+   */
+  volatile long frameStartNanos = NO_FRAME;
+  static final long NO_FRAME = Long.MIN_VALUE;
+  /**
+   * True from a pause until the read loop resumes reading: the peer cannot make progress then,
+   * so the frame-read deadline does not run. Unlike {@code paused}, which a consumer clears
+   * before the loop has resumed, only the loop writes it, after restarting the clock.
+   */
+  volatile boolean frameClockStopped;
 
   // Read loop only.
   private SelectionKey key;
@@ -94,15 +110,25 @@ final class ReadHalf<T> {
         if (n == 0) {
           return;
         }
-        lastReadNanos = System.nanoTime();
+        long now = System.nanoTime();
+        lastReadNanos = now;
         connection.metrics().bytesIn.add(n);
         buffer.flip();
         ByteBuffer frame;
+        boolean completed = false;
         while ((frame = decoder.next(buffer)) != null) {
+          completed = true;
           onFrame(frame);
           if (connection.isClosed()) {
             return;
           }
+        }
+        if (!decoder.hasPartialFrame()) {
+          if (frameStartNanos != NO_FRAME) {
+            frameStartNanos = NO_FRAME; // (a volatile read is cheaper than a store on every read)
+          }
+        } else if (completed || frameStartNanos == NO_FRAME) {
+          frameStartNanos = now == NO_FRAME ? now + 1 : now;
         }
         if (paused.get() || n < buffer.capacity()) {
           return;
@@ -217,7 +243,11 @@ final class ReadHalf<T> {
       return;
     }
     boolean full = inbound.offer(message, size);
-    if (h != null) {
+    // Read the handler again, after the offer: if it was installed since the read above, the
+    // installer's drain may have found the queue still empty, and only this drain delivers the
+    // message. Either this read sees the handler, or the installation (and its drain) comes
+    // after the offer and finds the message.
+    if (handler != null) {
       scheduleDrain();
     }
     if (full) {
@@ -231,6 +261,7 @@ final class ReadHalf<T> {
       return;
     }
     key.interestOps(0);
+    frameClockStopped = true;
     paused.set(true);
     connection.metrics().readPauses.increment();
     if (!inbound.isFull()) {
@@ -248,9 +279,22 @@ final class ReadHalf<T> {
   void discardWhileClosing() {
     if (paused.get() && key != null && key.isValid() && !inputDone) {
       discarding = true;
+      restartFrameClock();
       paused.set(false);
       key.interestOps(SelectionKey.OP_READ);
     }
+  }
+
+  /**
+   * Reading resumes after a pause: the peer could not send while we did not read, so the frame
+   * it was sending gets a full frame-read deadline again. Read loop, before OP_READ is set.
+   */
+  private void restartFrameClock() {
+    if (frameStartNanos != NO_FRAME) {
+      long now = System.nanoTime();
+      frameStartNanos = now == NO_FRAME ? now + 1 : now;
+    }
+    frameClockStopped = false; // after the restart: the timer reads this first
   }
 
   /** True while reading is paused on a full inbound queue. Any thread. */
@@ -279,6 +323,7 @@ final class ReadHalf<T> {
       if (k != null && k.isValid() && !connection.isClosed()) {
         connection.readLoop().execute(() -> {
           if (k.isValid() && !inputDone && !paused.get()) {
+            restartFrameClock();
             k.interestOps(SelectionKey.OP_READ);
           }
         });

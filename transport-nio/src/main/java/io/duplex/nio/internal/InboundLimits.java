@@ -1,0 +1,108 @@
+package io.duplex.nio.internal;
+
+import io.duplex.TransportConfig;
+import io.duplex.internal.RefusalLog;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The slots of {@link TransportConfig#maxInboundConnections()} and {@link
+ * TransportConfig#maxInboundConnectionsPerAddress()}: one per accepted connection, taken on
+ * accept and given back once when the connection closes, by whatever path.
+ *
+ * <h2>Threads</h2>
+ * {@link #tryAcquire} runs on read loop 0 (the acceptor); {@link #release} on the thread that
+ * runs the connection's {@code finish} (any thread), or on read loop 0 if the accept fails after
+ * the slot was taken; {@link #refused} on read loop 0; {@link #flushLog} on the timer. So every
+ * field is an atomic or a concurrent map: {@code total} is an {@code AtomicInteger} moved by
+ * compare-and-set, {@code perAddress} is changed only inside {@code compute}, which is atomic
+ * per key, and an entry is removed when its count reaches zero, so the map holds only addresses
+ * with a live connection. The log ({@link RefusalLog}) is lock-free too, since the timer
+ * flushes what read loop 0 counted.
+ *
+ * <h2>Logging</h2>
+ * The first refusal is logged at once (WARN), naming the address, the limit and the setting to
+ * raise; later ones within a second are counted and summed up in one line, by the next refusal
+ * or by the timer's next sweep after that second. So a flood writes about a line a second, and
+ * the lines account for every refusal.
+ */
+final class InboundLimits {
+  private static final Logger LOG = LoggerFactory.getLogger(InboundLimits.class);
+
+  private final int maxTotal;
+  private final int maxPerAddress;
+  private final AtomicInteger total = new AtomicInteger();
+  private final ConcurrentHashMap<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
+  private final LongAdder refusals = new LongAdder();
+  private final RefusalLog log =
+      new RefusalLog(LOG, "inbound connections refused by the connection limits");
+
+  InboundLimits(TransportConfig config) {
+    this.maxTotal = config.maxInboundConnections();
+    this.maxPerAddress = config.maxInboundConnectionsPerAddress();
+  }
+
+  /**
+   * Takes a slot for a connection from {@code remote}; returns null if it got one, otherwise
+   * the reason for the refusal, naming the limit and the setting to raise (the caller resets
+   * the socket and calls {@link #refused}).
+   */
+  String tryAcquire(InetSocketAddress remote) {
+    int n;
+    do {
+      n = total.get();
+      if (n >= maxTotal) {
+        return n + " inbound connections are open, the limit maxInboundConnections (" + maxTotal
+            + "); raise TransportConfig.maxInboundConnections if these peers are honest";
+      }
+    } while (!total.compareAndSet(n, n + 1));
+    boolean[] taken = {false};
+    Integer count = perAddress.compute(remote.getAddress(), (a, c) -> {
+      int v = c == null ? 0 : c;
+      if (v >= maxPerAddress) {
+        return c;
+      }
+      taken[0] = true;
+      return v + 1;
+    });
+    if (!taken[0]) {
+      total.decrementAndGet();
+      return count + " inbound connections from " + remote.getAddress().getHostAddress()
+          + " are open, the limit maxInboundConnectionsPerAddress (" + maxPerAddress + "); raise"
+          + " TransportConfig.maxInboundConnectionsPerAddress if these peers are honest";
+    }
+    return null;
+  }
+
+  /** Gives back the slot of a connection from {@code remote}. Call once per acquired slot. */
+  void release(InetSocketAddress remote) {
+    perAddress.computeIfPresent(remote.getAddress(), (a, c) -> c <= 1 ? null : c - 1);
+    total.decrementAndGet();
+  }
+
+  /** Counts and logs (rate-limited) a connection refused for {@code reason}. Read loop 0. */
+  void refused(InetSocketAddress remote, String reason) {
+    refusals.increment();
+    log.refused("refused inbound connection from " + remote + ": " + reason);
+  }
+
+  /** Logs the refusals not logged yet, unless a line went out less than a second ago. Timer. */
+  void flushLog(long now) {
+    log.flush(now);
+  }
+
+  /** Accepted connections alive now. */
+  int inbound() {
+    return total.get();
+  }
+
+  /** Connections refused so far. */
+  long refusals() {
+    return refusals.sum();
+  }
+}
