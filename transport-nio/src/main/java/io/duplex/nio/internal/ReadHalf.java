@@ -13,6 +13,7 @@ import io.duplex.codec.FrameDecoder;
 import io.duplex.codec.TooLongFrameException;
 import io.duplex.internal.Handshake;
 import io.duplex.internal.Wire;
+import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -124,8 +125,10 @@ final class ReadHalf<T> {
     inputDone = true;
     cancelRead();
     if (decoder.hasPartialFrame()) {
+      // Not an orderly close: the cause (an EOFException) tells it apart from one by type.
       connection.closeWith(new ConnectionClosedException("the peer closed the connection in the"
-          + " middle of a frame; the frame is lost and the connection closed"));
+          + " middle of a frame; the frame is lost and the connection closed",
+          new EOFException("end of stream in the middle of a frame")));
     } else {
       connection.onInputEnded();
     }
