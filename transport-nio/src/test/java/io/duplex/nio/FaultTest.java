@@ -332,9 +332,6 @@ class FaultTest {
       Peers.await("every message arrives", 30,
           () -> atServer.count() == n && atClient.count() == n);
       long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-      System.out.printf("FaultTest %s: %d messages (%d bytes) each way in %d ms; proxy forwarded"
-          + " %d bytes up, %d down%n", slow, n, totalBytes(n), millis,
-          path.link.forwarded(Way.TO_SERVER), path.link.forwarded(Way.TO_CLIENT));
       path.c.close().get(10, TimeUnit.SECONDS); // a graceful close through the slow link
       assertNull(path.c.closeCause().getCause(), path.c.closeCause().toString());
       path.s.closeFuture().get(10, TimeUnit.SECONDS);
@@ -343,6 +340,9 @@ class FaultTest {
       atClient.awaitEnd();
       atServer.assertExactly(n);
       atClient.assertExactly(n);
+      System.out.printf("FaultTest %s: %d messages (%d bytes) each way in %d ms; proxy forwarded"
+          + " %d bytes up, %d down%n", slow, n, totalBytes(n), millis,
+          path.link.forwarded(Way.TO_SERVER), path.link.forwarded(Way.TO_CLIENT));
     }
     path.assertEachConnectionClosedOnce();
   }
@@ -426,6 +426,62 @@ class FaultTest {
       assertEquals(0, atDeaf.count() + atMute.count());
     }
     path.assertEachConnectionClosedOnce();
+  }
+
+  @Test
+  void shouldAbortAGracefulCloseThatCannotDrainIntoABlackHoleAtItsDeadline() throws Exception {
+    Path path = new Path(b -> b.sendTimeout(Duration.ofSeconds(30)).sendBufferSize(64 * 1024),
+        b -> { });
+    try (path) {
+      path.link.faults(Way.TO_SERVER).cut();
+      path.link.faults(Way.TO_CLIENT).cut();
+      List<CompletableFuture<Void>> sends = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        sends.add(path.c.send(message(i, 64 * 1024))); // most of it stays queued
+      }
+      Peers.await("the client's socket is full", 10, () -> path.c.pendingBytes() > 0
+          && sends.stream().filter(CompletableFuture::isDone).count() < sends.size());
+      long start = System.nanoTime();
+      path.c.close().get(10, TimeUnit.SECONDS); // closeTimeout is 1 s: it cannot drain
+      System.out.printf("FaultTest close into a black hole: closed after %d ms: %s%n",
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), path.c.closeCause());
+      assertInstanceOf(io.duplex.DuplexTimeoutException.class, path.c.closeCause().getCause(),
+          path.c.closeCause().toString());
+      Outcome sent = settle(sends);
+      assertEquals(sends.size() - sent.ok, sent.failures.getOrDefault(
+          "ConnectionClosedException(DuplexTimeoutException)", 0), sent.toString());
+      assertEquals(0, path.c.pendingBytes());
+    }
+    path.assertEachConnectionClosedOnce();
+  }
+
+  @Test
+  void shouldFailTheConnectWhenTheHandshakeCannotCrossTheLink() throws Exception {
+    try (Peers.Node server = Peers.node("server",
+            b -> b.handshakeTimeout(Duration.ofMillis(300))).listen();
+        FaultProxy proxy = new FaultProxy(server.address);
+        Peers.Node client = Peers.node("client",
+            b -> b.handshakeTimeout(Duration.ofMillis(300)))) {
+      proxy.faults(Way.TO_SERVER).cut();
+      proxy.faults(Way.TO_CLIENT).cut();
+      CompletableFuture<Connection<byte[]>> connect = client.transport.connect(proxy.address());
+      try {
+        connect.get(10, TimeUnit.SECONDS);
+        fail("a handshake crossed a cut link");
+      } catch (ExecutionException e) {
+        io.duplex.HandshakeException h = assertInstanceOf(io.duplex.HandshakeException.class,
+            e.getCause());
+        assertEquals(io.duplex.HandshakeException.Field.TIMEOUT, h.field(), h.getMessage());
+      }
+      Peers.await("the server times its side out too", 10, () -> server.errors.stream()
+          .anyMatch(e -> e instanceof io.duplex.HandshakeException
+              && ((io.duplex.HandshakeException) e).field()
+                  == io.duplex.HandshakeException.Field.TIMEOUT));
+      proxy.healAll(); // what was held goes through to closed sockets: nothing may open
+      Peers.await("the proxy's link ends", 10, () -> proxy.openLinks().isEmpty());
+      assertTrue(client.opened.isEmpty() && server.opened.isEmpty(), "nothing opened");
+      assertTrue(client.closed.isEmpty() && server.closed.isEmpty(), "no onClose without onOpen");
+    }
   }
 
   // ---- truncate: the stream ends early ----------------------------------------------------
