@@ -848,4 +848,50 @@ class FaultTest {
       assertEquals(1, atB.left.stream().filter(c -> c == firstAtB).count());
     }
   }
+
+  @Test
+  void shouldRecoverWhenOnlyTheDialerNoticesThatTheLinkDied() throws Exception {
+    // a notices the dead link within 0.5 s; b, pinging every second, only after about 2 s.
+    UnaryOperator<TransportConfig.Builder> quick = x -> x.pingInterval(Duration.ofMillis(100))
+        .pongTimeout(Duration.ofMillis(300));
+    UnaryOperator<TransportConfig.Builder> slow = x -> x.pingInterval(Duration.ofSeconds(1))
+        .pongTimeout(Duration.ofSeconds(1));
+    Membership atA = new Membership();
+    Membership atB = new Membership();
+    try (PeerNode<byte[]> b = peerNode("b", slow,
+            x -> x.listen(Peers.ANY_LOCAL).membershipListener(atB));
+        FaultProxy proxy = new FaultProxy(b.listenAddress().orElseThrow());
+        PeerNode<byte[]> a = peerNode("a", quick,
+            x -> x.dial(proxy.address()).membershipListener(atA))) {
+      assertConnected(a, b, 0);
+      Connection<byte[]> first = a.peers().get(0);
+      Connection<byte[]> firstAtB = b.peers().get(0);
+      long cut = System.nanoTime();
+      proxy.links().get(0).faults(Way.TO_SERVER).cut(); // this link dies; new ones work
+      proxy.links().get(0).faults(Way.TO_CLIENT).cut();
+      Peers.await("a gives the link up", 10, () -> atA.left.contains(first));
+      long aLeft = System.nanoTime();
+      Peers.await("b gives the link up", 20, () -> atB.left.contains(firstAtB));
+      long bLeft = System.nanoTime();
+      assertConnected(a, b, 10);
+      long back = System.nanoTime();
+      System.out.printf("FaultTest PeerNode stale link: a left after %d ms, b after %d ms;"
+          + " rejoined %d ms after the cut; meanwhile b refused %d redials of a as duplicates"
+          + " of the dead connection (a saw %d short-lived joins)%n",
+          TimeUnit.NANOSECONDS.toMillis(aLeft - cut), TimeUnit.NANOSECONDS.toMillis(bLeft - cut),
+          TimeUnit.NANOSECONDS.toMillis(back - cut), proxy.links().size() - 2,
+          atA.joined.size() - 2);
+      assertInstanceOf(PongTimeoutException.class, atA.leftCause(first).getCause());
+      assertInstanceOf(PongTimeoutException.class, atB.leftCause(firstAtB).getCause());
+      assertEquals(List.of(), atA.problems);
+      assertEquals(List.of(), atB.problems);
+      // Each refused redial counts as a failed attempt: the delays double (20, 40, 80, 160 ms,
+      // then 200 ms, less at most 20% jitter), so there are at most 5 + (time / 160 ms) of them
+      // however slowly the machine runs. Redialing at the shortest delay every time would make
+      // one every 20 ms or so.
+      long staleMillis = TimeUnit.NANOSECONDS.toMillis(back - aLeft);
+      assertTrue(atA.joined.size() - 2 <= 5 + staleMillis / 160, "a rejoined "
+          + (atA.joined.size() - 2) + " times in " + staleMillis + " ms: no backoff");
+    }
+  }
 }
