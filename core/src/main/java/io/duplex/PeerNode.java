@@ -141,7 +141,9 @@ public interface PeerNode<T> extends PeerGroup<T>, AutoCloseable {
 
     /**
      * Redial delays: the first after {@code min}, doubling up to {@code max}, each with up to 20%
-     * jitter either way. Defaults 100 ms and 30 s.
+     * jitter either way. Defaults 100 ms and 30 s. A dialed connection that closes before it has
+     * been up for {@code max} counts as a failed attempt, so the delay keeps doubling; one that
+     * lasted longer is redialed after {@code min} again.
      */
     public Builder<T> reconnect(Duration min, Duration max) {
       Checks.positive(min, "min");

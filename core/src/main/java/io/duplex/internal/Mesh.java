@@ -55,6 +55,7 @@ public final class Mesh<T> implements PeerNode<T>, ConnectionListener<T> {
     final InetSocketAddress address;
     // Guarded by this.
     int attempt;
+    long openedNanos; // when the current connection was dialed successfully
     boolean dialing;
     boolean removed;
     Connection<T> connection;
@@ -379,15 +380,22 @@ public final class Mesh<T> implements PeerNode<T>, ConnectionListener<T> {
     }
     for (Target t : targets.values()) {
       boolean redial;
+      long delay = reconnectMinNanos; // a peer that stood in for this target has gone
       synchronized (t) {
         if (t.connection == c) {
           t.connection = null;
           outbound.decrementAndGet();
+          // A connection that stayed up for the longest redial delay was stable: start the
+          // backoff over. One that closed sooner counts as a failed attempt, so a peer that
+          // keeps closing our dials (as duplicates of a connection it still believes alive,
+          // say) is not redialed at the shortest delay again and again.
+          t.attempt = System.nanoTime() - t.openedNanos >= reconnectMaxNanos ? 0 : t.attempt + 1;
+          delay = delay(t.attempt);
         }
         redial = t.connection == null && !t.dialing && t.pending == null;
       }
       if (redial) {
-        schedule(t, delay(0)); // this peer, or one that stood in for it, has gone
+        schedule(t, delay);
       }
     }
   }
@@ -447,7 +455,7 @@ public final class Mesh<T> implements PeerNode<T>, ConnectionListener<T> {
       t.dialing = false;
       if (error == null && c.closeCause() == null) {
         t.connection = c;
-        t.attempt = 0;
+        t.openedNanos = System.nanoTime(); // the backoff restarts only once it proves stable
         return;
       }
       outbound.decrementAndGet();

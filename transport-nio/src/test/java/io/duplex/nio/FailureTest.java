@@ -64,6 +64,8 @@ class FailureTest {
       Peers.await("close", 10, () -> !server.closeCauses.isEmpty());
       assertTrue(server.closeCauses.get(0).getMessage().contains("middle of a frame"),
           server.closeCauses.get(0).getMessage());
+      assertInstanceOf(java.io.EOFException.class, server.closeCauses.get(0).getCause(),
+          "a truncated stream is not an orderly close");
       assertStillServes(server);
     }
   }

@@ -151,8 +151,8 @@ final class ReadHalf<T> {
     inputDone = true;
     cancelRead();
     if (decoder.hasPartialFrame()) {
-      // A violation: its EOFException is the cause, so the error handler hears of it like any
-      // other (and a pending connect fails with it).
+      // A violation, not an orderly close: its EOFException cause tells the two apart by type,
+      // and the error handler hears of it like any other (a pending connect fails with it).
       connection.closeWith(new ConnectionClosedException("the peer closed the connection in the"
           + " middle of a frame; the frame is lost and the connection closed",
           new EOFException("end of stream in the middle of a frame: the peer closed its side"
