@@ -7,6 +7,7 @@ import io.duplex.NodeId;
 import io.duplex.PeerNode;
 import io.duplex.Transport;
 import io.duplex.TransportConfig;
+import io.duplex.codec.Codecs;
 import io.duplex.codec.json.JsonCodec;
 import io.duplex.nio.NioTransport;
 import io.netty.bootstrap.Bootstrap;
@@ -126,6 +127,9 @@ public final class BroadcastScenario {
 
   /** Runs the scenario for {@code seconds} (the first second is warm-up, not recorded). */
   static Result run(String transport, int seconds, boolean slow) throws Exception {
+    if (transport.equals(Baselines.DUPLEX)) {
+      DuplexHub.warmUpCodec();
+    }
     Recorder recorder = new Recorder();
     long warmupEnds = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
     try (Hub hub = hub(transport)) {
@@ -226,6 +230,23 @@ public final class BroadcastScenario {
               }
             }
           }).build();
+    }
+
+    /**
+     * Encodes and decodes ticks until the JIT has compiled the JSON path (20,000 round trips,
+     * at most 3 s), as in a node that has been running for a while. Without it, the 16 read
+     * loops decode base64 in unoptimised code for the first seconds; on 2 CPUs that saturates
+     * the machine, and the backlog it leaves outlives the one-second warm-up (seen here: a C2
+     * compile of Jackson's {@code _decodeBase64} 7 s into a run, and fast peers hundreds of
+     * milliseconds late for the whole run). The baselines have no codec to warm.
+     */
+    static void warmUpCodec() {
+      JsonCodec<Tick> codec = codec();
+      Tick tick = new Tick(0, PADDING);
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+      for (int i = 0; i < 20_000 && System.nanoTime() < end; i++) {
+        Codecs.decode(codec, Codecs.encode(codec, tick));
+      }
     }
 
     static AutoCloseable peer(InetSocketAddress hub, String id, Histogram h, long warmupEnds)
