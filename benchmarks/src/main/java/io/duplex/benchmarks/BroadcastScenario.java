@@ -234,8 +234,8 @@ public final class BroadcastScenario {
 
     /**
      * Encodes and decodes ticks until the JIT has compiled the JSON path (20,000 round trips,
-     * at most 3 s), as in a node that has been running for a while. Without it, the 16 read
-     * loops decode base64 in unoptimised code for the first seconds; on 2 CPUs that saturates
+     * at most 3 s), as in a node that has been running for a while. Without it, the 15 fast
+     * peers' read loops decode base64 in unoptimised code for the first seconds; on 2 CPUs that saturates
      * the machine, and the backlog it leaves outlives the one-second warm-up (seen here: a C2
      * compile of Jackson's {@code _decodeBase64} 7 s into a run, and fast peers hundreds of
      * milliseconds late for the whole run). The baselines have no codec to warm.
