@@ -174,8 +174,10 @@ public final class TransportConfig {
    * peer that takes longer to send one frame is closed with a {@link DuplexTimeoutException}.
    * Without it, a peer that trickles the bytes of one frame (a "slowloris") would hold its
    * connection forever, since every byte keeps the liveness ping from firing and a pong cannot
-   * pass the unfinished frame. The clock stops while this node itself stops reading (its inbound
-   * queue is full). Default 30 s: a duplex sender gives up on a frame after its own {@link
+   * pass the unfinished frame. The clock stops while this node itself stops reading because its
+   * inbound queue is full; it keeps running while a handler of this node holds the read loop
+   * ({@link #handlersOnReadLoop()}), so handlers that run there must not block for long. Default
+   * 30 s: a duplex sender gives up on a frame after its own {@link
    * #sendTimeout()} (5 s by default), and a 16 MiB frame needs 0.56 MB/s to arrive in time;
    * raise it if honest peers send frames larger or slower than that. Before the handshake,
    * {@link #handshakeTimeout()} applies instead.
@@ -199,9 +201,10 @@ public final class TransportConfig {
   /**
    * How many accepted connections one remote IP address may have alive at once, handshake
    * pending or done; refused like {@link #maxInboundConnections()}. Default 16: enough for
-   * several nodes behind one NAT, each with a few connections, while one host alone cannot take
-   * more than 16 of the {@link #maxInboundConnections()} slots (exhausting the default total
-   * takes 64 addresses). Tests that open many connections from 127.0.0.1 raise it, or bind
+   * several nodes behind one NAT, each with a few connections, while one address alone cannot
+   * take more than 16 of the {@link #maxInboundConnections()} slots (exhausting the default
+   * total takes 64 addresses). The limit is per exact address: an IPv6 host that owns a whole
+   * prefix can use many addresses, so against such hosts the total limit is what holds. Tests that open many connections from 127.0.0.1 raise it, or bind
    * their sockets to other addresses of 127.0.0.0/8, each of which counts apart.
    */
   public int maxInboundConnectionsPerAddress() {

@@ -46,15 +46,22 @@ final class ScenarioProcess {
           + " TRANSPORT SECONDS OUT.json");
       System.exit(2);
     }
-    int seconds = Integer.parseInt(args[2]);
-    ObjectNode result = switch (args[0]) {
-      case CONCURRENCY -> write(ConcurrencyScenario.run(args[1], seconds));
-      case BROADCAST_SLOW -> write(BroadcastScenario.run(args[1], seconds, true));
-      case BROADCAST_NONE -> write(BroadcastScenario.run(args[1], seconds, false));
-      default -> throw new IllegalArgumentException("unknown scenario: " + args[0]);
-    };
-    JSON.writeValue(Path.of(args[3]).toFile(), result);
-    System.exit(0); // a baseline's stray non-daemon thread must not keep this JVM alive
+    int status = 1;
+    try {
+      int seconds = Integer.parseInt(args[2]);
+      ObjectNode result = switch (args[0]) {
+        case CONCURRENCY -> write(ConcurrencyScenario.run(args[1], seconds));
+        case BROADCAST_SLOW -> write(BroadcastScenario.run(args[1], seconds, true));
+        case BROADCAST_NONE -> write(BroadcastScenario.run(args[1], seconds, false));
+        default -> throw new IllegalArgumentException("unknown scenario: " + args[0]);
+      };
+      JSON.writeValue(Path.of(args[3]).toFile(), result);
+      status = 0;
+    } catch (Exception e) {
+      e.printStackTrace(); // into the scenario's log, which the report names
+    } finally {
+      System.exit(status); // a baseline's stray non-daemon thread must not keep this JVM alive
+    }
   }
 
   /**

@@ -112,8 +112,9 @@ public final class FrameDecoder {
     }
     int frameLength = length;
     if (gather == null && in.remaining() >= frameLength) {
-      if (spareGather != null && (long) frameLength * 4 < spareGather.capacity()) {
-        spareGather = null; // a small frame: stop holding a large buffer
+      if (spareGather != null && spareGather.capacity() > RETAIN_CAPACITY
+          && (long) frameLength * 4 < spareGather.capacity()) {
+        spareGather = null; // a small frame: stop holding a large buffer (small ones stay)
       }
       int start = in.position();
       in.position(start + frameLength);

@@ -19,9 +19,10 @@ public final class FrameBuffer extends PayloadSink {
   /** Arrays for payloads this large or smaller are kept between messages. */
   static final int RETAIN_CAPACITY = 64 * 1024;
   /**
-   * Arrays for payloads up to this size are kept too while the messages written into them fill
-   * at least a quarter of them: a thread that sends 1 MiB blocks one after another reuses one
-   * array instead of allocating 1 MiB per block, and lets it go at its first small message.
+   * Arrays are kept too while the messages written into them are at most this large and fill at
+   * least a quarter of them (so a kept array is under twice this size): a thread that sends 1 MiB
+   * blocks one after another reuses one array instead of allocating one per block, and lets it
+   * go at its first small message.
    */
   static final int RETAIN_LARGE_CAPACITY = 2 * 1024 * 1024;
 
@@ -60,14 +61,16 @@ public final class FrameBuffer extends PayloadSink {
   }
 
   /**
-   * Forgets the current message. Keeps the array for the next one if it is small, or if it is up
-   * to {@link #RETAIN_LARGE_CAPACITY} and the message just forgotten filled a quarter of it;
-   * otherwise drops it, so one big message does not pin its memory on this thread.
+   * Forgets the current message. Keeps the array for the next one if it is small, or if the
+   * message just forgotten was at most {@link #RETAIN_LARGE_CAPACITY} bytes and filled a quarter
+   * of it (the array itself may be up to twice that, as it grows by doubling); otherwise drops
+   * it, so one big message does not pin its memory on this thread.
    */
   public void reset() {
     int capacity = array.length - headerSize;
+    int used = size();
     if (capacity > RETAIN_CAPACITY
-        && (capacity > RETAIN_LARGE_CAPACITY || (long) size() * 4 < capacity)) {
+        && (used > RETAIN_LARGE_CAPACITY || (long) used * 4 < capacity)) {
       array = new byte[headerSize + initialCapacity];
     }
     position = headerSize;

@@ -110,9 +110,14 @@ public final class Mesh<T> implements PeerNode<T>, ConnectionListener<T> {
       return t;
     });
     dialer.setRemoveOnCancelPolicy(true);
+    try {
+      this.transport = transports.create(this);
+    } catch (RuntimeException | Error e) {
+      dialer.shutdownNow(); // no node: no thread left behind
+      throw e;
+    }
     dialer.scheduleWithFixedDelay(() -> refusals.flush(System.nanoTime()),
         REFUSAL_LOG_FLUSH_MILLIS, REFUSAL_LOG_FLUSH_MILLIS, TimeUnit.MILLISECONDS);
-    this.transport = transports.create(this);
     this.self = transport.config().nodeId();
     InetSocketAddress bound = null;
     if (listen != null) {

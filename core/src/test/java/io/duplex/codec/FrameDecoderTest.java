@@ -655,6 +655,21 @@ class FrameDecoderTest {
   }
 
   @Test
+  void shouldKeepASmallGatheringBufferAcrossWholeSmallFrames() {
+    Random random = new Random(8);
+    FrameDecoder decoder = new FrameDecoder(MAX);
+    byte[] split = body(random, 10 * KIB);
+    byte[] f = frame(split);
+    assertNull(decoder.next(ByteBuffer.wrap(f, 0, 5000)));
+    assertArrayEquals(split, bytesOf(decoder.next(ByteBuffer.wrap(f, 5000, f.length - 5000))));
+    int spare = decoder.spareCapacity();
+    assertTrue(spare > 0 && spare <= 64 * KIB, "a small spare: " + spare);
+    byte[] whole = body(random, 100);
+    assertArrayEquals(whole, bytesOf(decoder.next(ByteBuffer.wrap(frame(whole)))));
+    assertEquals(spare, decoder.spareCapacity(), "a whole small frame keeps the small spare");
+  }
+
+  @Test
   void shouldNeverKeepAGatheringBufferLargerThanTheRetainLimit() {
     FrameDecoder decoder = new FrameDecoder(MAX);
     Random random = new Random(7);

@@ -241,6 +241,26 @@ class FrameBufferTest {
   }
 
   @Test
+  void shouldKeepTheArrayOfALargeMessageWrittenInSmallChunks() {
+    FrameBuffer buffer = FrameBuffer.forFrames(256, 16 * MIB);
+    byte[] chunk = new byte[8 * KIB];
+    byte[] first = null;
+    for (int message = 0; message < 3; message++) {
+      buffer.reset();
+      for (int i = 0; i < 170; i++) { // 1.33 MiB, as a 1 MiB block in JSON (base64) is
+        buffer.write(chunk);
+      }
+      byte[] array = buffer.finishFrame(Wire.MESSAGE).array();
+      assertTrue(array.length > 2 * MIB, "grown by doubling past the limit: " + array.length);
+      if (first == null) {
+        first = array;
+      } else {
+        assertSame(first, array, "message " + message + " reuses the array");
+      }
+    }
+  }
+
+  @Test
   void shouldDropAnArrayOverTheRetainLimitAtOnce() {
     FrameBuffer buffer = FrameBuffer.forFrames(16, 16 * MIB);
     buffer.write(new byte[FrameBuffer.RETAIN_LARGE_CAPACITY + 1]);

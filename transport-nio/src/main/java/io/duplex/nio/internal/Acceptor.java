@@ -8,7 +8,7 @@ import java.nio.channels.SocketChannel;
  * A listening socket, registered for OP_ACCEPT with the first read loop. Accepts what is
  * waiting, a bounded number per pass, and hands each socket to the transport, which first checks
  * the inbound connection limits (a socket over one is reset at once, before any read or
- * allocation beyond the socket), then assigns it to a read loop and a write loop. Under a flood,
+ * buffer is allocated for it), then assigns it to a read loop and a write loop. Under a flood,
  * each pass accepts at most {@value #ACCEPTS_PER_PASS}, so the loop's other connections are
  * still read between passes. Read loop thread.
  */
