@@ -65,7 +65,7 @@ class ManyConnectionsTest {
   }
 
   /** One small round of everything the real test does, so one-time descriptors open first. */
-  private static void warmUp() throws Exception {
+  static void warmUp() throws Exception {
     try (Peers.Node server = node("warm-server", b -> { }, c -> c.onMessage((conn, m) ->
             conn.send(m))).listen();
         Peers.Node client = node("warm-client")) {
