@@ -26,6 +26,38 @@ import org.junit.jupiter.api.Timeout;
 class CloseTest {
 
   @Test
+  void shouldCompleteEveryConnectThatRacesTheTransportsClose() throws Exception {
+    // A connect that adds its connection just after close() looked at the connections must
+    // still end: before the fix its futures waited forever on a loop that had stopped.
+    try (Peers.Node server = node("server", b -> b.maxInboundConnectionsPerAddress(4096))
+        .listen()) {
+      int completed = 0;
+      for (int round = 0; round < 40; round++) {
+        Peers.Node client = node("client-" + round);
+        List<CompletableFuture<Connection<byte[]>>> connects = new ArrayList<>();
+        Thread dialer = new Thread(() -> {
+          for (int i = 0; i < 50; i++) {
+            connects.add(client.transport.connect(server.address));
+          }
+        });
+        dialer.start();
+        client.close(); // races the dialer's connects
+        dialer.join(10_000);
+        assertFalse(dialer.isAlive(), "the dialer returned");
+        for (CompletableFuture<Connection<byte[]>> f : connects) {
+          try {
+            f.get(10, TimeUnit.SECONDS).closeFuture().get(10, TimeUnit.SECONDS);
+          } catch (ExecutionException expected) {
+            // refused or ended by the close: either way the future completed
+          }
+          completed++;
+        }
+      }
+      assertTrue(completed > 0, "some connects were made");
+    }
+  }
+
+  @Test
   void shouldDeliverEverythingQueuedBeforeAGracefulClose() throws Exception {
     try (Peers.Node server = node("server").listen(); Peers.Node client = node("client")) {
       Connection<byte[]> c = client.connect(server);

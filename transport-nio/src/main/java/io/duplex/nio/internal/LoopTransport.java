@@ -285,6 +285,12 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
     // From here nothing throws: accepted() hands the connection its limit slot at this point.
     connections.add(connection);
     connection.readLoop().execute(connection::register);
+    if (closed.get()) {
+      // close() ran meanwhile: it sets closed before it looks at connections, and this looks at
+      // closed after adding, so either its sweep or this abort ends the connection (and
+      // completes its futures); a loop already gone would never register it.
+      connection.abort();
+    }
     return connection;
   }
 
