@@ -111,11 +111,11 @@ public final class FrameDecoder {
       return null;
     }
     int frameLength = length;
+    if (spareGather != null && spareGather.capacity() > RETAIN_CAPACITY
+        && (long) frameLength * 4 < spareGather.capacity()) {
+      spareGather = null; // a smaller frame: stop holding a large buffer (small spares stay)
+    }
     if (gather == null && in.remaining() >= frameLength) {
-      if (spareGather != null && spareGather.capacity() > RETAIN_CAPACITY
-          && (long) frameLength * 4 < spareGather.capacity()) {
-        spareGather = null; // a small frame: stop holding a large buffer (small ones stay)
-      }
       int start = in.position();
       in.position(start + frameLength);
       resetFrame();
@@ -188,22 +188,22 @@ public final class FrameDecoder {
 
   /**
    * A gathering buffer of at least {@code capacity} for a frame of {@code frameLength}: the spare
-   * if it fits and is small, or large and the frame is at least a quarter of it (then the spare
-   * holds the whole frame and never grows); otherwise a new one, and a large spare is let go.
+   * if it fits (a large spare, which {@link #next} keeps only for frames of at least a quarter of
+   * its size, must hold the whole frame, so it never grows), otherwise a new one.
    */
   private ByteBuffer gatherBuffer(int frameLength, int capacity) {
     ByteBuffer spare = spareGather;
     if (spare == null) {
       return ByteBuffer.allocate(capacity);
     }
-    spareGather = null;
-    if (spare.capacity() <= RETAIN_CAPACITY ? spare.capacity() >= capacity
-        : spare.capacity() >= frameLength && (long) frameLength * 4 >= spare.capacity()) {
+    boolean large = spare.capacity() > RETAIN_CAPACITY;
+    if (spare.capacity() >= (large ? frameLength : capacity)) {
+      spareGather = null;
       spare.clear();
       return spare;
     }
-    if (spare.capacity() <= RETAIN_CAPACITY) {
-      spareGather = spare; // small: keep it for a later frame
+    if (large) {
+      spareGather = null; // too small for this frame: let it go
     }
     return ByteBuffer.allocate(capacity);
   }

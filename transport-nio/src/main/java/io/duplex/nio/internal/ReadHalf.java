@@ -155,8 +155,9 @@ final class ReadHalf<T> {
       // and the error handler hears of it like any other (a pending connect fails with it).
       connection.closeWith(new ConnectionClosedException("the peer closed the connection in the"
           + " middle of a frame; the frame is lost and the connection closed",
-          new EOFException("end of stream in the middle of a frame: the peer closed its side"
-              + " before the frame was complete (a protocol violation)")));
+          new EOFException("end of stream in the middle of a frame: the peer's side ended"
+              + " before the frame was complete (it crashed, was cut off, or broke the"
+              + " protocol)")));
     } else {
       connection.onInputEnded();
     }
