@@ -23,6 +23,10 @@ final class EchoProbe implements AutoCloseable {
   private final AtomicInteger roundTrips = new AtomicInteger();
   private final long[] latencies = new long[100_000];
   private volatile boolean stop;
+  // Round-trip indices of the baseline and the attack; the test's thread only.
+  private int baselineFrom = -1;
+  private int attackFrom = -1;
+  private int attackTo = -1;
   private volatile Throwable failure;
 
   EchoProbe(Connection<byte[]> connection) {
@@ -55,6 +59,22 @@ final class EchoProbe implements AutoCloseable {
     check();
   }
 
+  /**
+   * Times {@code n} round trips before the attack, after a warm-up of 5, as the baseline that
+   * {@link #summary()} compares the attack with; the attack starts when this returns.
+   */
+  void baseline(int n) {
+    awaitRoundTrips(5);
+    baselineFrom = roundTrips();
+    awaitRoundTrips(baselineFrom + n);
+    attackFrom = roundTrips();
+  }
+
+  /** Marks the end of the attack for {@link #summary()}. */
+  void attackOver() {
+    attackTo = roundTrips();
+  }
+
   int roundTrips() {
     return roundTrips.get();
   }
@@ -65,13 +85,28 @@ final class EchoProbe implements AutoCloseable {
     }
   }
 
-  /** "n round trips: p50/p99/max ms" for the report. */
+  /**
+   * For the report: "n round trips: p50/p99/max ms" over every round trip so far or, after
+   * {@link #baseline}, over the baseline and over the attack.
+   */
   String summary() {
-    int n = roundTrips.get();
-    if (n == 0) {
+    if (baselineFrom < 0) {
+      return summary(0, roundTrips.get());
+    }
+    return "without the attack " + summary(baselineFrom, attackFrom) + "; during it "
+        + summary(attackFrom, attackTo < 0 ? roundTrips.get() : attackTo);
+  }
+
+  /**
+   * "n round trips: p50/p99/max ms" over round trips {@code from} (inclusive) to {@code to}
+   * (exclusive).
+   */
+  private String summary(int from, int to) {
+    int n = to - from;
+    if (n <= 0) {
       return "no round trips";
     }
-    long[] sorted = Arrays.copyOf(latencies, n);
+    long[] sorted = Arrays.copyOfRange(latencies, from, to);
     Arrays.sort(sorted);
     return String.format("%d honest round trips: p50 %.2f ms, p99 %.2f ms, max %.2f ms", n,
         sorted[n / 2] / 1e6, sorted[Math.min(n - 1, (int) (n * 0.99))] / 1e6,

@@ -96,7 +96,7 @@ class FloodTest {
       TransportStats before = server.transport.stats();
 
       try (EchoProbe probe = new EchoProbe(honest)) {
-        probe.awaitRoundTrips(5);
+        probe.baseline(100);
         // Half the flood from one address (the per-address limit meets it), half from 1,000.
         ExecutorService pool = Executors.newFixedThreadPool(FLOOD_THREADS);
         long start = System.nanoTime();
@@ -119,6 +119,7 @@ class FloodTest {
         double seconds = (System.nanoTime() - start) / 1e9;
         pool.shutdown();
         int duringFlood = probe.roundTrips();
+        probe.attackOver();
 
         // Connected is not yet accepted: some may still wait in the backlog. Wait for them all.
         Peers.await("every flood connection accepted or refused, and every slot back", 20, () -> {
@@ -198,21 +199,23 @@ class FloodTest {
     try (Peers.Node server = echoServer(b -> b.handshakeTimeout(Duration.ofSeconds(1)));
         Peers.Node client = node("client")) {
       Connection<byte[]> honest = client.connect(server);
-      try (EchoProbe probe = new EchoProbe(honest);
-          Swarm idle = new Swarm(server.address, IDLE)) {
-        probe.awaitRoundTrips(5);
-        Peers.await("all accepted", 10, () -> server.transport.stats().accepted() == IDLE + 1);
-        assertEquals(0, server.transport.stats().refusedByLimit(), "the default limits admit "
-            + IDLE + " from distinct addresses");
-        int closed = idle.trickle(new byte[0], Duration.ofMillis(20), Duration.ofSeconds(30));
-        assertEquals(IDLE, closed, "every idle connection closed by the handshake deadline");
-        Peers.await("idle slots back", 10,
-            () -> server.transport.stats().inboundConnections() == 1);
-        assertEquals(IDLE, server.errors.stream().filter(e -> e instanceof HandshakeException
-            && ((HandshakeException) e).field() == HandshakeException.Field.TIMEOUT).count());
-        probe.awaitRoundTrips(probe.roundTrips() + 20);
-        System.out.printf("idle: %d connections never handshaking, handshakeTimeout 1 s: %s;"
-            + " %s%n", IDLE, idle.summary(), probe.summary());
+      try (EchoProbe probe = new EchoProbe(honest)) {
+        probe.baseline(100);
+        try (Swarm idle = new Swarm(server.address, IDLE)) {
+          Peers.await("all accepted", 10, () -> server.transport.stats().accepted() == IDLE + 1);
+          assertEquals(0, server.transport.stats().refusedByLimit(), "the default limits admit "
+              + IDLE + " from distinct addresses");
+          int closed = idle.trickle(new byte[0], Duration.ofMillis(20), Duration.ofSeconds(30));
+          assertEquals(IDLE, closed, "every idle connection closed by the handshake deadline");
+          probe.attackOver();
+          Peers.await("idle slots back", 10,
+              () -> server.transport.stats().inboundConnections() == 1);
+          assertEquals(IDLE, server.errors.stream().filter(e -> e instanceof HandshakeException
+              && ((HandshakeException) e).field() == HandshakeException.Field.TIMEOUT).count());
+          probe.awaitRoundTrips(probe.roundTrips() + 20);
+          System.out.printf("idle: %d connections never handshaking, handshakeTimeout 1 s: %s;"
+              + " %s%n", IDLE, idle.summary(), probe.summary());
+        }
       }
       assertTrue(honest.isAlive());
       assertEquals(1, server.opened.size(), "only the honest peer ever opened");

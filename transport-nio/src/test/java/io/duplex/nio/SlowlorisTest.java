@@ -50,18 +50,20 @@ class SlowlorisTest {
     assertTrue(handshake.length * BYTE_EVERY.toMillis() > 3_000, "longer than the deadline");
     try (Peers.Node server = echoServer(b -> b.handshakeTimeout(Duration.ofSeconds(1)));
         Peers.Node client = node("client")) {
-      try (EchoProbe probe = new EchoProbe(client.connect(server));
-          Swarm loris = new Swarm(server.address, ATTACKERS)) {
-        probe.awaitRoundTrips(5);
-        assertEquals(ATTACKERS, loris.trickle(handshake, BYTE_EVERY, Duration.ofSeconds(30)),
-            "every trickling handshake closed");
-        assertEquals(ATTACKERS, server.errors.stream().filter(e -> e instanceof HandshakeException
-            && ((HandshakeException) e).field() == HandshakeException.Field.TIMEOUT).count());
-        Peers.await("slots back", 10, () -> server.transport.stats().inboundConnections() == 1);
-        probe.awaitRoundTrips(probe.roundTrips() + 20);
-        System.out.printf("slowloris handshake: %d peers, a byte every %d ms of a %d-byte"
-            + " handshake, handshakeTimeout 1 s: %s; %s%n", ATTACKERS, BYTE_EVERY.toMillis(),
-            handshake.length, loris.summary(), probe.summary());
+      try (EchoProbe probe = new EchoProbe(client.connect(server))) {
+        probe.baseline(100);
+        try (Swarm loris = new Swarm(server.address, ATTACKERS)) {
+          assertEquals(ATTACKERS, loris.trickle(handshake, BYTE_EVERY, Duration.ofSeconds(30)),
+              "every trickling handshake closed");
+          probe.attackOver();
+          assertEquals(ATTACKERS, server.errors.stream().filter(e -> e instanceof HandshakeException
+              && ((HandshakeException) e).field() == HandshakeException.Field.TIMEOUT).count());
+          Peers.await("slots back", 10, () -> server.transport.stats().inboundConnections() == 1);
+          probe.awaitRoundTrips(probe.roundTrips() + 20);
+          System.out.printf("slowloris handshake: %d peers, a byte every %d ms of a %d-byte"
+              + " handshake, handshakeTimeout 1 s: %s; %s%n", ATTACKERS, BYTE_EVERY.toMillis(),
+              handshake.length, loris.summary(), probe.summary());
+        }
       }
       assertEquals(1, server.opened.size(), "no trickled handshake ever completed");
     }
@@ -75,21 +77,23 @@ class SlowlorisTest {
         .putInt(Wire.TYPE_SIZE + 64 * 1024).put(Wire.MESSAGE).array();
     try (Peers.Node server = echoServer(b -> b.frameReadTimeout(Duration.ofSeconds(1)));
         Peers.Node client = node("client")) {
-      try (EchoProbe probe = new EchoProbe(client.connect(server));
-          Swarm loris = new Swarm(server.address, ATTACKERS)) {
-        loris.handshake(LORIS);
-        probe.awaitRoundTrips(5);
-        Peers.await("every loris open", 10, () -> server.opened.size() == ATTACKERS + 1);
-        assertEquals(ATTACKERS, loris.trickle(frame, BYTE_EVERY, Duration.ofSeconds(30)),
-            "every trickling frame closed");
-        assertEquals(ATTACKERS, errors(server, DuplexTimeoutException.class));
-        assertTrue(server.errors.stream().filter(DuplexTimeoutException.class::isInstance)
-            .allMatch(e -> e.getMessage().contains("frame read timeout")), "the frame deadline");
-        Peers.await("slots back", 10, () -> server.transport.stats().inboundConnections() == 1);
-        probe.awaitRoundTrips(probe.roundTrips() + 20);
-        System.out.printf("slowloris frame: %d peers, a byte every %d ms of a frame (header"
-            + " first) after a valid handshake, frameReadTimeout 1 s: %s; %s%n", ATTACKERS,
-            BYTE_EVERY.toMillis(), loris.summary(), probe.summary());
+      try (EchoProbe probe = new EchoProbe(client.connect(server))) {
+        probe.baseline(100);
+        try (Swarm loris = new Swarm(server.address, ATTACKERS)) {
+          loris.handshake(LORIS);
+          Peers.await("every loris open", 10, () -> server.opened.size() == ATTACKERS + 1);
+          assertEquals(ATTACKERS, loris.trickle(frame, BYTE_EVERY, Duration.ofSeconds(30)),
+              "every trickling frame closed");
+          probe.attackOver();
+          assertEquals(ATTACKERS, errors(server, DuplexTimeoutException.class));
+          assertTrue(server.errors.stream().filter(DuplexTimeoutException.class::isInstance)
+              .allMatch(e -> e.getMessage().contains("frame read timeout")), "the frame deadline");
+          Peers.await("slots back", 10, () -> server.transport.stats().inboundConnections() == 1);
+          probe.awaitRoundTrips(probe.roundTrips() + 20);
+          System.out.printf("slowloris frame: %d peers, a byte every %d ms of a frame (header"
+              + " first) after a valid handshake, frameReadTimeout 1 s: %s; %s%n", ATTACKERS,
+              BYTE_EVERY.toMillis(), loris.summary(), probe.summary());
+        }
       }
     }
   }
