@@ -269,6 +269,7 @@ public final class Mesh<T> implements PeerNode<T>, ConnectionListener<T> {
     if (transport != null) {
       transport.close();
     }
+    refusals.flushAll(); // the dialer that flushed them each second is gone
   }
 
   // ---- ConnectionListener: the transport reports here -------------------------------------

@@ -9,8 +9,8 @@ import org.slf4j.Logger;
  * WARN lines for refusals that may come by the thousand (a connection flood): the first is
  * logged at once; later ones within a second are only counted, and the next refusal after that
  * second, or the owner's next {@link #flush}, logs one summary line with the count and the
- * latest refusal. So a flood writes about a line a second, and the lines account for every
- * refusal.
+ * latest refusal; the owner's {@link #flushAll} when it closes logs the rest. So a flood writes
+ * about a line a second, and the lines account for every refusal.
  *
  * <p>Thread-safe and lock-free: any thread may report or flush. A compare-and-set on the time of
  * the next line decides which thread writes it.
@@ -50,6 +50,16 @@ public final class RefusalLog {
     if (now - next < 0 || !nextLineNanos.compareAndSet(next, now + INTERVAL_NANOS)) {
       return;
     }
+    write();
+  }
+
+  /** Logs what is not logged yet, now, whatever the interval: for the owner's close. */
+  public void flushAll() {
+    nextLineNanos.set(System.nanoTime() + INTERVAL_NANOS);
+    write();
+  }
+
+  private void write() {
     int count = unlogged.getAndSet(0);
     if (count == 1) {
       log.warn("{}", latest);

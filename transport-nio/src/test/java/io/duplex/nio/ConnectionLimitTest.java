@@ -226,4 +226,19 @@ class ConnectionLimitTest {
       assertEquals(1, stats(server).inboundConnections(), "the holder only: " + holder.socket);
     }
   }
+
+  @Test
+  void shouldLogEveryRefusalWhenTheTransportClosesBeforeTheNextSummaryLine() throws Exception {
+    int refusals = 20;
+    try (LogCapture log = new LogCapture()) {
+      try (Peers.Node server = node("server", b -> b.maxInboundConnectionsPerAddress(1)).listen();
+          RawPeer holder = admitted("127.0.0.10", server.address)) {
+        for (int i = 0; i < refusals; i++) {
+          assertRefused("127.0.0.10", server.address);
+        }
+        assertEquals(refusals, stats(server).refusedByLimit());
+      } // closed at once: the summary of the refusals after the first is not due yet
+      assertEquals(refusals, log.refusalsLogged(), () -> "lines: " + log.refusalLines());
+    }
+  }
 }

@@ -233,6 +233,7 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
     }
     InetSocketAddress remote = null;
     boolean slot = false;
+    boolean admitted = false; // the listener said yes and no connection exists yet to tell it
     try {
       remote = (InetSocketAddress) channel.getRemoteAddress();
       String overLimit = limits.tryAcquire(remote);
@@ -249,9 +250,11 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
         closeQuietly(channel);
         return;
       }
+      admitted = true;
       configure(channel);
       newConnection(channel, remote, true, false);
       slot = false; // the connection owns it now, and closed() gives it back
+      admitted = false; // and the connection tells the listener how it ends
       accepted.increment();
     } catch (IOException | RuntimeException e) {
       if (slot) {
@@ -260,10 +263,31 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
       }
       closeQuietly(channel);
       report(null, e);
+      if (admitted) {
+        // onAccept counted this peer in (a PeerNode's inbound counts do): it must hear the end.
+        failedBeforeOpen(remote, e);
+      }
     } finally {
       if (slot) {
         limits.release(remote); // only an Error gets here with the slot still taken
       }
+    }
+  }
+
+  /**
+   * Tells the listener that an accepted peer it admitted failed before a connection existed to
+   * tell it, on the thread where listeners run. Read loop 0.
+   */
+  private void failedBeforeOpen(InetSocketAddress remote, Throwable cause) {
+    Runnable event = () -> listener.onHandshakeFailed(remote, false, cause);
+    try {
+      if (config.handlersOnReadLoop()) {
+        event.run();
+      } else {
+        handlerExecutor.execute(event);
+      }
+    } catch (RuntimeException e) {
+      report(null, e); // the listener threw, or the user's executor refused the event
     }
   }
 
@@ -376,6 +400,7 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    limits.flushLogAll(); // read loop 0 refuses no more, and the timer that flushed is gone
   }
 
   // ---- for connections -------------------------------------------------------------------
