@@ -17,7 +17,11 @@ import java.util.Optional;
  * jitter), applies limits on inbound and outbound peers and per remote address, keeps one
  * connection per peer node id (of two simultaneous connections between two nodes, both keep the
  * one dialed by the node with the smaller id), and bans peers that break the protocol for a
- * while. Self-connections are refused by the handshake.
+ * while. Self-connections are refused by the handshake. A peer that dials again while this node
+ * still holds a connection that peer dialed earlier has most likely lost it (a link that died
+ * without a FIN or reset): the old connection is pinged at once and aborted if no pong comes
+ * within the pong timeout (at most 2 s), so the peer's next redial gets in without waiting for
+ * this node's own liveness check ({@code pingInterval + pongTimeout}).
  *
  * <pre>{@code
  * PeerNode<Msg> node = PeerNode.builder(NioTransport.builder(codec).config(config).factory())

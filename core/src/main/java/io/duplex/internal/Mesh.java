@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,6 +50,8 @@ public final class Mesh<T> implements PeerNode<T>, ConnectionListener<T> {
   private static final Logger log = LoggerFactory.getLogger(Mesh.class);
   private static final AtomicInteger IDS = new AtomicInteger();
   private static final long REFUSAL_LOG_FLUSH_MILLIS = 1000;
+  /** The longest wait for a pong from a connection whose peer dialed again (see probe). */
+  private static final Duration DUPLICATE_PROBE_MAX = Duration.ofSeconds(2);
 
   /** A configured peer to dial and keep. */
   private final class Target {
@@ -83,6 +86,9 @@ public final class Mesh<T> implements PeerNode<T>, ConnectionListener<T> {
   private final ConcurrentHashMap<Object, Long> bans = new ConcurrentHashMap<>();
   private final AtomicInteger inbound = new AtomicInteger();
   private final AtomicInteger outbound = new AtomicInteger();
+  // Connections pinged because their peer dialed again (see probe): added by the thread that
+  // runs onOpen, removed by whoever completes the ping.
+  private final Set<Connection<T>> probing = ConcurrentHashMap.newKeySet();
   // Refusals at accept: a flood must not write a line each (flushed by the dialer thread).
   private final RefusalLog refusals =
       new RefusalLog(log, "inbound peers refused by the PeerNode limits");
@@ -328,12 +334,19 @@ public final class Mesh<T> implements PeerNode<T>, ConnectionListener<T> {
         return;
       }
       if (existing.closeCause() != null) {
-        peers.remove(id, existing);
+        if (peers.remove(id, existing)) { // its onClose has not run yet, and now will not tell
+          for (MembershipListener<T> l : membership) {
+            l.left(existing, existing.closeCause());
+          }
+        }
         continue;
       }
       if (survivor(existing, c) == existing) {
         log.debug("duplicate connection to {}: keeping {}, closing {}", id, existing, c);
         c.close();
+        if (!existing.isOutbound() && !c.isOutbound()) {
+          probe(id, existing);
+        }
         return;
       }
       if (peers.replace(id, existing, c)) {
@@ -348,6 +361,30 @@ public final class Mesh<T> implements PeerNode<T>, ConnectionListener<T> {
         return;
       }
     }
+  }
+
+  /**
+   * The peer dialed us again while we hold a connection it dialed before: it must have given
+   * that one up, most likely because the link died silently, and our own liveness check may take
+   * {@code pingInterval + pongTimeout} to notice. Ping it now: no pong within the probe timeout
+   * (the pong timeout, at most {@link #DUPLICATE_PROBE_MAX}) and it is aborted, so the peer's
+   * next redial gets in. One probe at a time per connection.
+   */
+  private void probe(NodeId id, Connection<T> existing) {
+    if (!probing.add(existing)) {
+      return;
+    }
+    Duration timeout = transport.config().pongTimeout().compareTo(DUPLICATE_PROBE_MAX) < 0
+        ? transport.config().pongTimeout() : DUPLICATE_PROBE_MAX;
+    existing.ping().orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
+        .whenComplete((rtt, error) -> {
+          probing.remove(existing);
+          if (error != null && existing.closeCause() == null) {
+            log.info("node {} dialed again while its connection {} did not answer a ping within"
+                + " {}: dropping that connection as dead", id, existing, timeout);
+            existing.abort();
+          }
+        });
   }
 
   /**
