@@ -122,11 +122,17 @@ class FloodTest {
         probe.attackOver();
 
         // Connected is not yet accepted: some may still wait in the backlog. Wait for them all.
-        Peers.await("every flood connection accepted or refused, and every slot back", 20, () -> {
-          TransportStats s = server.transport.stats();
-          return s.accepted() - before.accepted() + s.refusedByLimit() - before.refusedByLimit()
-              == FLOOD && s.inboundConnections() == 1;
-        });
+        try {
+          Peers.await("every flood connection accepted or refused, and every slot back", 20, () -> {
+            TransportStats s = server.transport.stats();
+            return s.accepted() - before.accepted() + s.refusedByLimit() - before.refusedByLimit()
+                == FLOOD && s.inboundConnections() == 1;
+          });
+        } catch (AssertionError e) { // say where it stands, to tell a lost accept from a lost slot
+          throw new AssertionError(e.getMessage() + "; before " + before + "; now "
+              + server.transport.stats() + "; open " + server.transport.connections().size()
+              + "; errors " + server.errors, e);
+        }
         TransportStats after = server.transport.stats();
         long accepted = after.accepted() - before.accepted();
         long refused = after.refusedByLimit() - before.refusedByLimit();

@@ -20,8 +20,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Other threads reach the loop only through {@link #execute} (the command queue) and {@link
  * #wakeup}. A wakeup costs a system call, so it is made at most once per pass however many
- * commands arrive: {@link #wakeupPending} is cleared at the top of each pass and set by the first
- * submitter to wake the selector (compare-and-set).
+ * commands arrive: {@link #wakeupPending} is set by the first submitter to wake the selector
+ * (compare-and-set) and cleared by the loop as each select returns. A submitter that finds it
+ * set makes no call: the wakeup already made ends the select that is running or the next one,
+ * and the commands run after it.
  */
 abstract class SelectorLoop implements Executor {
   private static final Logger log = LoggerFactory.getLogger(SelectorLoop.class);
@@ -33,7 +35,7 @@ abstract class SelectorLoop implements Executor {
   final ErrorSink errors;
   private final Thread thread;
   private final ConcurrentLinkedQueue<Runnable> commands = new ConcurrentLinkedQueue<>();
-  // Any thread sets it (CAS) before waking the selector; the loop clears it each pass.
+  // Any thread sets it (CAS) before waking the selector; the loop clears it after each select.
   private final AtomicBoolean wakeupPending = new AtomicBoolean();
   private final Consumer<SelectionKey> onReady = this::ready;
   private final LongAdder wakeups = new LongAdder();
@@ -41,7 +43,8 @@ abstract class SelectorLoop implements Executor {
   private volatile boolean running = true;
   // Loop thread only.
   private int earlyEmptySelects;
-  private boolean spinLogged;
+  // Loop thread writes; volatile for spinLogged() (tests, diagnostics).
+  private volatile boolean spinLogged;
 
   SelectorLoop(String name, ErrorSink errors) throws IOException {
     this.name = name;
@@ -99,12 +102,14 @@ abstract class SelectorLoop implements Executor {
   private void run() {
     try {
       while (running) {
-        wakeupPending.set(false);
         runCommands();
         long timeout = selectTimeoutMillis();
         long start = System.nanoTime();
         int selected = timeout == 0 ? selector.select(onReady) : selector.select(onReady, timeout);
-        if (selected == 0) {
+        // Cleared here, right after the select, not at the top of the pass: a wakeup made while
+        // the loop was out of the select ends the next select at once, and must be known as one.
+        boolean woken = wakeupPending.getAndSet(false);
+        if (selected == 0 && !woken) {
           guardAgainstSpin(timeout, start);
         } else {
           earlyEmptySelects = 0;
@@ -136,7 +141,7 @@ abstract class SelectorLoop implements Executor {
   private void guardAgainstSpin(long timeoutMillis, long startNanos) {
     long elapsed = System.nanoTime() - startNanos;
     boolean early = timeoutMillis == 0 || elapsed < TimeUnit.MILLISECONDS.toNanos(timeoutMillis) / 2;
-    if (!early || wakeupPending.get() || !commands.isEmpty() || !running) {
+    if (!early || !commands.isEmpty() || !running) {
       earlyEmptySelects = 0;
       return;
     }
@@ -161,6 +166,11 @@ abstract class SelectorLoop implements Executor {
         Thread.currentThread().interrupt();
       }
     }
+  }
+
+  /** Whether the loop took its selector for a spinning one (and backs off). Any thread. */
+  final boolean spinLogged() {
+    return spinLogged;
   }
 
   final boolean isAlive() {
