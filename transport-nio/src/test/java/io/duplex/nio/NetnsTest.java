@@ -60,20 +60,25 @@ class NetnsTest {
 
   // ---- 1. delivery over a shaped link ------------------------------------------------------
 
-  /** A link, as a qdisc on each end's egress (both ways alike). */
+  /** A link, as a qdisc on each end's egress (both ways alike), and how much to send over it. */
   enum Link {
     /** 40 Mbit/s each way, token bucket: a narrow link with a short queue (50 ms). */
-    RATE(40, "tbf", "rate", "40mbit", "burst", "64kb", "latency", "50ms"),
+    RATE(40, 40, "tbf", "rate", "40mbit", "burst", "64kb", "latency", "50ms"),
     /** 40 Mbit/s each way and 20 ms each way: a 40 ms round trip, as across a country. */
-    DELAY_RATE(40, "netem", "delay", "20ms", "rate", "40mbit"),
-    /** The same and 1% of packets lost each way: TCP retransmits under duplex. */
-    DELAY_LOSS_RATE(40, "netem", "delay", "20ms", "loss", "1%", "rate", "40mbit");
+    DELAY_RATE(40, 40, "netem", "delay", "20ms", "rate", "40mbit"),
+    /**
+     * The same and 1% of packets lost each way: TCP retransmits under duplex. Less data: at 1%
+     * loss and a 40 ms round trip, TCP manages well under 1 MB/s whatever the link's rate.
+     */
+    DELAY_LOSS_RATE(40, 10, "netem", "delay", "20ms", "loss", "1%", "rate", "40mbit");
 
     final long bytesPerSecond;
+    final int messages;
     final String[] qdisc;
 
-    Link(int mbit, String... qdisc) {
+    Link(int mbit, int messages, String... qdisc) {
       this.bytesPerSecond = mbit * 1_000_000L / 8;
+      this.messages = messages;
       this.qdisc = qdisc;
     }
   }
@@ -106,9 +111,9 @@ class NetnsTest {
           idle.add(System.nanoTime() - t0);
         }
 
-        // Then 40 messages of mixed sizes (10.6 MB) pipelined on c, echoed back; meanwhile the
-        // probe connection keeps timing 64-byte round trips across the busy link.
-        int n = 40;
+        // Then messages of mixed sizes (40 of them: 10.6 MB) pipelined on c, echoed back;
+        // meanwhile the probe connection keeps timing 64-byte round trips across the busy link.
+        int n = link.messages;
         long total = 0;
         for (int i = 0; i < n; i++) {
           total += MIXED[i % MIXED.length];
@@ -469,6 +474,63 @@ class NetnsTest {
             TimeUnit.NANOSECONDS.toMillis(b.arrival(bLeft) - cut),
             a.transport().stats().dialed() - dialed, TimeUnit.NANOSECONDS.toMillis(rejoined),
             events, b.lines.subList(1, b.lines.size()));
+      }
+    }
+  }
+
+  // ---- 5. dials into the partition ---------------------------------------------------------
+
+  /**
+   * Over a real link a dropped SYN leaves the TCP connect itself pending (the kernel retransmits
+   * it after 1 s, 3 s, ...), a state loopback and the fault proxy never reach: there the connect
+   * completes at once and only the handshake can hang. The handshake timeout must end it too.
+   */
+  @Test
+  void shouldFailDialsIntoABlackholeAtTheHandshakeTimeoutAndLeakNothing() throws Exception {
+    Duration handshakeTimeout = Duration.ofMillis(300);
+    int dials = 20;
+    try (Netns ns = Netns.create()) {
+      ns.requireQdisc("blackhole");
+      Netns.Child echo = ns.start("echo");
+      InetSocketAddress to = new InetSocketAddress(ns.peerAddress, echo.port);
+      try (Peers.Node client = Peers.node("client", b -> b.handshakeTimeout(handshakeTimeout))) {
+        client.transport.connect(to).get(10, TimeUnit.SECONDS).close() // warm: one good dial
+            .get(10, TimeUnit.SECONDS);
+        Peers.await("the warm-up connection closed", 10, () -> client.closed.size() == 1);
+        long fds = Peers.openDescriptors();
+
+        ns.blackhole();
+        long start = System.nanoTime();
+        List<CompletableFuture<Connection<byte[]>>> connects = new ArrayList<>();
+        for (int i = 0; i < dials; i++) {
+          connects.add(client.transport.connect(to));
+        }
+        List<Long> failedAfter = new CopyOnWriteArrayList<>();
+        for (CompletableFuture<Connection<byte[]>> f : connects) {
+          f.whenComplete((c, e) -> failedAfter.add(System.nanoTime() - start));
+        }
+        for (CompletableFuture<Connection<byte[]>> f : connects) {
+          Throwable e = f.handle((c, error) -> error).get(10, TimeUnit.SECONDS);
+          assertInstanceOf(java.net.SocketTimeoutException.class, e instanceof
+              java.util.concurrent.CompletionException ? e.getCause() : e, "dial into a"
+              + " blackhole: " + e);
+        }
+        Peers.await("every dial reported to onHandshakeFailed", 10,
+            () -> client.handshakeFailures.size() == dials);
+        assertEquals(1, client.opened.size(), "only the warm-up connection ever opened");
+        assertEquals(1, client.closed.size(), "only the warm-up connection ever closed");
+        assertEquals(0, client.transport.stats().openConnections());
+        Peers.await("descriptors back to " + fds, 10, () -> Peers.openDescriptors() <= fds);
+
+        ns.heal();
+        Connection<byte[]> after = client.transport.connect(to).get(10, TimeUnit.SECONDS);
+        after.send(message(7, 64)).get(10, TimeUnit.SECONDS);
+        assertEquals(7, sequenceOf(after.receive(Duration.ofSeconds(10)), 64));
+        System.out.printf("NetnsTest dials into a blackhole: %d of %d failed with"
+                + " SocketTimeoutException after %.0f to %.0f ms (handshakeTimeout %d ms);"
+                + " descriptors back to %d; a dial after the heal round-tripped%n",
+            connects.size(), dials, ms(failedAfter, 0), ms(failedAfter, 1.0),
+            handshakeTimeout.toMillis(), fds);
       }
     }
   }
