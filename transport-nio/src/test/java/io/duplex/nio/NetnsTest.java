@@ -191,28 +191,40 @@ class NetnsTest {
     Duration pongTimeout = Duration.ofMillis(400);
     try (Netns ns = Netns.create()) {
       ns.requireQdisc("blackhole");
+      String[] narrow = {"tbf", "rate", "8mbit", "burst", "32kb", "latency", "100ms"};
+      ns.requireQdisc("tbf", probeArgs(narrow));
+      // A narrow link (1 MB/s), so the stream below keeps bytes in flight both ways (in the
+      // qdiscs, the socket buffers and the peer) for longer than the cut takes to make.
+      ns.shape(End.ROOT, narrow);
+      ns.shape(End.PEER, narrow);
       Netns.Child echo = ns.start("echo", "pingInterval=200", "pongTimeout=400",
           "sendTimeout=10000");
       try (Peers.Node client = Peers.node("client", b -> b.pingInterval(pingInterval)
           .pongTimeout(pongTimeout).sendTimeout(Duration.ofSeconds(10))
-          .maxFrameSize(64 * 1024).outboundHardLimit(hard).highWaterMark(256 * 1024).lowWaterMark(128 * 1024)
-          .sendBufferSize(64 * 1024).closeTimeout(Duration.ofSeconds(1)))) {
+          .maxFrameSize(64 * 1024).outboundHardLimit(hard).highWaterMark(256 * 1024)
+          .lowWaterMark(128 * 1024).sendBufferSize(64 * 1024).closeTimeout(Duration.ofSeconds(1)))) {
         Connection<byte[]> c = client.transport
             .connect(new InetSocketAddress(ns.peerAddress, echo.port)).get(10, TimeUnit.SECONDS);
         AtomicLong closedAt = new AtomicLong();
         c.closeFuture().whenComplete((v, e) -> closedAt.set(System.nanoTime()));
         FaultTest.Receiver echoes = new FaultTest.Receiver(c, size);
 
-        // Traffic flows both ways: 16 KiB every 2 ms, echoed, until 50 echoes are back.
+        // Traffic flows both ways at the link's rate: 16 KiB messages, echoed, with 8 of them
+        // (128 KiB) always on the way, until 50 echoes are back.
         List<CompletableFuture<Void>> sends = new ArrayList<>();
         long flowDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (echoes.count() < 50 && sends.size() < 5_000) {
+        for (int polls = 0; echoes.count() < 50 && polls < 1_000_000; polls++) {
           assertTrue(System.nanoTime() - flowDeadline < 0, "no echo flow within 10 s");
-          sends.add(c.send(message(sends.size(), size)));
-          LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(2)); // pacing
+          if (sends.size() - echoes.count() < 8) {
+            sends.add(c.send(message(sends.size(), size)));
+          } else {
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1)); // the window is full
+          }
         }
         int beforeCut = sends.size();
+        int echoedBeforeCut = echoes.count();
 
+        long cutting = System.nanoTime();
         ns.blackhole(); // mid-stream; no RST, no FIN, no ICMP: nothing but silence
         long cut = System.nanoTime();
         // The application keeps sending as fast as duplex takes it, then paced, until the
@@ -268,14 +280,20 @@ class NetnsTest {
         Peers.await("onClose heard", 5, () -> client.closed.size() >= 1);
         assertEquals(List.of(c), new ArrayList<>(client.closed), "onClose exactly once");
         assertEquals(1, client.closeCauses.size());
-        System.out.printf("NetnsTest silent partition: dead peer detected %d ms after the cut"
-                + " (pingInterval + pongTimeout = %d ms); the other host in %d ms; %d sends"
-                + " before the cut, %d after; %s; queue peak %d B (hard limit %d B); %d echoes"
-                + " back, in order%n",
-            TimeUnit.NANOSECONDS.toMillis(detection),
+        Map<String, Long> peer = echo.stats();
+        long atPeer = peer.get("received");
+        assertTrue(atPeer <= outcome.ok && echoes.count() <= atPeer, "sent " + outcome.ok
+            + ", the peer received " + atPeer + ", echoes back " + echoes.count());
+        System.out.printf("NetnsTest silent partition: cut in %.1f ms; dead peer detected %d ms"
+                + " after the cut (pingInterval + pongTimeout = %d ms); the other host in %d ms; %d sends"
+                + " before the cut (%d echoed by then), %d after; %s; queue peak %d B (hard"
+                + " limit %d B); the peer received %d, %d echoes back, in order (%d of the"
+                + " successful sends and %d echoes lost in the partition)%n",
+            (cut - cutting) / 1e6, TimeUnit.NANOSECONDS.toMillis(detection),
             pingInterval.plus(pongTimeout).toMillis(), TimeUnit.NANOSECONDS.toMillis(
-                peerDetection), beforeCut, sends.size() - beforeCut, outcome, highWater, hard,
-            echoes.count());
+                peerDetection), beforeCut, echoedBeforeCut, sends.size() - beforeCut, outcome,
+            highWater, hard, atPeer, echoes.count(), outcome.ok - atPeer,
+            atPeer - echoes.count());
       }
     }
   }
@@ -368,6 +386,9 @@ class NetnsTest {
             assertTrue(toSlow.isAlive());
             break;
           case DROP_OLDEST:
+            // Mostly DROPPED; now and then (2 runs in 5) one or two REFUSED: the frames the
+            // writer has already gathered into its 256 KiB write buffer but the socket has not
+            // taken are not droppable, and with a hard limit of 256 KiB they can be all there is.
             assertTrue(slow.containsKey(Outcome.DROPPED), slow::toString);
             assertTrue(toSlow.isAlive());
             break;
