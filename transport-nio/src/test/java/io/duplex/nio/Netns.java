@@ -117,7 +117,8 @@ final class Netns implements AutoCloseable {
 
   /**
    * Skips the calling test unless this kernel has the qdisc {@code kind}; {@code args} are
-   * parameters it is probed with (tbf will not load without a rate). Probed once per kind.
+   * parameters it is probed with (tbf will not load without a rate). Probed once per kind, on
+   * the root end's egress, which it leaves without a qdisc: call it before {@link #shape}.
    */
   void requireQdisc(String kind, String... args) {
     String missing = QDISC_PROBES.computeIfAbsent(kind, k -> {
