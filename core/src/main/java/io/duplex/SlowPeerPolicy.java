@@ -20,8 +20,11 @@ public enum SlowPeerPolicy {
   /**
    * Make room by dropping that peer's oldest queued {@link Encoded} frames (broadcasts) that have
    * not started; each dropped send fails with {@link FrameDroppedException}. If dropping them all
-   * does not make room (the queue holds other sends), the send is refused as with {@link
-   * #FAIL_SEND}. For gossip where the newest data matters most.
+   * does not make room, the send is refused as with {@link #FAIL_SEND}: the rest of the queue is
+   * other sends, or frames the writer has already taken into the connection's write buffer (up
+   * to 256 KiB), which count as started though the socket may not have taken them yet. So keep
+   * the hard limit well above 256 KiB where refusals must not happen. For gossip where the
+   * newest data matters most.
    */
   DROP_OLDEST
 }
