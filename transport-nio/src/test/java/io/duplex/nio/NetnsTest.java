@@ -202,7 +202,8 @@ class NetnsTest {
       try (Peers.Node client = Peers.node("client", b -> b.pingInterval(pingInterval)
           .pongTimeout(pongTimeout).sendTimeout(Duration.ofSeconds(10))
           .maxFrameSize(64 * 1024).outboundHardLimit(hard).highWaterMark(256 * 1024)
-          .lowWaterMark(128 * 1024).sendBufferSize(64 * 1024).closeTimeout(Duration.ofSeconds(1)))) {
+          .lowWaterMark(128 * 1024).sendBufferSize(64 * 1024)
+          .closeTimeout(Duration.ofSeconds(1)))) {
         Connection<byte[]> c = client.transport
             .connect(new InetSocketAddress(ns.peerAddress, echo.port)).get(10, TimeUnit.SECONDS);
         AtomicLong closedAt = new AtomicLong();
@@ -285,7 +286,8 @@ class NetnsTest {
         assertTrue(atPeer <= outcome.ok && echoes.count() <= atPeer, "sent " + outcome.ok
             + ", the peer received " + atPeer + ", echoes back " + echoes.count());
         System.out.printf("NetnsTest silent partition: cut in %.1f ms; dead peer detected %d ms"
-                + " after the cut (pingInterval + pongTimeout = %d ms); the other host in %d ms; %d sends"
+                + " after the cut (pingInterval + pongTimeout = %d ms); the other host in %d ms;"
+                + " %d sends"
                 + " before the cut (%d echoed by then), %d after; %s; queue peak %d B (hard"
                 + " limit %d B); the peer received %d, %d echoes back, in order (%d of the"
                 + " successful sends and %d echoes lost in the partition)%n",

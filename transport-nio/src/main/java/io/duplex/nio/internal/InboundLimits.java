@@ -18,9 +18,9 @@ import org.slf4j.LoggerFactory;
  * <h2>Threads</h2>
  * {@link #tryAcquire} runs on read loop 0 (the acceptor); {@link #release} on the thread that
  * runs the connection's {@code finish} (any thread), or on read loop 0 if the accept fails after
- * the slot was taken; {@link #refused} on read loop 0; {@link #flushLog} on the timer, {@link #flushLogAll} on
- * the thread that closes the transport. So every
- * field is an atomic or a concurrent map: {@code total} is an {@code AtomicInteger} moved by
+ * the slot was taken; {@link #refused} on read loop 0; {@link #flushLog} on the timer; {@link
+ * #flushLogAll} on the thread that closes the transport. So every field is an atomic or a
+ * concurrent map: {@code total} is an {@code AtomicInteger} moved by
  * compare-and-set, {@code perAddress} is changed only inside {@code compute}, which is atomic
  * per key, and an entry is removed when its count reaches zero, so the map holds only addresses
  * with a live connection. The log ({@link RefusalLog}) is lock-free too, since the timer
@@ -102,12 +102,12 @@ final class InboundLimits {
     return total.get();
   }
 
-  /** Connections refused so far. */
   /** Logs every refusal not logged yet, now. When the transport closes: the timer is gone. */
   void flushLogAll() {
     log.flushAll();
   }
 
+  /** Connections refused so far. */
   long refusals() {
     return refusals.sum();
   }

@@ -223,8 +223,10 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
   /**
    * A peer was accepted. Read loop 0. The connection limits are checked first, before any read,
    * any user code and before any buffer is allocated for it: over a limit, the socket is reset
-   * (so no TIME_WAIT is left here by a flood), counted and logged. A slot taken here is given back by
-   * {@link #closed} once the connection exists, and here on every path where it does not.
+   * (so no TIME_WAIT is left here by a flood), counted and logged. A slot taken here is given
+   * back by {@link #closed} once the connection exists, and here on every path where it does
+   * not; likewise a listener that admitted the peer hears how it ended, from the connection or,
+   * if none came to exist, from here ({@code onHandshakeFailed}).
    */
   void accepted(SocketChannel channel) {
     if (closed.get()) {

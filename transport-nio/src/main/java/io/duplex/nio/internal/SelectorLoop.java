@@ -140,7 +140,8 @@ abstract class SelectorLoop implements Executor {
    */
   private void guardAgainstSpin(long timeoutMillis, long startNanos) {
     long elapsed = System.nanoTime() - startNanos;
-    boolean early = timeoutMillis == 0 || elapsed < TimeUnit.MILLISECONDS.toNanos(timeoutMillis) / 2;
+    boolean early =
+        timeoutMillis == 0 || elapsed < TimeUnit.MILLISECONDS.toNanos(timeoutMillis) / 2;
     if (!early || !commands.isEmpty() || !running) {
       earlyEmptySelects = 0;
       return;
