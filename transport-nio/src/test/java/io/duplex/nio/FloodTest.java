@@ -46,9 +46,14 @@ class FloodTest {
     return node("server", settings, c -> c.onMessage((conn, m) -> conn.send(m))).listen();
   }
 
+  /**
+   * Live duplex threads other than handler threads, from one snapshot. (Counting all duplex
+   * threads and then the handler threads in a second snapshot was off by one whenever a handler
+   * thread started or ended in between: seen once as "expected: <5> but was: <6>".)
+   */
   private static long loopThreads() {
-    return duplexThreads() - Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.isAlive() && t.getName().contains("-handler-")).count();
+    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive()
+        && t.getName().startsWith("duplex-") && !t.getName().contains("-handler-")).count();
   }
 
   /**
