@@ -16,6 +16,8 @@ import io.duplex.codec.ByteArrayCodec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +26,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -46,9 +50,47 @@ class FloodTest {
     return node("server", settings, c -> c.onMessage((conn, m) -> conn.send(m))).listen();
   }
 
+  /**
+   * Live duplex threads other than handler threads, from one snapshot. (Counting all duplex
+   * threads and then the handler threads in a second snapshot was off by one whenever a handler
+   * thread started or ended in between: seen once as "expected: <5> but was: <6>".)
+   */
   private static long loopThreads() {
-    return duplexThreads() - Thread.getAllStackTraces().keySet().stream()
-        .filter(t -> t.isAlive() && t.getName().contains("-handler-")).count();
+    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive()
+        && t.getName().startsWith("duplex-") && !t.getName().contains("-handler-")).count();
+  }
+
+  /**
+   * Connections the kernel destroyed before any accept() could return them: the TcpExt counter
+   * EmbryonicRsts of /proc/net/netstat (for this network namespace, so other processes in it
+   * count too), or -1 if it cannot be read.
+   *
+   * <p>Under the flood the listen backlog (1,024) fills: read loop 0 accepts more slowly than
+   * four threads connect. Linux then drops SYNs (counted in ListenOverflows; the client resends
+   * after 1 s), and, when the queue filled between a connection's SYN and its final ACK, that
+   * ACK too: the client believes it is connected, the server holds only a SYN_RECV request. If
+   * that client then resets (every odd flood connection does), the reset destroys the request
+   * (EmbryonicRsts and AttemptFails + 1) and no accept() ever returns that connection, so it is
+   * neither accepted nor refused. A client that closes with a FIN instead is accepted later.
+   * Seen once in 15 runs beside two CPU hogs: 1,999 of 2,000 seen, in the one run with
+   * EmbryonicRsts + 1.
+   */
+  static long embryonicResets() {
+    try {
+      List<String> lines = Files.readAllLines(Path.of("/proc/net/netstat"));
+      for (int i = 0; i + 1 < lines.size(); i += 2) {
+        String[] names = lines.get(i).split(" ");
+        String[] values = lines.get(i + 1).split(" ");
+        for (int j = 1; j < names.length && j < values.length; j++) {
+          if (names[0].equals("TcpExt:") && names[j].equals("EmbryonicRsts")) {
+            return Long.parseLong(values[j]);
+          }
+        }
+      }
+    } catch (IOException | RuntimeException unreadable) {
+      // not Linux, or no procfs: count nothing as lost
+    }
+    return -1;
   }
 
   /**
@@ -99,6 +141,9 @@ class FloodTest {
         probe.baseline(100);
         // Half the flood from one address (the per-address limit meets it), half from 1,000.
         ExecutorService pool = Executors.newFixedThreadPool(FLOOD_THREADS);
+        long resetsBefore = embryonicResets();
+        LongSupplier lostByKernel =
+            () -> resetsBefore < 0 ? 0 : embryonicResets() - resetsBefore;
         long start = System.nanoTime();
         List<Future<?>> flooders = new ArrayList<>();
         int each = FLOOD / FLOOD_THREADS;
@@ -121,23 +166,33 @@ class FloodTest {
         int duringFlood = probe.roundTrips();
         probe.attackOver();
 
-        // Connected is not yet accepted: some may still wait in the backlog. Wait for them all.
+        // Connected is not yet accepted: some may still wait in the backlog. Wait for them all,
+        // but for those the kernel destroyed before they could be accepted (embryonicResets).
         try {
-          Peers.await("every flood connection accepted or refused, and every slot back", 20, () -> {
-            TransportStats s = server.transport.stats();
-            return s.accepted() - before.accepted() + s.refusedByLimit() - before.refusedByLimit()
-                == FLOOD && s.inboundConnections() == 1;
-          });
+          Peers.await("every flood connection accepted or refused (or lost in the kernel's"
+              + " backlog), and every slot back", 20, () -> {
+                TransportStats s = server.transport.stats();
+                return s.accepted() - before.accepted() + s.refusedByLimit()
+                    - before.refusedByLimit() + lostByKernel.getAsLong() >= FLOOD
+                    && s.inboundConnections() == 1;
+              });
         } catch (AssertionError e) { // say where it stands, to tell a lost accept from a lost slot
           throw new AssertionError(e.getMessage() + "; before " + before + "; now "
               + server.transport.stats() + "; open " + server.transport.connections().size()
-              + "; errors " + server.errors, e);
+              + "; embryonic connections reset since the flood began "
+              + lostByKernel.getAsLong() + "; errors " + server.errors.stream().collect(
+                  Collectors.groupingBy(Throwable::toString, Collectors.counting())), e);
         }
         TransportStats after = server.transport.stats();
         long accepted = after.accepted() - before.accepted();
         long refused = after.refusedByLimit() - before.refusedByLimit();
-        Peers.await("every accepted one counted closed", 10,
-            () -> server.transport.stats().closed() - before.closed() == accepted);
+        long lost = lostByKernel.getAsLong();
+        assertTrue(accepted + refused <= FLOOD, accepted + " accepted and " + refused
+            + " refused of " + FLOOD + " connects");
+        Peers.await("every accepted one counted closed", 10, () -> {
+          TransportStats s = server.transport.stats(); // one snapshot: a late accept moves both
+          return s.closed() - before.closed() == s.accepted() - before.accepted();
+        });
         Peers.await("descriptors back to " + descriptorsBefore + " (now " + openDescriptors()
             + ")", 20, () -> openDescriptors() <= descriptorsBefore);
         assertEquals(loopsBefore, loopThreads(), "no loop or timer thread added by the flood");
@@ -164,8 +219,9 @@ class FloodTest {
         double span = (System.nanoTime() - logStart) / 1e9;
         assertTrue(lines <= span + 2, lines + " refusal lines in " + span + " s");
         System.out.printf("flood: %d connect/close cycles in %.2f s (%.0f/s): %d accepted, %d"
-            + " refused by the per-address limit, %d log lines; %s%n", FLOOD, seconds,
-            FLOOD / seconds, accepted, refused, lines, probe.summary());
+            + " refused by the per-address limit, %d lost in the kernel's backlog (EmbryonicRsts"
+            + " +%d), %d log lines; %s%n", FLOOD, seconds, FLOOD / seconds, accepted, refused,
+            FLOOD - accepted - refused, lost, lines, probe.summary());
         assertTrue(honest.isAlive());
       }
     }
