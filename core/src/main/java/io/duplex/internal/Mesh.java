@@ -41,9 +41,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: listener callbacks come from the transport (accept checks on a read loop, the rest
  * on each connection's event thread); dials are scheduled on one daemon thread {@code
- * duplex-node-N}; the application calls broadcast and the rest from any thread. Shared state:
- * {@code peers}, {@code bans}, {@code perAddress} and {@code targets} are concurrent maps;
- * the counters are atomics; each {@link Target}'s fields are guarded by the target's monitor,
+ * duplex-node-N}; a duplicate probe ({@code probe}) ends on the thread that completes its
+ * ping (the read loop that reads the pong, or the JDK's delay scheduler at its timeout), which
+ * only logs and aborts; the application calls broadcast and the rest from any thread. Shared
+ * state: {@code peers}, {@code bans}, {@code perAddress}, {@code targets} and {@code probing}
+ * are concurrent maps or sets; the counters are atomics; each {@link Target}'s fields are guarded by the target's monitor,
  * which is never held while calling the transport or a listener.
  */
 public final class Mesh<T> implements PeerNode<T>, ConnectionListener<T> {
