@@ -45,8 +45,9 @@ import org.slf4j.LoggerFactory;
  * ping (the read loop that reads the pong, or the JDK's delay scheduler at its timeout), which
  * only logs and aborts; the application calls broadcast and the rest from any thread. Shared
  * state: {@code peers}, {@code bans}, {@code perAddress}, {@code targets} and {@code probing}
- * are concurrent maps or sets; the counters are atomics; each {@link Target}'s fields are guarded by the target's monitor,
- * which is never held while calling the transport or a listener.
+ * are concurrent maps or sets; the counters are atomics; each {@link Target}'s fields are
+ * guarded by the target's monitor, which is never held while calling the transport or a
+ * listener.
  */
 public final class Mesh<T> implements PeerNode<T>, ConnectionListener<T> {
   private static final Logger log = LoggerFactory.getLogger(Mesh.class);
