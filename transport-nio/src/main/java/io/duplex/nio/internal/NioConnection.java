@@ -490,6 +490,13 @@ final class NioConnection<T> implements Connection<T> {
     }
     state.set(CLOSED);
     try {
+      // Our keys first: closing a registered socket shuts its output down, then cancels its
+      // keys. In between, a loop still watching it for OP_WRITE finds it writable but, no longer
+      // connected, ready for nothing: its select returns at once, empty, until the key is
+      // cancelled; a closing thread descheduled there made a write loop spin 512 times and take
+      // its selector for a broken one. A cancelled key leaves the selector at its next select.
+      cancelKey(readLoop);
+      cancelKey(writeLoop);
       channel.close();
     } catch (IOException e) {
       transport.errors().report(this, e);
@@ -515,6 +522,13 @@ final class NioConnection<T> implements Connection<T> {
       }
     });
     return reason;
+  }
+
+  private void cancelKey(SelectorLoop loop) {
+    SelectionKey key = channel.keyFor(loop.selector);
+    if (key != null) {
+      key.cancel();
+    }
   }
 
   /** What a pending connect future fails with: the underlying error where there is one. */
