@@ -2,6 +2,7 @@ package io.duplex.nio.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.channels.SelectionKey;
@@ -45,8 +46,9 @@ class SpinGuardTest {
     void afterSelect() {
       if (passes++ < PASSES) {
         try {
-          turn.put(true);
-          done.poll(10, TimeUnit.SECONDS);
+          if (turn.offer(true, 10, TimeUnit.SECONDS)) { // bounded: the test may have failed
+            done.poll(10, TimeUnit.SECONDS);
+          }
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
         }
@@ -64,7 +66,7 @@ class SpinGuardTest {
       for (int i = 0; i < PASSES; i++) {
         assertEquals(Boolean.TRUE, loop.turn.poll(10, TimeUnit.SECONDS), "pass " + i);
         loop.execute(ran::incrementAndGet); // wakes the selector while the loop is not in it
-        loop.done.put(true);
+        assertTrue(loop.done.offer(true, 10, TimeUnit.SECONDS), "the loop took pass " + i);
       }
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       while (ran.get() < PASSES && System.nanoTime() - deadline < 0) {
