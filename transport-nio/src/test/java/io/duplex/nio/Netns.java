@@ -57,7 +57,7 @@ final class Netns implements AutoCloseable {
   final String peerIf;
   final InetAddress rootAddress;
   final InetAddress peerAddress;
-  private final Map<End, String> shapes = new EnumMap<>(End.class);
+  private final Map<End, String[]> shapes = new EnumMap<>(End.class);
   private final List<Child> children = new CopyOnWriteArrayList<>();
   private boolean blackholed;
 
@@ -143,11 +143,10 @@ final class Netns implements AutoCloseable {
    * stays in force across {@link #heal}.
    */
   synchronized void shape(End end, String... qdisc) throws IOException {
-    String spec = String.join(" ", qdisc);
     if (!blackholed) {
       tc(end, "replace", qdisc);
     }
-    shapes.put(end, spec);
+    shapes.put(end, qdisc.clone());
   }
 
   /**
@@ -163,11 +162,11 @@ final class Netns implements AutoCloseable {
   /** Ends a {@link #blackhole}: each end gets back its {@link #shape}, or none. */
   synchronized void heal() throws IOException {
     for (End end : End.values()) {
-      String shape = shapes.get(end);
+      String[] shape = shapes.get(end);
       if (shape == null) {
-        tc(end, "del", new String[0]);
+        tc(end, "del");
       } else {
-        tc(end, "replace", shape.split(" "));
+        tc(end, "replace", shape);
       }
     }
     blackholed = false;
