@@ -148,6 +148,18 @@ public interface Connection<T> {
   /** {@link #close()} with its own deadline for writing what is queued. */
   CompletableFuture<Void> close(Duration drainTimeout);
 
+  /**
+   * {@link #close()}, telling the peer why: its CLOSE frame carries {@code code} and {@code
+   * reason}, which the peer sees in its {@link #closeCause()} (a {@link PeerClosedException}).
+   *
+   * @param code {@link CloseCodes#NORMAL}, or an application code from {@link
+   *     CloseCodes#APPLICATION_MIN} to {@link CloseCodes#MAX}
+   * @param reason a short text; cut at {@link CloseCodes#MAX_REASON_BYTES} bytes of UTF-8
+   * @throws IllegalArgumentException if {@code code} is one of duplex's own error codes or out of
+   *     range
+   */
+  CompletableFuture<Void> close(int code, String reason);
+
   /** Closes at once: queued frames are dropped and their futures fail. Idempotent. */
   void abort();
 

@@ -1,5 +1,6 @@
 package io.duplex.nio.internal;
 
+import io.duplex.CloseCodes;
 import io.duplex.Connection;
 import io.duplex.ConnectionClosedException;
 import io.duplex.ConnectionStats;
@@ -7,6 +8,7 @@ import io.duplex.DuplexTimeoutException;
 import io.duplex.Encoded;
 import io.duplex.HandshakeException;
 import io.duplex.MessageHandler;
+import io.duplex.PeerClosedException;
 import io.duplex.PeerInfo;
 import io.duplex.PongTimeoutException;
 import io.duplex.TransportConfig;
@@ -370,7 +372,21 @@ final class NioConnection<T> implements Connection<T> {
   @Override
   public CompletableFuture<Void> close(Duration drainTimeout) {
     Objects.requireNonNull(drainTimeout, "drainTimeout");
-    startClose(new ConnectionClosedException("connection closed locally"), drainTimeout);
+    startClose(new ConnectionClosedException("connection closed locally"), drainTimeout,
+        CloseCodes.NORMAL, "");
+    return closed;
+  }
+
+  @Override
+  public CompletableFuture<Void> close(int code, String reason) {
+    Objects.requireNonNull(reason, "reason");
+    if (code != CloseCodes.NORMAL && (code < CloseCodes.APPLICATION_MIN || code > CloseCodes.MAX)) {
+      throw new IllegalArgumentException("close code must be 0 (NORMAL) or "
+          + CloseCodes.APPLICATION_MIN + ".." + CloseCodes.MAX + " (codes 1.." 
+          + (CloseCodes.APPLICATION_MIN - 1) + " are duplex's own): " + code);
+    }
+    startClose(new ConnectionClosedException("connection closed locally (code " + code
+        + (reason.isEmpty() ? "" : ": " + reason) + ")"), config.closeTimeout(), code, reason);
     return closed;
   }
 
@@ -379,6 +395,11 @@ final class NioConnection<T> implements Connection<T> {
    * connection ends when the peer's FIN has also arrived, or at the deadline. Any thread.
    */
   private void startClose(ConnectionClosedException reason, Duration timeout) {
+    startClose(reason, timeout, CloseCodes.NORMAL, "");
+  }
+
+  private void startClose(ConnectionClosedException reason, Duration timeout, int code,
+      String text) {
     // Before the state change: the timer must never see CLOSING without its deadline.
     closeDeadlineNanos = System.nanoTime() + Durations.nanos(timeout);
     for (; ; ) {
@@ -401,7 +422,7 @@ final class NioConnection<T> implements Connection<T> {
       maybeFinishGracefully();
       return;
     }
-    sendControl(Wire.CLOSE, ByteBuffer.allocate(2), null, true);
+    sendControl(Wire.CLOSE, Wire.closeBody(code, text), null, true);
   }
 
   @Override
@@ -437,9 +458,8 @@ final class NioConnection<T> implements Connection<T> {
   }
 
   /** The peer sent CLOSE: it will send nothing more. Read loop. */
-  void onPeerClose(String reason) {
-    startClose(new ConnectionClosedException("connection closed by the peer"
-        + (reason.isEmpty() ? "" : " (" + reason + ")")), config.closeTimeout());
+  void onPeerClose(int code, String reason) {
+    startClose(new PeerClosedException(code, reason), config.closeTimeout());
   }
 
   /** The peer's FIN arrived: it sends nothing more, so we finish our side and close. Read loop. */

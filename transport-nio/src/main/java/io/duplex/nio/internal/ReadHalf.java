@@ -190,7 +190,7 @@ final class ReadHalf<T> {
         connection.onPong(controlId(frame, "PONG"));
         return;
       case Wire.CLOSE:
-        connection.onPeerClose(closeReason(frame));
+        onClose(frame);
         return;
       case Wire.HANDSHAKE:
         throw new ProtocolException("protocol violation: a second HANDSHAKE frame after the"
@@ -220,17 +220,15 @@ final class ReadHalf<T> {
     return body.getLong();
   }
 
-  private static String closeReason(ByteBuffer body) {
+  private void onClose(ByteBuffer body) {
     if (body.remaining() < 2) {
       throw new ProtocolException("protocol violation: CLOSE body must hold a 2-byte code, was "
           + body.remaining() + " bytes");
     }
     int code = body.getShort() & 0xFFFF;
-    byte[] text = new byte[Math.min(body.remaining(), 1024)];
+    byte[] text = new byte[Math.min(body.remaining(), io.duplex.CloseCodes.MAX_REASON_BYTES)];
     body.get(text);
-    String reason = new String(text, java.nio.charset.StandardCharsets.UTF_8);
-    return code == 0 && reason.isEmpty() ? "" : "code " + code + (reason.isEmpty() ? "" : ": "
-        + reason);
+    connection.onPeerClose(code, new String(text, java.nio.charset.StandardCharsets.UTF_8));
   }
 
   private void deliver(T message, int size) {
