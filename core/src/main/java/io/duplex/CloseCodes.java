@@ -60,6 +60,16 @@ public final class CloseCodes {
   }
 
   /**
+   * Whether an application (or a peer node) may send {@code code} with {@link
+   * Connection#close(int, String)}: {@link #NORMAL}, {@link #GOING_AWAY}, {@link #DUPLICATE},
+   * {@link #BANNED} and the application codes. The error codes are the transport's own.
+   */
+  public static boolean isSendable(int code) {
+    return code == NORMAL || code == GOING_AWAY || code == DUPLICATE || code == BANNED
+        || (code >= APPLICATION_MIN && code <= MAX);
+  }
+
+  /**
    * Whether {@code code} says that the side which sent it met an error caused by the other side
    * (protocol, frame size, decoding, handler, timeout, limit), as opposed to an orderly close.
    */

@@ -152,8 +152,9 @@ public interface Connection<T> {
    * {@link #close()}, telling the peer why: its CLOSE frame carries {@code code} and {@code
    * reason}, which the peer sees in its {@link #closeCause()} (a {@link PeerClosedException}).
    *
-   * @param code {@link CloseCodes#NORMAL}, or an application code from {@link
-   *     CloseCodes#APPLICATION_MIN} to {@link CloseCodes#MAX}
+   * @param code one that {@link CloseCodes#isSendable} allows: {@link CloseCodes#NORMAL}, {@link
+   *     CloseCodes#GOING_AWAY}, {@link CloseCodes#DUPLICATE}, {@link CloseCodes#BANNED}, or an
+   *     application code from {@link CloseCodes#APPLICATION_MIN} to {@link CloseCodes#MAX}
    * @param reason a short text; cut at {@link CloseCodes#MAX_REASON_BYTES} bytes of UTF-8
    * @throws IllegalArgumentException if {@code code} is one of duplex's own error codes or out of
    *     range

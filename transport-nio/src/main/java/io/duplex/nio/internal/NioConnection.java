@@ -380,10 +380,10 @@ final class NioConnection<T> implements Connection<T> {
   @Override
   public CompletableFuture<Void> close(int code, String reason) {
     Objects.requireNonNull(reason, "reason");
-    if (code != CloseCodes.NORMAL && (code < CloseCodes.APPLICATION_MIN || code > CloseCodes.MAX)) {
-      throw new IllegalArgumentException("close code must be 0 (NORMAL) or "
-          + CloseCodes.APPLICATION_MIN + ".." + CloseCodes.MAX + " (codes 1.." 
-          + (CloseCodes.APPLICATION_MIN - 1) + " are duplex's own): " + code);
+    if (!CloseCodes.isSendable(code)) {
+      throw new IllegalArgumentException("close code must be NORMAL, GOING_AWAY, DUPLICATE,"
+          + " BANNED or an application code " + CloseCodes.APPLICATION_MIN + ".."
+          + CloseCodes.MAX + " (the error codes are the transport's own): " + code);
     }
     startClose(new ConnectionClosedException("connection closed locally (code " + code
         + (reason.isEmpty() ? "" : ": " + reason) + ")"), config.closeTimeout(), code, reason);
