@@ -161,7 +161,11 @@ final class Jfr {
   }
 
   private static String address(InetSocketAddress a) {
-    return a == null ? "" : a.getAddress().getHostAddress() + ":" + a.getPort();
+    if (a == null) {
+      return "";
+    }
+    return (a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString()) + ":"
+        + a.getPort();
   }
 
   private static String peer(PeerInfo p) {
