@@ -5,19 +5,13 @@ import io.duplex.Connection;
 import io.duplex.ConnectionClosedException;
 import io.duplex.ConnectionStats;
 import io.duplex.DuplexException;
-import io.duplex.DuplexTimeoutException;
 import io.duplex.Encoded;
-import io.duplex.HandlerException;
 import io.duplex.HandshakeException;
 import io.duplex.MessageHandler;
-import io.duplex.PeerClosedException;
 import io.duplex.PeerInfo;
-import io.duplex.ProtocolException;
 import io.duplex.TransportConfig;
 import io.duplex.codec.Codec;
-import io.duplex.codec.DecoderException;
 import io.duplex.codec.EncoderException;
-import io.duplex.codec.TooLongFrameException;
 import io.duplex.internal.FrameBuffer;
 import io.duplex.internal.Handshake;
 import io.duplex.internal.Wire;
@@ -36,22 +30,14 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * A connection over one {@link SocketChannel}, read by one {@link ReadLoop} through its {@link
  * ReadHalf} and written through its {@link WriteHalf} by senders or one {@link WriteLoop}. Its
- * state is a {@link Lifecycle}; the timer's deadlines are its {@link Liveness}.
+ * state is a {@link Lifecycle}; the timer's deadlines are its {@link Liveness}; how it ends
+ * gracefully, half-closed or after an error is its {@link CloseSequence}.
  *
  * <h2>Closing</h2>
- * Three ways, all ending in {@link #finish}, the one way to CLOSED: the compare-and-set on
- * {@link #closeCause} makes it run once, whichever thread gets there first.
- * <ul>
- *   <li><b>graceful</b> ({@link #close()}, the peer's CLOSE or FIN): no new sends; what is
- *       queued is written, then CLOSE, then FIN; closed once the peer's FIN has been read too,
- *       or aborted at the close deadline;</li>
- *   <li><b>error close</b> ({@link #failWith}: a frame the peer sent that we cannot take, a
- *       handler that threw, a frame read timeout): what is queued is dropped, the peer is sent a
- *       CLOSE with a code and the reason, its bytes are read to its FIN without decoding, within
- *       {@link #ERROR_CLOSE_TIMEOUT} at most;</li>
- *   <li><b>abort</b> ({@link #closeWith}: I/O errors, timeouts of a dead peer, the DISCONNECT
- *       policy, {@link #abort()}): the socket is closed at once.</li>
- * </ul>
+ * Every way ends in {@link #finish}, the one way to CLOSED: the compare-and-set on {@link
+ * #closeCause} makes it run once, whichever thread gets there first. An abort ({@link
+ * #closeWith}: I/O errors, timeouts of a dead peer, the DISCONNECT policy, {@link #abort()})
+ * calls it at once; the {@link CloseSequence} calls it when a close completes.
  *
  * <h2>Fields and their threads</h2>
  * Final fields are set before the connection is shared. {@code closeCause} is atomic; {@code
@@ -61,9 +47,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * {@code notifiedWritable} belongs to the event executor. docs/THREADING.md has the table.
  */
 final class NioConnection<T> implements Connection<T> {
-  /** The longest an error close waits for the peer's FIN after sending it CLOSE. */
-  static final Duration ERROR_CLOSE_TIMEOUT = Duration.ofSeconds(1);
-
   private final LoopTransport<T> transport;
   private final TransportConfig config;
   private final Codec<T> codec;
@@ -77,6 +60,7 @@ final class NioConnection<T> implements Connection<T> {
   private final WriteHalf writeHalf;
   private final Lifecycle lifecycle;
   private final Liveness liveness;
+  private final CloseSequence closing;
   private final InetSocketAddress remote;
   private final long sendTimeoutNanos;
   private final boolean dialed;
@@ -112,6 +96,8 @@ final class NioConnection<T> implements Connection<T> {
     this.writeHalf = new WriteHalf(this, channel, config);
     this.lifecycle = new Lifecycle(connected);
     this.liveness = new Liveness(this, lifecycle, readHalf, pings, config);
+    this.closing = new CloseSequence(this, lifecycle, readHalf, writeHalf, readLoop, config,
+        transport.errors());
     this.sendTimeoutNanos = Durations.nanos(config.sendTimeout());
   }
 
@@ -365,8 +351,8 @@ final class NioConnection<T> implements Connection<T> {
   @Override
   public CompletableFuture<Void> close(Duration drainTimeout) {
     Objects.requireNonNull(drainTimeout, "drainTimeout");
-    closeGracefully(new ConnectionClosedException("connection closed locally"), drainTimeout,
-        CloseCodes.NORMAL, "");
+    closing.closeGracefully(new ConnectionClosedException("connection closed locally"),
+        drainTimeout, CloseCodes.NORMAL, "");
     return closed;
   }
 
@@ -378,43 +364,11 @@ final class NioConnection<T> implements Connection<T> {
           + " BANNED or an application code " + CloseCodes.APPLICATION_MIN + ".."
           + CloseCodes.MAX + " (the error codes are the transport's own): " + code);
     }
-    closeGracefully(new ConnectionClosedException("connection closed locally (code " + code + " "
+    closing.closeGracefully(new ConnectionClosedException("connection closed locally (code "
+        + code + " "
         + CloseCodes.name(code) + (reason.isEmpty() ? "" : ": " + reason) + ")"),
         config.closeTimeout(), code, reason);
     return closed;
-  }
-
-  /**
-   * Graceful close: refuse new sends, write what is queued, then CLOSE and FIN; the connection
-   * ends when the peer's FIN has also arrived, or at the deadline, which only the first close
-   * sets. Any thread.
-   */
-  private void closeGracefully(ConnectionClosedException reason, Duration timeout, int code,
-      String text) {
-    switch (lifecycle.endOutput(true)) {
-      case NOT_OPEN:
-        finish(reason);
-        return;
-      case MADE_GRACEFUL: // the FIN is on its way already (shutdownOutput): no CLOSE to send
-        lifecycle.reason(reason);
-        readLoop.execute(readHalf::discardWhileClosing);
-        return;
-      case STARTED:
-        lifecycle.deadline(System.nanoTime() + Durations.nanos(timeout));
-        lifecycle.reason(reason);
-        readLoop.execute(readHalf::discardWhileClosing);
-        writeHalf.endOutput(closeFrame(code, text));
-        return;
-      default:
-        return;
-    }
-  }
-
-  private static ByteBuffer closeFrame(int code, String reason) {
-    ByteBuffer body = Wire.closeBody(code, reason);
-    ByteBuffer frame = ByteBuffer.allocate(Wire.HEADER_SIZE + body.remaining());
-    frame.putInt(Wire.TYPE_SIZE + body.remaining()).put(Wire.CLOSE).put(body).flip();
-    return frame;
   }
 
   @Override
@@ -424,16 +378,8 @@ final class NioConnection<T> implements Connection<T> {
 
   @Override
   public CompletableFuture<Void> shutdownOutput() {
-    switch (lifecycle.endOutput(false)) {
-      case STARTED:
-        lifecycle.deadline(System.nanoTime() + Durations.nanos(config.closeTimeout()));
-        writeHalf.endOutput(null);
-        break;
-      case NOT_OPEN:
-        outputShutFuture.completeExceptionally(notOpen());
-        break;
-      default:
-        break; // ending already: the future completes with the FIN, or fails with the close
+    if (!closing.shutdownOutput()) {
+      outputShutFuture.completeExceptionally(notOpen());
     }
     return outputShutFuture;
   }
@@ -454,91 +400,23 @@ final class NioConnection<T> implements Connection<T> {
 
   /** The peer sent CLOSE: it will send nothing more. Read loop. */
   void onPeerClose(int code, String reason) {
-    PeerClosedException why = new PeerClosedException(code, reason);
-    if (CloseCodes.isError(code)) {
-      transport.errors().report(this, why); // the peer could not take what we sent: say so
-    }
-    closeGracefully(why, config.closeTimeout(), CloseCodes.NORMAL, "");
+    closing.onPeerClose(code, reason);
   }
 
   /** The peer's FIN arrived ({@code byPeer}), or input was shut down. Read loop. */
   void onInputEnded(boolean byPeer) {
-    readHalf.close();
-    if (!isHandshaken() && byPeer) {
-      closeWith(new ConnectionClosedException("the peer closed the connection during the"
-          + " handshake"));
-      return;
-    }
-    int before = lifecycle.inputEnded();
-    if (Lifecycle.outputWasShut(before)) {
-      finishGracefully();
-    } else if (byPeer && Lifecycle.wasOpenForSends(before)) {
-      closeGracefully(new ConnectionClosedException("connection closed by the peer (end of"
-          + " stream)"), config.closeTimeout(), CloseCodes.NORMAL, "");
-    }
+    closing.onInputEnded(byPeer);
   }
 
   /** The FIN after the last queued frame went out. Write role holder. */
   void onOutputShut() {
     outputShutFuture.complete(null);
-    if (lifecycle.outputShut()) {
-      finishGracefully();
-    }
+    closing.onOutputShut();
   }
 
-  private void finishGracefully() {
-    ConnectionClosedException reason = lifecycle.reason();
-    finish(reason != null ? reason : new ConnectionClosedException("connection closed: both"
-        + " sides ended their output"));
-  }
-
-  /**
-   * Closes because of an error in what the peer sent or in our handling of it, telling the peer
-   * why: a CLOSE with the error's code and message goes out after the frame in progress (queued
-   * frames are dropped), and the peer's bytes are read to its FIN without decoding. Falls back
-   * to {@link #closeWith} before the handshake, for errors without a code, or when the
-   * connection is closing already. Any thread.
-   */
+  /** Closes because of an error in what the peer sent, telling it why: see {@link CloseSequence}. */
   void failWith(RuntimeException error) {
-    int code = codeFor(error);
-    if (code < 0 || lifecycle.endOutput(true) != Lifecycle.End.STARTED) {
-      closeWith(error);
-      return;
-    }
-    ConnectionClosedException reason = new ConnectionClosedException("connection closed: "
-        + error.getMessage(), error);
-    Duration timeout = config.closeTimeout().compareTo(ERROR_CLOSE_TIMEOUT) < 0
-        ? config.closeTimeout() : ERROR_CLOSE_TIMEOUT;
-    lifecycle.deadline(System.nanoTime() + Durations.nanos(timeout));
-    lifecycle.reason(reason);
-    errorReported = true;
-    transport.errors().report(this, error); // now, not when the close completes
-    writeHalf.dropQueued(reason);
-    if (readLoop.inLoop()) {
-      readHalf.discardRaw();
-    } else {
-      readLoop.execute(readHalf::discardRaw);
-    }
-    writeHalf.endOutput(closeFrame(code, String.valueOf(error.getMessage())));
-  }
-
-  private static int codeFor(RuntimeException error) {
-    if (error instanceof TooLongFrameException) {
-      return CloseCodes.FRAME_TOO_LARGE;
-    }
-    if (error instanceof DecoderException) {
-      return CloseCodes.DECODE_ERROR;
-    }
-    if (error instanceof ProtocolException) {
-      return CloseCodes.PROTOCOL_ERROR;
-    }
-    if (error instanceof HandlerException) {
-      return CloseCodes.HANDLER_ERROR;
-    }
-    if (error instanceof DuplexTimeoutException) {
-      return CloseCodes.TIMEOUT;
-    }
-    return -1;
+    closing.failWith(error);
   }
 
   /**
@@ -550,6 +428,20 @@ final class NioConnection<T> implements Connection<T> {
       return finish((ConnectionClosedException) error);
     }
     return finish(new ConnectionClosedException("connection closed: " + error, error));
+  }
+
+  /** {@link #closeWith}, whatever that throws (it must not stop a write role being let go). */
+  ConnectionClosedException closeQuietly(Throwable error) {
+    try {
+      return closeWith(error);
+    } catch (Throwable t) {
+      return new ConnectionClosedException("connection closed: " + error, error);
+    }
+  }
+
+  /** An error close reported its error already: the finish does not report it again. */
+  void errorReported() {
+    errorReported = true;
   }
 
   private ConnectionClosedException finish(ConnectionClosedException reason) {

@@ -7,12 +7,8 @@ import io.duplex.SendTimeoutException;
 import io.duplex.SlowPeerPolicy;
 import io.duplex.TransportConfig;
 import io.duplex.nio.internal.OutboundFrame.Kind;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayDeque;
-import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -20,10 +16,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * The write side of one connection: the write role, and the flush that whoever holds it runs.
- * Its parts: the {@link OutboundQueue} of message frames, the {@link ControlQueue} that goes
- * ahead of it, the {@link Coalescer} of {@code sendLater} frames, and the {@link PendingBytes}
- * with their water marks and hard limit.
+ * The write side of one connection: the write role, and what senders, loops and the closer do
+ * with it. Its parts: the {@link OutboundQueue} of message frames, the {@link ControlQueue} that
+ * goes ahead of it, the {@link Coalescer} of {@code sendLater} frames, the {@link PendingBytes}
+ * with their water marks and hard limit, and the {@link SocketWriter} that the role holder runs.
  *
  * <h2>The write role</h2>
  * Exactly one thread at a time writes to the socket: whoever moved {@link #state} to WRITING by
@@ -41,7 +37,7 @@ import java.util.function.Consumer;
  *
  * A sender (and the write loop) writes until everything is written or the socket is full. A read
  * loop or the timer, which take the role for a PONG, a PING or a CLOSE, write at most one
- * gathered buffer ({@link #DIRECT_BUFFER_SIZE}) and hand the rest to the write loop, so another
+ * gathered buffer ({@link SocketWriter#DIRECT_BUFFER_SIZE}) and hand the rest to the write loop, so another
  * sender's backlog never stalls the loop serving every other connection.
  *
  * <h2>No user code before the frame is consumed</h2>
@@ -58,12 +54,10 @@ import java.util.function.Consumer;
  * not a budgeted frame: nothing can refuse it.
  *
  * <h2>Fields and their threads</h2>
- * {@code state}: atomic, see above. {@code staged}, {@code batch}, {@code batchStart}, {@code
- * ending}, {@code outputShut}: the role holder only; the CAS on {@code state} hands them over with
- * a happens-before edge. {@code dropped}: a concurrent queue (senders offer, anyone polls).
- * {@code closeFrame}, {@code endRequested}: written once by the thread that ends the output
- * (before it flushes), read by holders. {@code closedCause}: written by {@code close} and by the
- * holder that shut the output, read by every writer. The parts guard themselves.
+ * {@code state}: atomic, see above; the compare-and-set that takes the role hands the {@link
+ * SocketWriter}'s own fields to the new holder with a happens-before edge. {@code dropped}: a
+ * concurrent queue (senders offer, anyone polls). {@code closedCause}: written by {@code close}
+ * and by the holder that shut the output, read by every writer. The parts guard themselves.
  */
 final class WriteHalf {
   static final int IDLE = 0;
@@ -71,19 +65,10 @@ final class WriteHalf {
   static final int PENDING = 2;
   static final int CLOSED = 3;
 
-  /** Bytes copied into the direct buffer per write system call, at most. */
-  static final int DIRECT_BUFFER_SIZE = 256 * 1024;
   /** Gathered buffers a read loop or the timer writes per turn before handing off. */
   static final int LOOP_GATHERS = 1;
   private static final int ALL = Integer.MAX_VALUE;
 
-  private static final ThreadLocal<ByteBuffer> DIRECT =
-      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(DIRECT_BUFFER_SIZE));
-
-  /** {@link #drain} results. */
-  private static final int DONE = 0;
-  private static final int FULL = 1;
-  private static final int TURN_UP = 2;
 
   private final NioConnection<?> connection;
   private final SocketChannel channel;
@@ -96,19 +81,9 @@ final class WriteHalf {
   private final Coalescer coalescer;
   /** Frames {@code DROP_OLDEST} took out while a sender reserved; failed after it consumed. */
   private final ConcurrentLinkedQueue<OutboundFrame> dropped = new ConcurrentLinkedQueue<>();
-  private final Runnable pongsDrained;
-  private final Consumer<OutboundFrame> timeOutNow = f -> timeOut(f, System.nanoTime());
-
-  private volatile OutboundFrame closeFrame;
-  private volatile boolean endRequested;
+  private final SocketWriter writer;
+  private final Consumer<OutboundFrame> timeOutNow;
   private volatile Throwable closedCause;
-
-  // The role holder's.
-  private final ArrayDeque<OutboundFrame> staged = new ArrayDeque<>();
-  private OutboundFrame[] batch = new OutboundFrame[64];
-  private int[] batchStart = new int[64];
-  private boolean ending;
-  private boolean outputShut;
 
   WriteHalf(NioConnection<?> connection, SocketChannel channel, TransportConfig config) {
     this.connection = connection;
@@ -119,7 +94,8 @@ final class WriteHalf {
     this.queue = new OutboundQueue(metrics);
     this.control = new ControlQueue(metrics, budget);
     this.coalescer = new Coalescer(queue, metrics, config.highWaterMark());
-    this.pongsDrained = connection::onPongsDrained;
+    this.writer = new SocketWriter(connection, channel, budget, queue, control, coalescer);
+    this.timeOutNow = f -> writer.timeOut(f, System.nanoTime());
   }
 
   long pendingBytes() {
@@ -183,8 +159,9 @@ final class WriteHalf {
     }
     coalescer.seal(); // the deferred frames before this one go first
     if (queue.isEmpty() && control.isEmpty() && state.compareAndSet(IDLE, WRITING)) {
-      if (staged.isEmpty() && queue.isEmpty() && control.isEmpty() && !endRequested) {
-        writeThrough(frame, kind, promise, deadlineNanos, startDeadlineNanos);
+      if (!writer.hasStaged() && queue.isEmpty() && control.isEmpty()
+          && !writer.endRequested()) {
+        writer.writeThrough(frame, kind, promise, deadlineNanos, startDeadlineNanos);
       } else {
         queue.offer(own(frame, kind, promise, deadlineNanos, startDeadlineNanos));
       }
@@ -306,14 +283,9 @@ final class WriteHalf {
    * it are refused by the connection, and one that raced it is written before the CLOSE or
    * failed after the FIN.
    */
-  void endOutput(ByteBuffer closeFrameBytes) {
+  void endOutput(ByteBuffer closeFrame) {
     coalescer.seal();
-    if (closeFrameBytes != null) {
-      OutboundFrame f = OutboundFrame.close(closeFrameBytes);
-      budget.add(f.size);
-      closeFrame = f;
-    }
-    endRequested = true;
+    writer.requestEnd(closeFrame != null ? OutboundFrame.close(closeFrame) : null);
     flush(gathers());
   }
 
@@ -360,7 +332,7 @@ final class WriteHalf {
   }
 
   private boolean hasWork() {
-    return !queue.isEmpty() || !control.isEmpty() || endRequested;
+    return !queue.isEmpty() || !control.isEmpty() || writer.endRequested();
   }
 
   /** How much the calling thread writes per turn: a loop of the transport, one buffer. */
@@ -383,12 +355,12 @@ final class WriteHalf {
     for (; ; ) {
       int result;
       try {
-        result = drain(gathers);
+        result = writer.drain(gathers, hasWork());
       } catch (Throwable t) { // an I/O error, or an Error such as no direct memory left
-        closeQuietly(t);
-        result = DONE;
+        connection.closeQuietly(t);
+        result = SocketWriter.DONE;
       }
-      if (result != DONE) {
+      if (result != SocketWriter.DONE) {
         handOff();
         return;
       }
@@ -422,197 +394,6 @@ final class WriteHalf {
     return closed == null;
   }
 
-  // ---- role holder only --------------------------------------------------------------------
-
-  private void writeThrough(ByteBuffer frame, Kind kind, CompletableFuture<Void> promise,
-      long deadlineNanos, long startDeadlineNanos) {
-    int size = frame.remaining();
-    try {
-      writeDirect(frame);
-    } catch (Throwable t) { // an I/O error, or an Error such as no direct memory left
-      budget.release(size);
-      fail(promise, closeQuietly(t));
-      return;
-    }
-    if (!frame.hasRemaining()) {
-      budget.release(size);
-      metrics.writeThrough(size); // before completing: a waiter sees the count
-      if (promise != null) {
-        promise.complete(null);
-      }
-    } else {
-      staged.addFirst(OutboundFrame.rest(kind, kind == Kind.MESSAGE ? copy(frame) : frame, size,
-          promise, deadlineNanos, startDeadlineNanos));
-    }
-  }
-
-  /** Copies {@code src} through the thread's direct buffer to the socket until done or full. */
-  private void writeDirect(ByteBuffer src) throws IOException {
-    ByteBuffer out = DIRECT.get();
-    while (src.hasRemaining()) {
-      out.clear();
-      int start = src.position();
-      int take = copySome(src, out);
-      out.flip();
-      int written = channel.write(out);
-      src.position(start + written);
-      if (written < take) {
-        return;
-      }
-    }
-  }
-
-  /** Writes until nothing is left (DONE), the socket is full, or {@code gathers} ran out. */
-  private int drain(int gathers) throws IOException {
-    ByteBuffer out = DIRECT.get();
-    for (int g = 0; ; g++) {
-      if (outputShut) {
-        return DONE;
-      }
-      if (g == gathers) {
-        return staged.isEmpty() && !hasWork() ? DONE : TURN_UP;
-      }
-      out.clear();
-      int n = fill(out);
-      if (n == 0) {
-        if (ending) {
-          shutOutput(); // everything, the CLOSE included, is written
-        }
-        return DONE;
-      }
-      out.flip();
-      int copied = out.remaining();
-      int written = channel.write(out);
-      settle(n, written);
-      if (written < copied) {
-        return FULL;
-      }
-    }
-  }
-
-  /**
-   * Copies into {@code out} the staged frames, then waiting control frames, then queued
-   * messages; at the end of the output, the CLOSE. Returns the frames touched.
-   */
-  private int fill(ByteBuffer out) {
-    int n = 0;
-    for (OutboundFrame f : staged) {
-      if (!out.hasRemaining()) {
-        return n;
-      }
-      n = copyInto(out, f, n);
-    }
-    long now = 0;
-    while (out.hasRemaining() && !ending) {
-      OutboundFrame f = control.poll(pongsDrained);
-      if (f == null && (f = queue.poll()) != null) {
-        if (now == 0) {
-          now = System.nanoTime();
-        }
-        if (f.expiredBeforeStart(now)) {
-          timeOut(f, now);
-          continue;
-        }
-      }
-      if (f == null) {
-        if (!endRequested) {
-          break;
-        }
-        ending = true; // nothing may follow: a frame queued from now on fails at the FIN
-        if ((f = closeFrame) == null) {
-          break;
-        }
-      }
-      staged.addLast(f);
-      n = copyInto(out, f, n);
-    }
-    return n;
-  }
-
-  private int copyInto(ByteBuffer out, OutboundFrame f, int n) {
-    if (n == batch.length) {
-      batch = Arrays.copyOf(batch, n * 2);
-      batchStart = Arrays.copyOf(batchStart, n * 2);
-    }
-    batch[n] = f;
-    batchStart[n] = f.bytes.position();
-    copySome(f.bytes, out);
-    return n + 1;
-  }
-
-  /** Copies as much of {@code src} as fits into {@code out}, advancing both; returns the count. */
-  private static int copySome(ByteBuffer src, ByteBuffer out) {
-    int take = Math.min(src.remaining(), out.remaining());
-    int limit = src.limit();
-    src.limit(src.position() + take);
-    out.put(src);
-    src.limit(limit);
-    return take;
-  }
-
-  /**
-   * After a write of {@code written} bytes, puts each touched frame's position where the socket
-   * really left it and completes the frames that are done.
-   */
-  private void settle(int n, int written) {
-    int left = written;
-    for (int i = 0; i < n; i++) {
-      OutboundFrame f = batch[i];
-      batch[i] = null;
-      int copied = f.bytes.position() - batchStart[i];
-      int done = Math.min(copied, left);
-      left -= done;
-      f.bytes.position(batchStart[i] + done);
-    }
-    OutboundFrame head;
-    while ((head = staged.peekFirst()) != null) {
-      if (head.bytes.hasRemaining()) {
-        if (head.batch != null) {
-          head.batch.completeUpTo(head.bytes.position(), metrics);
-        }
-        return;
-      }
-      staged.pollFirst();
-      written(head);
-    }
-  }
-
-  private void written(OutboundFrame f) {
-    budget.release(f.size);
-    switch (f.kind) {
-      case BATCH:
-        f.batch.completeUpTo(f.size, metrics);
-        coalescer.recycle(f.batch);
-        break;
-      case MESSAGE:
-      case SHARED:
-        metrics.frameWritten(f.size); // before completing: a waiter sees the count
-        f.succeed();
-        break;
-      default:
-        metrics.bytesOut.add(f.size); // control frames count as bytes, not as messages
-        break;
-    }
-    if (budget.writabilityStale()) {
-      budget.updateWritability();
-    }
-  }
-
-  private void shutOutput() {
-    outputShut = true;
-    // From now on the half takes no frame: a send that raced the close fails here, at entry or
-    // when the role is let go, instead of writing after the FIN.
-    closedCause = new ConnectionClosedException("the connection's output was shut down (a"
-        + " graceful close or shutdownOutput); no more sends are accepted");
-    try {
-      channel.shutdownOutput();
-    } catch (IOException e) {
-      connection.closeWith(e);
-      return;
-    }
-    connection.onOutputShut();
-  }
-
   // ---- deadlines and the close -------------------------------------------------------------
 
   /**
@@ -624,21 +405,8 @@ final class WriteHalf {
     if (!state.compareAndSet(PENDING, WRITING)) {
       return;
     }
-    boolean broken = false;
-    for (Iterator<OutboundFrame> it = staged.iterator(); it.hasNext(); ) {
-      OutboundFrame f = it.next();
-      if (f.started()) {
-        if (f.expired(now)) {
-          broken = true;
-          break;
-        }
-      } else if (f.expiredBeforeStart(now)) {
-        it.remove();
-        timeOut(f, now);
-      }
-    }
-    if (broken) {
-      closeQuietly(new SendTimeoutException("send timed out mid-frame after "
+    if (writer.expireStaged(now)) {
+      connection.closeQuietly(new SendTimeoutException("send timed out mid-frame after "
           + connection.config().sendTimeout() + ": the peer stopped reading while a frame was"
           + " half written, so the stream is broken and the connection is closed"));
     } else {
@@ -647,20 +415,12 @@ final class WriteHalf {
     letGo(PENDING);
   }
 
-  private void timeOut(OutboundFrame f, long now) {
-    budget.release(f.size);
-    if (f.missedStartDeadline(now)) {
-      metrics.framesDropped.increment();
-      Jfr.frameDropped(connection, f.size, "DEADLINE");
-      f.fail(new FrameDroppedException(FrameDroppedException.Reason.DEADLINE, "frame dropped:"
-          + " its deadline passed before it could start to this peer, which is reading slower"
-          + " than you send; the connection stays open"));
-      return;
-    }
-    metrics.sendsTimedOut(f.frames);
-    f.fail(new SendTimeoutException("send timed out after " + connection.config().sendTimeout()
-        + " before any byte was written: the peer is reading slower than you send; the frame"
-        + " was dropped and the connection stays open"));
+  /** The FIN went out: the half takes no frame from now on. Role holder. */
+  void outputShut() {
+    // A send that raced the close fails here, at entry or when the role is let go, instead of
+    // writing after the FIN.
+    closedCause = new ConnectionClosedException("the connection's output was shut down (a"
+        + " graceful close or shutdownOutput); no more sends are accepted");
   }
 
   /**
@@ -683,15 +443,7 @@ final class WriteHalf {
 
   /** Fails everything left. The holder, or whoever moved the half to CLOSED. */
   private void failAll(ConnectionClosedException cause) {
-    OutboundFrame f;
-    while ((f = staged.pollFirst()) != null) {
-      budget.release(f.size);
-      f.fail(cause);
-    }
-    OutboundFrame close = closeFrame;
-    if (close != null && !ending) {
-      budget.release(close.size);
-    }
+    writer.failStaged(cause);
     control.clear(c -> budget.release(c.size));
     dropQueued(cause); // closes the coalescer first: a batch sealed after this is refused
     failDropped();
@@ -706,23 +458,14 @@ final class WriteHalf {
     });
   }
 
-  /** Closes the connection because of {@code error}, whatever that throws; returns the cause. */
-  private ConnectionClosedException closeQuietly(Throwable error) {
-    try {
-      return connection.closeWith(error);
-    } catch (Throwable t) {
-      return new ConnectionClosedException("connection closed: " + error, error);
-    }
-  }
-
-  private static ByteBuffer copy(ByteBuffer frame) {
+  static ByteBuffer copy(ByteBuffer frame) {
     ByteBuffer copy = ByteBuffer.allocate(frame.remaining());
     copy.put(frame.duplicate());
     copy.flip();
     return copy;
   }
 
-  private static void fail(CompletableFuture<Void> promise, Throwable cause) {
+  static void fail(CompletableFuture<Void> promise, Throwable cause) {
     if (promise != null) {
       promise.completeExceptionally(cause);
     }
