@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.duplex.Connection;
 import io.duplex.ConnectionClosedException;
-import io.duplex.MembershipListener;
 import io.duplex.NodeId;
-import io.duplex.PeerNode;
 import io.duplex.TransportConfig;
 import io.duplex.codec.ByteArrayCodec;
+import io.duplex.peer.MembershipListener;
+import io.duplex.peer.PeerNode;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;

@@ -1,4 +1,6 @@
-package io.duplex;
+package io.duplex.peer;
+
+import io.duplex.DuplexException;
 
 /**
  * A broadcast's quorum can no longer be reached: so many peers' sends failed that fewer than the

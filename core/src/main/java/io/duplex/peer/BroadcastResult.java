@@ -1,5 +1,9 @@
-package io.duplex;
+package io.duplex.peer;
 
+import io.duplex.BackpressureException;
+import io.duplex.FrameDroppedException;
+import io.duplex.NodeId;
+import io.duplex.SendTimeoutException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -36,7 +40,7 @@ public final class BroadcastResult {
   private final Map<NodeId, CompletableFuture<Void>> sends;
 
   /** A result over each peer's send future, in the order given. */
-  public BroadcastResult(Map<NodeId, CompletableFuture<Void>> sends) {
+  BroadcastResult(Map<NodeId, CompletableFuture<Void>> sends) {
     this.sends = Collections.unmodifiableMap(new LinkedHashMap<>(sends));
   }
 

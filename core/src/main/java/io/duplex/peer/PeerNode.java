@@ -1,7 +1,11 @@
-package io.duplex;
+package io.duplex.peer;
 
+import io.duplex.MessageHandler;
+import io.duplex.NodeId;
+import io.duplex.Transport;
+import io.duplex.TransportConfig;
+import io.duplex.TransportFactory;
 import io.duplex.internal.Checks;
-import io.duplex.internal.Mesh;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

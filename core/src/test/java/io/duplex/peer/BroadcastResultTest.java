@@ -1,4 +1,4 @@
-package io.duplex;
+package io.duplex.peer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,7 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.duplex.BroadcastResult.Outcome;
+import io.duplex.BackpressureException;
+import io.duplex.ConnectionClosedException;
+import io.duplex.FrameDroppedException;
+import io.duplex.NodeId;
+import io.duplex.SendTimeoutException;
+import io.duplex.peer.BroadcastResult.Outcome;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;

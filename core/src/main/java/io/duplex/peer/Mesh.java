@@ -1,19 +1,17 @@
-package io.duplex.internal;
+package io.duplex.peer;
 
-import io.duplex.BroadcastResult;
 import io.duplex.Connection;
 import io.duplex.ConnectionClosedException;
 import io.duplex.ConnectionListener;
 import io.duplex.Encoded;
 import io.duplex.HandshakeException;
-import io.duplex.MembershipListener;
 import io.duplex.MessageHandler;
 import io.duplex.NodeId;
-import io.duplex.PeerNode;
 import io.duplex.ProtocolException;
 import io.duplex.Transport;
 import io.duplex.TransportFactory;
 import io.duplex.codec.DecoderException;
+import io.duplex.internal.RefusalLog;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -49,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * guarded by the target's monitor, which is never held while calling the transport or a
  * listener.
  */
-public final class Mesh<T> implements PeerNode<T>, ConnectionListener<T> {
+final class Mesh<T> implements PeerNode<T>, ConnectionListener<T> {
   private static final Logger log = LoggerFactory.getLogger(Mesh.class);
   private static final AtomicInteger IDS = new AtomicInteger();
   private static final long REFUSAL_LOG_FLUSH_MILLIS = 1000;
@@ -100,7 +98,7 @@ public final class Mesh<T> implements PeerNode<T>, ConnectionListener<T> {
   private volatile boolean closed;
 
   /** Builds the transport, listens, and starts dialing. Called by {@link PeerNode.Builder}. */
-  public Mesh(TransportFactory<T> transports, InetSocketAddress listen,
+  Mesh(TransportFactory<T> transports, InetSocketAddress listen,
       List<InetSocketAddress> dial, int maxInbound, int maxOutbound, int maxPerAddress,
       Duration reconnectMin, Duration reconnectMax, Duration banDuration,
       MessageHandler<T> handler, List<MembershipListener<T>> membership) throws IOException {

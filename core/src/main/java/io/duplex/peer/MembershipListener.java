@@ -1,4 +1,8 @@
-package io.duplex;
+package io.duplex.peer;
+
+import io.duplex.Connection;
+import io.duplex.ConnectionClosedException;
+import io.duplex.ConnectionListener;
 
 /**
  * Hears peers join and leave a {@link PeerGroup}. Both methods default to nothing. They run on
