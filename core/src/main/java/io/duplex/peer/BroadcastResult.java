@@ -115,13 +115,19 @@ public final class BroadcastResult {
 
   /**
    * Completes when {@code k} peers have the frame on the wire, or fails with {@link
-   * QuorumUnreachableException} as soon as too many have failed for that to happen.
+   * QuorumUnreachableException} as soon as too many have failed for that to happen: at once if
+   * {@code k} is more than {@link #size()}, the peers the broadcast went to (a group that has
+   * lost peers cannot reach the quorum it was sized for; that is a failed broadcast, not a
+   * programming error). {@code k} 0 completes at once.
    *
-   * @throws IllegalArgumentException if {@code k} is negative or more than {@link #size()}
+   * @throws IllegalArgumentException if {@code k} is negative
    */
   public CompletableFuture<BroadcastResult> quorum(int k) {
-    if (k < 0 || k > sends.size()) {
-      throw new IllegalArgumentException("quorum must be 0.." + sends.size() + ": " + k);
+    if (k < 0) {
+      throw new IllegalArgumentException("quorum < 0: " + k);
+    }
+    if (k > sends.size()) {
+      return CompletableFuture.failedFuture(new QuorumUnreachableException(k, sends.size(), 0));
     }
     CompletableFuture<BroadcastResult> quorum = new CompletableFuture<>();
     if (k == 0) {

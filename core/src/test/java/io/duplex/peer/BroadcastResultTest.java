@@ -62,7 +62,23 @@ class BroadcastResultTest {
     send(3).complete(null);
     assertEquals(r, q.get());
     assertTrue(r.quorum(0).isDone());
-    assertThrows(IllegalArgumentException.class, () -> r.quorum(6));
+  }
+
+  @Test
+  void shouldFailAQuorumLargerThanThePeersAndRefuseANegativeOne() {
+    BroadcastResult r = result(2);
+    CompletableFuture<BroadcastResult> q = r.quorum(3);
+    ExecutionException e = assertThrows(ExecutionException.class, q::get);
+    QuorumUnreachableException u = assertInstanceOf(QuorumUnreachableException.class,
+        e.getCause());
+    assertEquals(3, u.quorum());
+    assertEquals(2, u.peers());
+    assertEquals(0, u.failed());
+    assertTrue(new BroadcastResult(Map.of()).quorum(1).isCompletedExceptionally(),
+        "a broadcast that reached no peer cannot reach a quorum of 1");
+    IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+        () -> r.quorum(-1));
+    assertTrue(negative.getMessage().contains("-1"), negative.getMessage());
   }
 
   @Test
