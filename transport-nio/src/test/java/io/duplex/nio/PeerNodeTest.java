@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.duplex.CloseCodes;
 import io.duplex.Connection;
 import io.duplex.ConnectionClosedException;
 import io.duplex.HandshakeException;
 import io.duplex.NodeId;
+import io.duplex.PeerClosedException;
 import io.duplex.ProtocolException;
 import io.duplex.TransportConfig;
 import io.duplex.codec.ByteArrayCodec;
@@ -361,6 +363,28 @@ class PeerNodeTest {
       assertInstanceOf(ProtocolException.class, e.cause());
       assertTrue(hub.isBanned(InetAddress.getByName("127.0.0.5")), "and it is banned");
       assertEquals(0, hub.size());
+    }
+  }
+
+  @Test
+  void shouldTellADuplicateAndABannedPeerWhyTheyAreClosed() throws Exception {
+    try (PeerNode<byte[]> hub = node("hub", x -> x.listen(Peers.ANY_LOCAL));
+        Peers.Node z = Peers.node("z")) {
+      Connection<byte[]> first = z.transport.connect(address(hub)).get(10, TimeUnit.SECONDS);
+      Peers.await("z joins", 10, () -> hub.size() == 1);
+      Connection<byte[]> second = z.transport.connect(address(hub)).get(10, TimeUnit.SECONDS);
+      second.closeFuture().get(10, TimeUnit.SECONDS);
+      PeerClosedException duplicate = assertInstanceOf(PeerClosedException.class,
+          second.closeCause());
+      assertEquals(CloseCodes.DUPLICATE, duplicate.code(), duplicate.toString());
+      assertTrue(first.isAlive(), "the first connection stays");
+
+      hub.ban(NodeId.of("z"), Duration.ofMinutes(1));
+      first.closeFuture().get(10, TimeUnit.SECONDS);
+      PeerClosedException banned = assertInstanceOf(PeerClosedException.class,
+          first.closeCause());
+      assertEquals(CloseCodes.BANNED, banned.code(), banned.toString());
+      Peers.await("z leaves", 10, () -> hub.size() == 0);
     }
   }
 }
