@@ -193,7 +193,7 @@ class PeerNodeFaultTest {
   void shouldRecoverWhenOnlyTheDialerNoticesThatTheLinkDied() throws Exception {
     // a notices the dead link within 0.5 s. b has the default liveness check, which would
     // notice only after 15 to 25 s; but a's redial tells b, which pings the old connection and
-    // drops it when no pong comes within 2 s (Mesh.probe).
+    // drops it when no pong comes within 2 s (Duplicates.probe).
     UnaryOperator<TransportConfig.Builder> quick = x -> x.pingInterval(Duration.ofMillis(100))
         .pongTimeout(Duration.ofMillis(300));
     UnaryOperator<TransportConfig.Builder> slow = x -> x;
