@@ -562,8 +562,10 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
     }
     String where = connection != null ? connection.toString() : "transport " + id;
     Object key = errorKey(connection, error);
-    if (error instanceof IOException) {
-      // Resets, refusals, peers that vanish: the network's everyday churn.
+    if (error instanceof IOException || connection != null && connection.isOutbound()
+        && connection.peer() == null) {
+      // Resets, refusals, peers that vanish: the network's everyday churn. A dial that failed
+      // before its handshake completed: its caller has the error, in the connect future.
       errorLog.log(Level.DEBUG, key, where + ": " + error, null);
     } else if (error instanceof io.duplex.DuplexException) {
       errorLog.log(Level.WARN, key, where + ": " + error, null);
