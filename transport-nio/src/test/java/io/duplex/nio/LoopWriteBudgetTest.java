@@ -1,0 +1,128 @@
+package io.duplex.nio;
+
+import static io.duplex.nio.Peers.node;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.duplex.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * A read loop that takes the write role to answer a PING, or the timer that takes it to send a
+ * liveness PING, is not the sender of what else is queued: it may write about one buffer (256
+ * KiB) of other senders' frames per turn and must hand the rest to the write loop, or one
+ * connection's backlog stalls every connection of that loop (or every deadline of the timer).
+ *
+ * <p>Observed through the futures: a send's future completes on the thread that wrote its last
+ * byte, so its continuation knows which thread wrote it.
+ */
+@Timeout(60)
+class LoopWriteBudgetTest {
+  private static final int MESSAGE = 8 * 1024;
+  private static final int MESSAGES = 2048; // 16 MiB
+  /** What a loop may write of others' frames here: a few 256 KiB turns, generously. */
+  private static final long LOOP_BUDGET = 1024 * 1024;
+  private static final Pattern LOOP_THREAD = Pattern.compile("duplex-\\d+-(read-\\d+|timer)");
+
+  /** Bytes of completed messages, by the name of the thread that completed them. */
+  private static final class Writers {
+    final Map<String, LongAdder> bytes = new ConcurrentHashMap<>();
+    final AtomicLong completed = new AtomicLong();
+    final List<CompletableFuture<Void>> futures = new ArrayList<>();
+
+    void track(CompletableFuture<Void> f, int size) {
+      futures.add(f);
+      f.whenComplete((v, e) -> {
+        if (e == null) {
+          bytes.computeIfAbsent(Thread.currentThread().getName(), k -> new LongAdder())
+              .add(size);
+          completed.incrementAndGet();
+        }
+      });
+    }
+
+    long byLoops() {
+      return bytes.entrySet().stream().filter(e -> LOOP_THREAD.matcher(e.getKey()).matches())
+          .mapToLong(e -> e.getValue().sum()).sum();
+    }
+
+    String summary() {
+      Map<String, Long> sorted = new TreeMap<>();
+      bytes.forEach((k, v) -> sorted.put(k, v.sum()));
+      return "bytes of messages completed, by thread: " + sorted;
+    }
+
+    void awaitAll(Connection<byte[]> c) {
+      c.flush(); // whatever nobody took on: the test's own flush, not counted against the loops
+      Peers.await("every sendLater written (" + completed.get() + " of " + futures.size()
+          + "; " + summary() + ")", 30, () -> completed.get() == futures.size());
+    }
+  }
+
+  private static Peers.Node sink() throws Exception {
+    LongAdder received = new LongAdder();
+    return node("sink", b -> b.inboundQueueCapacity(100_000)
+        .inboundQueueMaxBytes(256L * 1024 * 1024),
+        c -> c.onMessage((conn, m) -> received.increment())).listen();
+  }
+
+  @Test
+  void shouldHandOtherSendersBacklogToTheWriteLoopWhenTheReadLoopAnswersAPing()
+      throws Exception {
+    try (Peers.Node sink = sink(); Peers.Node sender = node("sender")) {
+      Connection<byte[]> c = sender.connect(sink);
+      Connection<byte[]> s = sink.nextOpened();
+      Writers writers = new Writers();
+      for (int i = 0; i < MESSAGES; i++) {
+        writers.track(c.sendLater(new byte[MESSAGE]), MESSAGE);
+      }
+      assertEquals(0, writers.completed.get(), "setup: sendLater without flush writes nothing");
+
+      s.ping().get(20, TimeUnit.SECONDS); // the sender's read loop answers: it takes the role
+
+      writers.awaitAll(c);
+      long byLoops = writers.byLoops();
+      assertTrue(byLoops <= LOOP_BUDGET, byLoops + " bytes of the " + MESSAGES * MESSAGE
+          + " queued by sendLater were written by the read loop that answered one PING (at"
+          + " most " + LOOP_BUDGET + " allowed; the rest is the write loop's): "
+          + writers.summary());
+    }
+  }
+
+  @Test
+  void shouldHandOtherSendersBacklogToTheWriteLoopWhenTheTimerSendsALivenessPing()
+      throws Exception {
+    try (Peers.Node sink = sink();
+        Peers.Node sender = node("sender", b -> b.pingInterval(Duration.ofMillis(500)))) {
+      Connection<byte[]> c = sender.connect(sink);
+      sink.nextOpened();
+      Writers writers = new Writers();
+      for (int i = 0; i < MESSAGES; i++) {
+        writers.track(c.sendLater(new byte[MESSAGE]), MESSAGE);
+      }
+      // The sink sends nothing: 500 ms later the sender's timer sends a liveness PING, taking
+      // the role.
+      Peers.await("the liveness PING to take the role and write something", 10,
+          () -> writers.completed.get() > 0);
+
+      writers.awaitAll(c);
+      long byLoops = writers.byLoops();
+      assertTrue(byLoops <= LOOP_BUDGET, byLoops + " bytes of the " + MESSAGES * MESSAGE
+          + " queued by sendLater were written by the timer (or a read loop) while it sent a"
+          + " liveness PING (at most " + LOOP_BUDGET + " allowed; the rest is the write"
+          + " loop's): " + writers.summary());
+    }
+  }
+}
