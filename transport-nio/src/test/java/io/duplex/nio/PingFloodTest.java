@@ -22,7 +22,13 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(90)
 class PingFloodTest {
   private static final long HARD = 64 * 1024;
-  private static final int FLOOD = 500_000;
+  /**
+   * PINGs the flooder may send: far more than it gets through. A receiver answers the PINGs of
+   * one read with at most 8 PONGs, so a flooder must send many MiB before those PONGs fill the
+   * server's socket (an 8 KiB send buffer here) and its own 4 KiB window; from then on the
+   * server stops reading it, and its writes block until the server closes it.
+   */
+  private static final int FLOOD = 20_000_000;
   /** PONGs a server may owe one peer at once, and a few bytes each. */
   private static final int MAX_OWED_FRAMES = 20;
   private static final long MAX_OWED_BYTES = 1024;

@@ -11,21 +11,24 @@ import java.util.function.Consumer;
  * hard limit, so that neither a full message queue nor a hostile peer can make them grow:
  *
  * <ul>
- *   <li>at most {@value #MAX_PONGS} PONGs wait at once. A PING that finds them all waiting is
- *       answered by the newest of them instead, whose id becomes this PING's (the protocol lets a
- *       receiver answer only the latest of the PINGs it has not answered yet). Once that many
- *       wait, the read half stops reading the peer until they drain ({@link #offerPong} says
- *       when), so a peer that sends PINGs and never reads the PONGs is paused by TCP, not
- *       buffered;</li>
+ *   <li>at most {@value #MAX_PONGS} PONGs are <em>owed</em> at once: queued here, or taken by
+ *       the write role holder and not yet written to the socket. A PING read while that many are
+ *       owed is answered by the newest PONG still queued, whose id becomes this PING's (the
+ *       protocol lets a receiver answer only the latest of the PINGs it has not answered yet);
+ *       if none is still queued, by a PONG queued as soon as an owed one is written. While that
+ *       many are owed the read half stops reading the peer ({@link #offerPong} says when), and
+ *       it reads again once the socket takes one ({@link #pongWritten}): a peer that sends PINGs
+ *       and never reads the PONGs is held back by TCP, not buffered;</li>
  *   <li>at most {@value #MAX_PINGS} PINGs wait at once; a {@code ping()} past that fails.</li>
  * </ul>
  *
  * <p>Threads: the read loop offers PONGs and the handshake, the timer and applications offer
- * PINGs, the write role holder takes frames, the closer clears. Every field is guarded by this
- * object's monitor, held for a few field updates, never across I/O or user code.
+ * PINGs, the write role holder takes frames and reports PONGs written, the closer clears. Every
+ * field is guarded by this object's monitor, held for a few field updates, never across I/O or
+ * user code.
  */
 final class ControlQueue {
-  /** PONGs that may wait at once; reading pauses while this many wait. */
+  /** PONGs that may be owed at once; reading pauses while this many are. */
   static final int MAX_PONGS = 8;
   /** PINGs that may wait at once. */
   static final int MAX_PINGS = 64;
@@ -37,9 +40,12 @@ final class ControlQueue {
   private final PendingBytes budget;
   // Guarded by this.
   private final ArrayDeque<OutboundFrame> frames = new ArrayDeque<>();
-  private int pongs;
+  private int owedPongs;
   private int pings;
+  /** The newest PONG still queued (not taken by a holder), or null. */
   private OutboundFrame newestPong;
+  /** The id of a PING to answer once an owed PONG is written, or 0. */
+  private long deferredPong;
   // Mirrors !frames.isEmpty() for a check without the lock; written under it.
   private volatile boolean waiting;
 
@@ -59,24 +65,43 @@ final class ControlQueue {
   }
 
   /**
-   * Queues a PONG for PING {@code id}, or makes the newest waiting PONG answer it if {@value
-   * #MAX_PONGS} wait already. Returns true if that many PONGs wait now: the caller (the read
-   * loop) stops reading the peer until {@link #pongsBelowLimit()}. Read loop.
+   * Answers PING {@code id}: queues a PONG, or lets the newest queued PONG (or the next one)
+   * answer it if {@value #MAX_PONGS} are owed already. Returns true if that many are owed now:
+   * the caller (the read loop) stops reading the peer. Read loop.
    */
   synchronized boolean offerPong(long id) {
-    if (pongs < MAX_PONGS) {
-      newestPong = OutboundFrame.control(idFrame(Wire.PONG, id));
-      pongs++;
-      add(newestPong);
-    } else {
+    if (owedPongs < MAX_PONGS) {
+      queuePong(id);
+    } else if (newestPong != null) {
       newestPong.bytes.putLong(ID_OFFSET, id); // not taken yet: nobody else reads it
+    } else {
+      deferredPong = id;
     }
-    return pongs >= MAX_PONGS;
+    return owedPongs >= MAX_PONGS;
   }
 
-  /** Whether fewer than {@value #MAX_PONGS} PONGs wait. Any thread. */
+  private void queuePong(long id) {
+    owedPongs++;
+    newestPong = OutboundFrame.pong(idFrame(Wire.PONG, id));
+    add(newestPong);
+  }
+
+  /** Whether fewer than {@value #MAX_PONGS} PONGs are owed. Any thread. */
   synchronized boolean pongsBelowLimit() {
-    return pongs < MAX_PONGS;
+    return owedPongs < MAX_PONGS;
+  }
+
+  /**
+   * The socket took a PONG. Returns true if that brought the PONGs owed below their bound: the
+   * caller lets the read half read again. Role holder.
+   */
+  synchronized boolean pongWritten() {
+    owedPongs--;
+    if (deferredPong != 0) {
+      queuePong(deferredPong);
+      deferredPong = 0;
+    }
+    return owedPongs == MAX_PONGS - 1;
   }
 
   /**
@@ -92,32 +117,19 @@ final class ControlQueue {
     return true;
   }
 
-  /**
-   * The oldest waiting control frame, or null. Role holder. Returns whether taking it let the
-   * PONGs fall below their limit through {@code pongsDrained} (called after the lock is let go).
-   */
-  OutboundFrame poll(Runnable pongsDrained) {
-    OutboundFrame f;
-    boolean drained = false;
-    synchronized (this) {
-      f = frames.poll();
-      if (f == null) {
-        return null;
-      }
-      waiting = !frames.isEmpty();
-      metrics.framesQueued.decrement();
-      byte type = f.bytes.get(f.bytes.position() + Wire.LENGTH_SIZE);
-      if (type == Wire.PONG) {
-        drained = pongs-- == MAX_PONGS;
-        if (f == newestPong) {
-          newestPong = null;
-        }
-      } else if (type == Wire.PING) {
-        pings--;
-      }
+  /** The oldest waiting control frame, now the caller's, or null. Role holder. */
+  synchronized OutboundFrame poll() {
+    OutboundFrame f = frames.poll();
+    if (f == null) {
+      return null;
     }
-    if (drained) {
-      pongsDrained.run();
+    waiting = !frames.isEmpty();
+    metrics.framesQueued.decrement();
+    if (f == newestPong) {
+      newestPong = null;
+    } else if (f.kind == OutboundFrame.Kind.CONTROL
+        && f.bytes.get(f.bytes.position() + Wire.LENGTH_SIZE) == Wire.PING) {
+      pings--;
     }
     return f;
   }
@@ -125,7 +137,7 @@ final class ControlQueue {
   /** Takes every waiting frame out, handing each to {@code dropped}. The closer. */
   void clear(Consumer<OutboundFrame> dropped) {
     OutboundFrame f;
-    while ((f = poll(() -> { })) != null) {
+    while ((f = poll()) != null) {
       dropped.accept(f);
     }
   }

@@ -23,10 +23,12 @@ final class OutboundFrame {
     /** A run of coalesced {@code sendLater} messages in one buffer ({@link Batch}). */
     BATCH,
     /**
-     * HANDSHAKE, PING or PONG: a few bytes that go ahead of queued messages, bounded by count in
-     * the {@link ControlQueue} rather than by the hard limit.
+     * HANDSHAKE or PING: a few bytes that go ahead of queued messages, bounded by count in the
+     * {@link ControlQueue} rather than by the hard limit.
      */
     CONTROL,
+    /** A PONG: a control frame, owed to the peer until it is written. */
+    PONG,
     /** The CLOSE frame: after everything else, and followed by the FIN. */
     CLOSE
   }
@@ -98,9 +100,15 @@ final class OutboundFrame {
         batch, frames);
   }
 
-  /** A control frame (HANDSHAKE, PING, PONG) nobody waits on; it never times out. */
+  /** A control frame (HANDSHAKE, PING) nobody waits on; it never times out. */
   static OutboundFrame control(ByteBuffer bytes) {
     return new OutboundFrame(Kind.CONTROL, bytes, bytes.remaining(), null, Long.MAX_VALUE,
+        Long.MAX_VALUE, null, 1);
+  }
+
+  /** A PONG; it never times out. */
+  static OutboundFrame pong(ByteBuffer bytes) {
+    return new OutboundFrame(Kind.PONG, bytes, bytes.remaining(), null, Long.MAX_VALUE,
         Long.MAX_VALUE, null, 1);
   }
 
@@ -121,7 +129,7 @@ final class OutboundFrame {
 
   /** Counted against the hard limit (messages), or only beside it (control frames, CLOSE). */
   boolean budgeted() {
-    return kind != Kind.CONTROL && kind != Kind.CLOSE;
+    return kind == Kind.MESSAGE || kind == Kind.SHARED || kind == Kind.BATCH;
   }
 
   /** A frame {@code DROP_OLDEST} may drop (before it starts). */

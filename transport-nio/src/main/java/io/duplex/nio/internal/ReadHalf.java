@@ -37,8 +37,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       that makes room, the write role holder that takes PONGs) clears it by compare-and-set,
  *       and whoever clears the last one asks the read loop (a command) to re-enable OP_READ, so
  *       only one of them resumes reading.</li>
- *   <li>{@code pongsOwedSince}: volatile; the read loop sets it with the PONGS_OWED bit, the
- *       thread that clears the bit resets it; the timer reads it (the pong deadline).</li>
+ *   <li>{@code pongsOwedSince}: volatile; the read loop writes it before it sets the PONGS_OWED
+ *       bit; the timer reads the bit, then it (the pong deadline).</li>
  *   <li>{@code handler}: volatile, set by the application, read by the loop and the drain.</li>
  *   <li>{@code lastReadNanos}: volatile, written by the read loop, read by the liveness sweep.</li>
  *   <li>{@code frameStartNanos}, {@code frameClockStopped}: volatile, written by the read loop
@@ -80,8 +80,11 @@ final class ReadHalf<T> {
    * before the loop has resumed, only the loop writes it, after restarting the clock.
    */
   volatile boolean frameClockStopped;
-  /** Since when reading has been paused because the peer does not read our PONGs, or NO_FRAME. */
-  private volatile long pongsOwedSince = NO_FRAME;
+  /**
+   * When reading last paused because the peer does not read our PONGs. Written by the read loop
+   * only, before it sets the PONGS_OWED bit; meaningful while the bit is set.
+   */
+  private volatile long pongsOwedSince;
 
   // Read loop only.
   private SelectionKey key;
@@ -309,6 +312,9 @@ final class ReadHalf<T> {
    * finds the queue full counts one pause, not one per message). Read loop.
    */
   private void pause(int reason) {
+    if (reason == PONGS_OWED && (pauses.get() & PONGS_OWED) == 0) {
+      pongsOwedSince = System.nanoTime(); // before the bit: the timer reads the bit first
+    }
     int before = pauses.getAndUpdate(p -> p | reason);
     if ((before & reason) != 0) {
       return;
@@ -321,8 +327,6 @@ final class ReadHalf<T> {
       connection.metrics().readPauses.increment();
       Jfr.readPaused(connection, "INBOUND_FULL");
     } else {
-      long now = System.nanoTime();
-      pongsOwedSince = now == NO_FRAME ? now + 1 : now;
       Jfr.readPaused(connection, "PONGS_OWED");
     }
     resume(reason); // the reason may have gone before the pause could be seen
@@ -351,7 +355,6 @@ final class ReadHalf<T> {
     discardingRaw = true;
     discarding = true;
     pauses.set(0);
-    pongsOwedSince = NO_FRAME;
     frameStartNanos = NO_FRAME;
     frameClockStopped = false;
     if (key != null && key.isValid() && !inputDone) {
@@ -376,9 +379,12 @@ final class ReadHalf<T> {
     return pauses.get() != 0;
   }
 
-  /** Since when the peer has not read the PONGs this side owes it, or {@link #NO_FRAME}. */
+  /**
+   * Since when reading has been paused because the peer does not read the PONGs this side owes
+   * it, or {@link #NO_FRAME} while it is not. Any thread (the timer).
+   */
   long pongsOwedSince() {
-    return pongsOwedSince;
+    return (pauses.get() & PONGS_OWED) != 0 ? pongsOwedSince : NO_FRAME;
   }
 
   /** The PONGs waiting fell below their bound: resume reading if that was the pause. Any thread. */
@@ -416,9 +422,6 @@ final class ReadHalf<T> {
         return;
       }
       if (pauses.compareAndSet(p, p & ~reason)) {
-        if (reason == PONGS_OWED) {
-          pongsOwedSince = NO_FRAME;
-        }
         if ((p & ~reason) == 0) {
           resumeReading();
         }

@@ -133,14 +133,16 @@ final class SocketWriter {
    * Writes until nothing is left ({@link #DONE}), the socket is full ({@link #FULL}) or {@code
    * gathers} buffers are written and more waits ({@link #TURN_UP}). Role holder.
    */
-  int drain(int gathers, boolean moreQueued) throws IOException {
+  int drain(int gathers) throws IOException {
     ByteBuffer out = DIRECT.get();
     for (int g = 0; ; g++) {
       if (outputShut) {
         return DONE;
       }
       if (g == gathers) {
-        return staged.isEmpty() && !moreQueued ? DONE : TURN_UP;
+        boolean more = !staged.isEmpty() || !queue.isEmpty() || !control.isEmpty()
+            || endRequested;
+        return more ? TURN_UP : DONE;
       }
       out.clear();
       int n = fill(out);
@@ -174,7 +176,7 @@ final class SocketWriter {
     }
     long now = 0;
     while (out.hasRemaining() && !ending) {
-      OutboundFrame f = control.poll(pongsDrained);
+      OutboundFrame f = control.poll();
       if (f == null && (f = queue.poll()) != null) {
         if (now == 0) {
           now = System.nanoTime();
@@ -258,6 +260,12 @@ final class SocketWriter {
       case SHARED:
         metrics.frameWritten(f.size); // before completing: a waiter sees the count
         f.succeed();
+        break;
+      case PONG:
+        metrics.bytesOut.add(f.size);
+        if (control.pongWritten()) {
+          pongsDrained.run(); // the peer reads its PONGs again: so may we read it
+        }
         break;
       default:
         metrics.bytesOut.add(f.size); // control frames count as bytes, not as messages

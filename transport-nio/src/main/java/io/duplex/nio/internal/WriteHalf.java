@@ -355,7 +355,7 @@ final class WriteHalf {
     for (; ; ) {
       int result;
       try {
-        result = writer.drain(gathers, hasWork());
+        result = writer.drain(gathers);
       } catch (Throwable t) { // an I/O error, or an Error such as no direct memory left
         connection.closeQuietly(t);
         result = SocketWriter.DONE;
