@@ -44,9 +44,15 @@ public final class TransportConfig {
   public static final int DEFAULT_MAX_INBOUND_CONNECTIONS_PER_ADDRESS = 16;
   /** Default {@link #maxFrameSize()}: 16 MiB. */
   public static final int DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
-  /** Default {@link #maxHandshakeFrameSize()}: 4 KiB. */
+  /**
+   * Default {@link #maxHandshakeFrameSize()}: 4 KiB, when {@link #maxFrameSize()} is at least
+   * that; a smaller max frame size lowers it (see {@link #maxHandshakeFrameSize()}).
+   */
   public static final int DEFAULT_MAX_HANDSHAKE_FRAME_SIZE = 4 * 1024;
-  /** The smallest {@link #maxHandshakeFrameSize()} allowed: a handshake with the longest fields. */
+  /**
+   * The smallest {@link #maxHandshakeFrameSize()} allowed, 1024: the protocol's minimum, which
+   * holds a handshake with the longest fields (590 bytes; docs/PROTOCOL.md).
+   */
   public static final int MIN_HANDSHAKE_FRAME_SIZE = 1024;
   /** Default {@link #highWaterMark()}: 1 MiB. */
   public static final long DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
@@ -72,6 +78,8 @@ public final class TransportConfig {
   private final int maxInboundConnectionsPerAddress;
   private final int maxFrameSize;
   private final int maxHandshakeFrameSize;
+  // Whether the user set maxHandshakeFrameSize; if not, it follows maxFrameSize (toBuilder too).
+  private final boolean maxHandshakeFrameSizeSet;
   private final long highWaterMark;
   private final long lowWaterMark;
   private final long outboundHardLimit;
@@ -97,7 +105,9 @@ public final class TransportConfig {
     maxInboundConnections = b.maxInboundConnections;
     maxInboundConnectionsPerAddress = b.maxInboundConnectionsPerAddress;
     maxFrameSize = b.maxFrameSize;
-    maxHandshakeFrameSize = b.maxHandshakeFrameSize;
+    maxHandshakeFrameSizeSet = b.maxHandshakeFrameSize != null;
+    maxHandshakeFrameSize = maxHandshakeFrameSizeSet
+        ? b.maxHandshakeFrameSize : defaultHandshakeFrameSize(b.maxFrameSize);
     highWaterMark = b.highWaterMark;
     lowWaterMark = b.lowWaterMark;
     outboundHardLimit = b.outboundHardLimit;
@@ -219,9 +229,22 @@ public final class TransportConfig {
     return maxFrameSize;
   }
 
-  /** The largest frame length accepted before the handshake completes. Default 4 KiB. */
+  /**
+   * The largest frame length accepted before the handshake completes: the pre-handshake limit,
+   * which keeps a peer that has not yet said who it is from sending large frames. Default 4 KiB,
+   * or {@link #maxFrameSize()} if that is smaller, but never below {@value
+   * #MIN_HANDSHAKE_FRAME_SIZE}, the protocol's minimum: {@code min(4096, max(1024,
+   * maxFrameSize))}. Left unset, it follows {@link #maxFrameSize()}, through {@link #toBuilder()}
+   * too.
+   */
   public int maxHandshakeFrameSize() {
     return maxHandshakeFrameSize;
+  }
+
+  /** The pre-handshake limit for {@code maxFrameSize} when the user did not set one. */
+  private static int defaultHandshakeFrameSize(int maxFrameSize) {
+    return Math.min(DEFAULT_MAX_HANDSHAKE_FRAME_SIZE,
+        Math.max(MIN_HANDSHAKE_FRAME_SIZE, maxFrameSize));
   }
 
   /** Queued outbound bytes above this make the connection not writable. Default 1 MiB. */
@@ -331,7 +354,7 @@ public final class TransportConfig {
     private int maxInboundConnections = DEFAULT_MAX_INBOUND_CONNECTIONS;
     private int maxInboundConnectionsPerAddress = DEFAULT_MAX_INBOUND_CONNECTIONS_PER_ADDRESS;
     private int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
-    private int maxHandshakeFrameSize = DEFAULT_MAX_HANDSHAKE_FRAME_SIZE;
+    private Integer maxHandshakeFrameSize; // null: follows maxFrameSize
     private long highWaterMark = DEFAULT_HIGH_WATER_MARK;
     private long lowWaterMark = DEFAULT_LOW_WATER_MARK;
     private long outboundHardLimit = DEFAULT_OUTBOUND_HARD_LIMIT;
@@ -359,7 +382,7 @@ public final class TransportConfig {
       maxInboundConnections = c.maxInboundConnections;
       maxInboundConnectionsPerAddress = c.maxInboundConnectionsPerAddress;
       maxFrameSize = c.maxFrameSize;
-      maxHandshakeFrameSize = c.maxHandshakeFrameSize;
+      maxHandshakeFrameSize = c.maxHandshakeFrameSizeSet ? c.maxHandshakeFrameSize : null;
       highWaterMark = c.highWaterMark;
       lowWaterMark = c.lowWaterMark;
       outboundHardLimit = c.outboundHardLimit;
@@ -455,7 +478,11 @@ public final class TransportConfig {
       return this;
     }
 
-    /** See {@link TransportConfig#maxHandshakeFrameSize()}; at least 1024. */
+    /**
+     * See {@link TransportConfig#maxHandshakeFrameSize()}; at least 1024, and at most {@link
+     * TransportConfig#maxFrameSize()} when that is above 1024. Leave it unset to have it follow
+     * the max frame size.
+     */
     public Builder maxHandshakeFrameSize(int maxHandshakeFrameSize) {
       if (maxHandshakeFrameSize < MIN_HANDSHAKE_FRAME_SIZE) {
         throw new IllegalArgumentException("maxHandshakeFrameSize < " + MIN_HANDSHAKE_FRAME_SIZE
@@ -539,7 +566,8 @@ public final class TransportConfig {
      *
      * @throws IllegalArgumentException if settings contradict each other: the low water mark
      *     above the high one, the high mark above the hard limit, a hard limit too small for one
-     *     frame of the max size, a handshake limit above the frame limit
+     *     frame of the max size, a handshake limit set above the frame limit (above 1024 when
+     *     the frame limit is smaller)
      */
     public TransportConfig build() {
       if (lowWaterMark > highWaterMark) {
@@ -555,11 +583,28 @@ public final class TransportConfig {
             + outboundHardLimit + " < " + ((long) maxFrameSize + 4)
             + "; a frame of the max size must fit in an empty queue");
       }
-      if (maxHandshakeFrameSize > maxFrameSize) {
-        throw new IllegalArgumentException("maxHandshakeFrameSize > maxFrameSize: "
-            + maxHandshakeFrameSize + " > " + maxFrameSize);
+      if (maxHandshakeFrameSize != null) {
+        checkHandshakeFrameSize(maxHandshakeFrameSize, maxFrameSize);
       }
       return new TransportConfig(this);
+    }
+
+    /**
+     * Refuses a pre-handshake limit the user set above the limit after the handshake (above the
+     * protocol's minimum, 1024, when the frame limit is smaller still), saying what to change.
+     */
+    private static void checkHandshakeFrameSize(int handshake, int frame) {
+      String fix = "; lower maxHandshakeFrameSize to at most " + Math.max(MIN_HANDSHAKE_FRAME_SIZE,
+          frame) + ", or leave it unset and it follows maxFrameSize";
+      if (frame >= MIN_HANDSHAKE_FRAME_SIZE && handshake > frame) {
+        throw new IllegalArgumentException("maxHandshakeFrameSize > maxFrameSize: " + handshake
+            + " > " + frame + fix + ", or raise maxFrameSize to " + handshake + " or more");
+      }
+      if (frame < MIN_HANDSHAKE_FRAME_SIZE && handshake > MIN_HANDSHAKE_FRAME_SIZE) {
+        throw new IllegalArgumentException("maxHandshakeFrameSize > " + MIN_HANDSHAKE_FRAME_SIZE
+            + " with maxFrameSize < " + MIN_HANDSHAKE_FRAME_SIZE + ": " + handshake + ", "
+            + frame + fix);
+      }
     }
   }
 }

@@ -158,11 +158,12 @@ class TransportConfigTest {
   void shouldAcceptTheSmallestValueOfEachSize() {
     TransportConfig c = TransportConfig.builder()
         .lowWaterMark(0).sendBufferSize(0).receiveBufferSize(0).inboundQueueCapacity(1)
-        .maxInboundConnections(1).maxInboundConnectionsPerAddress(1).inboundQueueMaxBytes(1).maxHandshakeFrameSize(1024).maxFrameSize(1024)
-        .highWaterMark(1).outboundHardLimit(1028).build();
+        .maxInboundConnections(1).maxInboundConnectionsPerAddress(1).inboundQueueMaxBytes(1)
+        .maxHandshakeFrameSize(1024).maxFrameSize(1).highWaterMark(1).outboundHardLimit(5).build();
     assertEquals(0, c.lowWaterMark());
     assertEquals(1024, c.maxHandshakeFrameSize());
-    assertEquals(1028, c.outboundHardLimit());
+    assertEquals(1, c.maxFrameSize());
+    assertEquals(5, c.outboundHardLimit());
     assertEquals(1, c.inboundQueueCapacity());
     assertEquals(1, c.maxInboundConnections());
     assertEquals(1, c.maxInboundConnectionsPerAddress());
@@ -227,13 +228,51 @@ class TransportConfigTest {
   }
 
   @Test
-  void shouldRefuseAHandshakeLimitAboveTheFrameLimitNamingBoth() {
-    assertEquals("maxHandshakeFrameSize > maxFrameSize: 4096 > 2000",
-        buildFails(TransportConfig.builder().maxFrameSize(2000)));
-    assertEquals("maxHandshakeFrameSize > maxFrameSize: 8192 > 4096",
+  void shouldLowerTheHandshakeLimitWithTheFrameLimitWhenItIsNotSet() {
+    assertEquals(1024, TransportConfig.builder().maxFrameSize(1024).build()
+        .maxHandshakeFrameSize(), "failed before with a message naming maxHandshakeFrameSize");
+    assertEquals(2000, TransportConfig.builder().maxFrameSize(2000).build()
+        .maxHandshakeFrameSize());
+    assertEquals(4096, TransportConfig.builder().maxFrameSize(4096).build()
+        .maxHandshakeFrameSize());
+    assertEquals(4096, TransportConfig.builder().maxFrameSize(4097).build()
+        .maxHandshakeFrameSize(), "never above the 4 KiB default");
+    assertEquals(1024, TransportConfig.builder().maxFrameSize(1023).build()
+        .maxHandshakeFrameSize(), "never below the protocol's minimum");
+    TransportConfig smallest = TransportConfig.builder().maxFrameSize(1).build();
+    assertEquals(1, smallest.maxFrameSize());
+    assertEquals(1024, smallest.maxHandshakeFrameSize());
+  }
+
+  @Test
+  void shouldRefuseAHandshakeLimitSetAboveTheFrameLimitSayingWhatToChange() {
+    assertEquals("maxHandshakeFrameSize > maxFrameSize: 8192 > 4096; lower"
+        + " maxHandshakeFrameSize to at most 4096, or leave it unset and it follows maxFrameSize,"
+        + " or raise maxFrameSize to 8192 or more",
         buildFails(TransportConfig.builder().maxHandshakeFrameSize(8192).maxFrameSize(4096)));
+    assertEquals("maxHandshakeFrameSize > 1024 with maxFrameSize < 1024: 2048, 500; lower"
+        + " maxHandshakeFrameSize to at most 1024, or leave it unset and it follows maxFrameSize",
+        buildFails(TransportConfig.builder().maxHandshakeFrameSize(2048).maxFrameSize(500)));
     assertEquals(2000, TransportConfig.builder().maxFrameSize(2000).maxHandshakeFrameSize(2000)
-        .build().maxFrameSize(), "equal limits are allowed");
+        .build().maxHandshakeFrameSize(), "equal limits are allowed");
+    assertEquals(1024, TransportConfig.builder().maxFrameSize(500).maxHandshakeFrameSize(1024)
+        .build().maxHandshakeFrameSize(), "the minimum is allowed under any frame limit");
+    assertEquals(8192, TransportConfig.builder().maxHandshakeFrameSize(8192).build()
+        .maxHandshakeFrameSize(), "set alone, under the default frame limit");
+  }
+
+  @Test
+  void shouldKeepTheHandshakeLimitFollowingTheFrameLimitThroughToBuilder() {
+    TransportConfig following = TransportConfig.builder().maxFrameSize(MIB).build();
+    assertEquals(2000, following.toBuilder().maxFrameSize(2000).build().maxHandshakeFrameSize(),
+        "not set, so it still follows");
+    TransportConfig set = TransportConfig.builder().maxHandshakeFrameSize(2048).build();
+    assertEquals(2048, set.toBuilder().maxFrameSize(MIB).build().maxHandshakeFrameSize(),
+        "set, so it stays");
+    assertEquals("maxHandshakeFrameSize > maxFrameSize: 2048 > 2000; lower"
+        + " maxHandshakeFrameSize to at most 2000, or leave it unset and it follows maxFrameSize,"
+        + " or raise maxFrameSize to 2048 or more",
+        buildFails(set.toBuilder().maxFrameSize(2000)));
   }
 
   // ---- toBuilder -------------------------------------------------------------------------------
