@@ -6,7 +6,7 @@ import io.duplex.Transport;
 import io.duplex.TransportConfig;
 import io.duplex.TransportFactory;
 import io.duplex.codec.Codec;
-import io.duplex.nio.internal.LoopTransport;
+import io.duplex.nio.internal.LoopTransports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Objects;
@@ -131,7 +131,7 @@ public final class NioTransport {
      */
     public Transport<T> build() {
       try {
-        return new LoopTransport<>(config != null ? config : TransportConfig.defaults(), codec,
+        return LoopTransports.start(config != null ? config : TransportConfig.defaults(), codec,
             listener, errorHandler, readLoops, writeLoops);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot open a selector: " + e.getMessage(), e);

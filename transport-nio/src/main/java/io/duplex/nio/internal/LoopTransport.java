@@ -43,14 +43,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The NIO transport: its read loops, write loops, one timer thread for deadlines, and the
- * handler threads. Made by {@link io.duplex.nio.NioTransport}; see docs/THREADING.md.
+ * handler threads. Made by {@link LoopTransports#start}, for {@link io.duplex.nio.NioTransport};
+ * see docs/THREADING.md.
  *
  * <p>Threads: {@code duplex-N-read-i} and {@code duplex-N-write-i} (the loops), {@code
  * duplex-N-timer} (handshake, liveness, pong and close deadlines, one sweep over all connections
  * per tick), {@code duplex-N-handler-i} (handlers and listeners, unless the user gives an
  * executor or asks for handlers on the read loop). All daemon; all ended by {@link #close()}.
  */
-public final class LoopTransport<T> implements Transport<T>, ErrorSink {
+final class LoopTransport<T> implements Transport<T>, ErrorSink {
   private static final Logger log = LoggerFactory.getLogger(LoopTransport.class);
   private static final AtomicInteger IDS = new AtomicInteger();
   private static final ThreadLocal<FrameBuffer> ENCODE_BUFFERS =
@@ -83,8 +84,8 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
   // Written by listen(), read by handshakes on the read loops.
   private volatile PeerInfo localInfo;
 
-  /** Starts the loops. Called by {@link io.duplex.nio.NioTransport.Builder#build()}. */
-  public LoopTransport(TransportConfig config, Codec<T> codec, ConnectionListener<T> listener,
+  /** Starts the loops. Called by {@link LoopTransports#start}, which documents the arguments. */
+  LoopTransport(TransportConfig config, Codec<T> codec, ConnectionListener<T> listener,
       BiConsumer<Connection<?>, Throwable> errorHandler, int readLoopCount, int writeLoopCount)
       throws IOException {
     this.config = config;
