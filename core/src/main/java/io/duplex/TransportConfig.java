@@ -86,11 +86,7 @@ public final class TransportConfig {
   private final SlowPeerPolicy slowPeerPolicy;
   private final int inboundQueueCapacity;
   private final long inboundQueueMaxBytes;
-  private final int sendBufferSize;
-  private final int receiveBufferSize;
-  private final boolean tcpNoDelay;
   private final Executor handlerExecutor;
-  private final boolean handlersOnReadLoop;
 
   private TransportConfig(Builder b) {
     nodeId = b.nodeId != null ? b.nodeId : NodeId.random();
@@ -114,11 +110,7 @@ public final class TransportConfig {
     slowPeerPolicy = b.slowPeerPolicy;
     inboundQueueCapacity = b.inboundQueueCapacity;
     inboundQueueMaxBytes = b.inboundQueueMaxBytes;
-    sendBufferSize = b.sendBufferSize;
-    receiveBufferSize = b.receiveBufferSize;
-    tcpNoDelay = b.tcpNoDelay;
     handlerExecutor = b.handlerExecutor;
-    handlersOnReadLoop = b.handlersOnReadLoop;
   }
 
   /** A builder with every setting at its default. */
@@ -186,8 +178,8 @@ public final class TransportConfig {
    * connection forever, since every byte keeps the liveness ping from firing and a pong cannot
    * pass the unfinished frame. The clock stops while this node itself stops reading because its
    * inbound queue is full; it keeps running while a handler of this node holds the read loop
-   * ({@link #handlersOnReadLoop()}), so handlers that run there must not block for long. Default
-   * 30 s: a duplex sender gives up on a frame after its own {@link
+   * (the NIO transport's {@code handlersOnReadLoop}), so handlers that run there must not block
+   * for long. Default 30 s: a duplex sender gives up on a frame after its own {@link
    * #sendTimeout()} (5 s by default), and a 16 MiB frame needs 0.56 MB/s to arrive in time;
    * raise it if honest peers send frames larger or slower than that. Before the handshake,
    * {@link #handshakeTimeout()} applies instead.
@@ -214,8 +206,9 @@ public final class TransportConfig {
    * several nodes behind one NAT, each with a few connections, while one address alone cannot
    * take more than 16 of the {@link #maxInboundConnections()} slots (exhausting the default
    * total takes 64 addresses). The limit is per exact address: an IPv6 host that owns a whole
-   * prefix can use many addresses, so against such hosts the total limit is what holds. Tests that open many connections from 127.0.0.1 raise it, or bind
-   * their sockets to other addresses of 127.0.0.0/8, each of which counts apart.
+   * prefix can use many addresses, so against such hosts the total limit is what holds. Tests
+   * that open many connections from 127.0.0.1 raise it, or bind their sockets to other addresses
+   * of 127.0.0.0/8, each of which counts apart.
    */
   public int maxInboundConnectionsPerAddress() {
     return maxInboundConnectionsPerAddress;
@@ -287,35 +280,13 @@ public final class TransportConfig {
     return inboundQueueMaxBytes;
   }
 
-  /** SO_SNDBUF for every socket, or 0 for the operating system's default. Default 0. */
-  public int sendBufferSize() {
-    return sendBufferSize;
-  }
-
-  /** SO_RCVBUF for every socket, or 0 for the operating system's default. Default 0. */
-  public int receiveBufferSize() {
-    return receiveBufferSize;
-  }
-
-  /** TCP_NODELAY for every socket. Default true: frames go out without Nagle's delay. */
-  public boolean tcpNoDelay() {
-    return tcpNoDelay;
-  }
-
   /**
    * Where message handlers and listeners run, if the user gave an executor; empty means the
-   * transport's own handler threads.
+   * transport's own handler threads. A transport may offer to run them on its own I/O threads
+   * instead (the NIO transport's {@code handlersOnReadLoop}), which then takes precedence.
    */
   public Optional<Executor> handlerExecutor() {
     return Optional.ofNullable(handlerExecutor);
-  }
-
-  /**
-   * Whether message handlers run on the read loop itself. Faster (no hand-off), but a handler
-   * that blocks then stalls every connection of that loop; default false.
-   */
-  public boolean handlersOnReadLoop() {
-    return handlersOnReadLoop;
   }
 
   @Override
@@ -332,9 +303,7 @@ public final class TransportConfig {
         + ", outboundHardLimit=" + outboundHardLimit + ", slowPeerPolicy=" + slowPeerPolicy
         + ", inboundQueueCapacity=" + inboundQueueCapacity
         + ", inboundQueueMaxBytes=" + inboundQueueMaxBytes
-        + ", sendBufferSize=" + sendBufferSize + ", receiveBufferSize=" + receiveBufferSize
-        + ", tcpNoDelay=" + tcpNoDelay + ", handlerExecutor=" + handlerExecutor
-        + ", handlersOnReadLoop=" + handlersOnReadLoop + "}";
+        + ", handlerExecutor=" + handlerExecutor + "}";
   }
 
   /**
@@ -361,11 +330,7 @@ public final class TransportConfig {
     private SlowPeerPolicy slowPeerPolicy = SlowPeerPolicy.FAIL_SEND;
     private int inboundQueueCapacity = DEFAULT_INBOUND_QUEUE_CAPACITY;
     private long inboundQueueMaxBytes = DEFAULT_INBOUND_QUEUE_MAX_BYTES;
-    private int sendBufferSize;
-    private int receiveBufferSize;
-    private boolean tcpNoDelay = true;
     private Executor handlerExecutor;
-    private boolean handlersOnReadLoop;
 
     private Builder() {}
 
@@ -389,11 +354,7 @@ public final class TransportConfig {
       slowPeerPolicy = c.slowPeerPolicy;
       inboundQueueCapacity = c.inboundQueueCapacity;
       inboundQueueMaxBytes = c.inboundQueueMaxBytes;
-      sendBufferSize = c.sendBufferSize;
-      receiveBufferSize = c.receiveBufferSize;
-      tcpNoDelay = c.tcpNoDelay;
       handlerExecutor = c.handlerExecutor;
-      handlersOnReadLoop = c.handlersOnReadLoop;
     }
 
     /** See {@link TransportConfig#nodeId()}. */
@@ -531,33 +492,9 @@ public final class TransportConfig {
       return this;
     }
 
-    /** See {@link TransportConfig#sendBufferSize()}; 0 for the OS default. */
-    public Builder sendBufferSize(int sendBufferSize) {
-      this.sendBufferSize = Checks.notNegative(sendBufferSize, "sendBufferSize");
-      return this;
-    }
-
-    /** See {@link TransportConfig#receiveBufferSize()}; 0 for the OS default. */
-    public Builder receiveBufferSize(int receiveBufferSize) {
-      this.receiveBufferSize = Checks.notNegative(receiveBufferSize, "receiveBufferSize");
-      return this;
-    }
-
-    /** See {@link TransportConfig#tcpNoDelay()}. */
-    public Builder tcpNoDelay(boolean tcpNoDelay) {
-      this.tcpNoDelay = tcpNoDelay;
-      return this;
-    }
-
     /** See {@link TransportConfig#handlerExecutor()}; the transport does not shut it down. */
     public Builder handlerExecutor(Executor handlerExecutor) {
       this.handlerExecutor = Objects.requireNonNull(handlerExecutor, "handlerExecutor");
-      return this;
-    }
-
-    /** See {@link TransportConfig#handlersOnReadLoop()}. */
-    public Builder handlersOnReadLoop(boolean handlersOnReadLoop) {
-      this.handlersOnReadLoop = handlersOnReadLoop;
       return this;
     }
 

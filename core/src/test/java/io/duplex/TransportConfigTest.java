@@ -1,7 +1,6 @@
 package io.duplex;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -90,11 +89,7 @@ class TransportConfigTest {
     assertEquals(TransportConfig.DEFAULT_MAX_INBOUND_CONNECTIONS_PER_ADDRESS,
         c.maxInboundConnectionsPerAddress());
     assertEquals(TransportConfig.DEFAULT_INBOUND_QUEUE_MAX_BYTES, c.inboundQueueMaxBytes());
-    assertEquals(0, c.sendBufferSize(), "the operating system's default");
-    assertEquals(0, c.receiveBufferSize(), "the operating system's default");
-    assertTrue(c.tcpNoDelay());
     assertTrue(c.handlerExecutor().isEmpty());
-    assertFalse(c.handlersOnReadLoop());
     assertEquals(16, c.nodeId().length(), "a random 16-byte id");
   }
 
@@ -142,13 +137,10 @@ class TransportConfigTest {
         refused(() -> b.inboundQueueCapacity(0)).getMessage());
     assertEquals("inboundQueueMaxBytes <= 0: -1",
         refused(() -> b.inboundQueueMaxBytes(-1)).getMessage());
-    assertEquals("sendBufferSize < 0: -1", refused(() -> b.sendBufferSize(-1)).getMessage());
     assertEquals("maxInboundConnections <= 0: 0",
         refused(() -> b.maxInboundConnections(0)).getMessage());
     assertEquals("maxInboundConnectionsPerAddress <= 0: -1",
         refused(() -> b.maxInboundConnectionsPerAddress(-1)).getMessage());
-    assertEquals("receiveBufferSize < 0: -1",
-        refused(() -> b.receiveBufferSize(-1)).getMessage());
     NodeId id = NodeId.of("same");
     assertEquals(TransportConfig.builder().nodeId(id).build().toString(),
         b.nodeId(id).build().toString(), "refused values left every setting as it was");
@@ -157,7 +149,7 @@ class TransportConfigTest {
   @Test
   void shouldAcceptTheSmallestValueOfEachSize() {
     TransportConfig c = TransportConfig.builder()
-        .lowWaterMark(0).sendBufferSize(0).receiveBufferSize(0).inboundQueueCapacity(1)
+        .lowWaterMark(0).inboundQueueCapacity(1)
         .maxInboundConnections(1).maxInboundConnectionsPerAddress(1).inboundQueueMaxBytes(1)
         .maxHandshakeFrameSize(1024).maxFrameSize(1).highWaterMark(1).outboundHardLimit(5).build();
     assertEquals(0, c.lowWaterMark());
@@ -284,9 +276,8 @@ class TransportConfigTest {
         .nodeId(NodeId.of("n")).networkId("net")
         .maxFrameSize(MIB).maxHandshakeFrameSize(2048).highWaterMark(1000).lowWaterMark(10)
         .outboundHardLimit(2 * MIB).slowPeerPolicy(SlowPeerPolicy.DISCONNECT)
-        .inboundQueueCapacity(3).inboundQueueMaxBytes(4).sendBufferSize(5)
-        .receiveBufferSize(6).tcpNoDelay(false).handlerExecutor(direct)
-        .handlersOnReadLoop(true).maxInboundConnections(7).maxInboundConnectionsPerAddress(8);
+        .inboundQueueCapacity(3).inboundQueueMaxBytes(4).handlerExecutor(direct)
+        .maxInboundConnections(7).maxInboundConnectionsPerAddress(8);
     for (int i = 0; i < DURATIONS.size(); i++) {
       DURATIONS.get(i).setter().apply(changed, Duration.ofMillis(100 + i));
     }
@@ -308,15 +299,11 @@ class TransportConfigTest {
     getters.put("slowPeerPolicy", TransportConfig::slowPeerPolicy);
     getters.put("inboundQueueCapacity", TransportConfig::inboundQueueCapacity);
     getters.put("inboundQueueMaxBytes", TransportConfig::inboundQueueMaxBytes);
-    getters.put("sendBufferSize", TransportConfig::sendBufferSize);
-    getters.put("receiveBufferSize", TransportConfig::receiveBufferSize);
-    getters.put("tcpNoDelay", TransportConfig::tcpNoDelay);
     getters.put("handlerExecutor", TransportConfig::handlerExecutor);
-    getters.put("handlersOnReadLoop", TransportConfig::handlersOnReadLoop);
     getters.put("maxInboundConnections", TransportConfig::maxInboundConnections);
     getters.put("maxInboundConnectionsPerAddress",
         TransportConfig::maxInboundConnectionsPerAddress);
-    assertEquals(24, getters.size(), "every setting");
+    assertEquals(20, getters.size(), "every setting");
     for (Map.Entry<String, Function<TransportConfig, Object>> g : getters.entrySet()) {
       Object value = g.getValue().apply(c);
       assertNotEquals(g.getValue().apply(defaults), value, g.getKey() + " is not its default");

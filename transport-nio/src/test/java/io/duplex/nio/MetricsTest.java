@@ -74,11 +74,11 @@ class MetricsTest {
 
   @Test
   void shouldCountRefusalsPausesAndErrors() throws Exception {
-    try (Peers.Node reader = node("reader", b -> b.inboundQueueCapacity(2)
-            .receiveBufferSize(64 * 1024)).listen();
+    try (Peers.Node reader = node("reader", b -> b.inboundQueueCapacity(2),
+            t -> t.receiveBufferSize(64 * 1024), c -> { }).listen();
         Peers.Node sender = node("sender", b -> b.maxFrameSize(1 << 20).highWaterMark(1 << 20)
-            .lowWaterMark(1 << 19).outboundHardLimit(2L << 20).sendBufferSize(64 * 1024)
-            .closeTimeout(Duration.ofMillis(200)))) {
+            .lowWaterMark(1 << 19).outboundHardLimit(2L << 20)
+            .closeTimeout(Duration.ofMillis(200)), t -> t.sendBufferSize(64 * 1024), c -> { })) {
       Connection<byte[]> c = sender.connect(reader);
       int refused = 0;
       for (int i = 0; i < 1_000 && refused < 3; i++) {

@@ -11,6 +11,7 @@ import io.duplex.codec.Codec;
 import io.duplex.internal.FrameBuffer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketOption;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
@@ -62,6 +63,8 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
   private final Codec<T> codec;
   private final ConnectionListener<T> listener;
   private final BiConsumer<Connection<?>, Throwable> errorHandler;
+  private final boolean handlersOnReadLoop;
+  private final Map<SocketOption<?>, Object> socketOptions;
   private final ReadLoop[] readLoops;
   private final WriteLoop[] writeLoops;
   private final ScheduledExecutorService timer;
@@ -86,12 +89,15 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
 
   /** Starts the loops. Called by {@link LoopTransports#start}, which documents the arguments. */
   LoopTransport(TransportConfig config, Codec<T> codec, ConnectionListener<T> listener,
-      BiConsumer<Connection<?>, Throwable> errorHandler, int readLoopCount, int writeLoopCount)
+      BiConsumer<Connection<?>, Throwable> errorHandler, int readLoopCount, int writeLoopCount,
+      boolean handlersOnReadLoop, Map<SocketOption<?>, Object> socketOptions)
       throws IOException {
     this.config = config;
     this.codec = codec;
     this.listener = listener;
     this.errorHandler = errorHandler;
+    this.handlersOnReadLoop = handlersOnReadLoop;
+    this.socketOptions = Map.copyOf(socketOptions);
     this.limits = new InboundLimits(config);
     this.localInfo = new PeerInfo(config.nodeId(), config.networkId(), 0, codec.name(),
         config.maxFrameSize());
@@ -284,7 +290,7 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
   private void failedBeforeOpen(InetSocketAddress remote, Throwable cause) {
     Runnable event = () -> listener.onHandshakeFailed(remote, false, cause);
     try {
-      if (config.handlersOnReadLoop()) {
+      if (handlersOnReadLoop) {
         event.run();
       } else {
         handlerExecutor.execute(event);
@@ -321,15 +327,17 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
     return connection;
   }
 
-  private void configure(SocketChannel channel) throws IOException {
+  /** Makes {@code channel} non-blocking and sets the builder's socket options on it. */
+  void configure(SocketChannel channel) throws IOException {
     channel.configureBlocking(false);
-    channel.setOption(StandardSocketOptions.TCP_NODELAY, config.tcpNoDelay());
-    if (config.sendBufferSize() > 0) {
-      channel.setOption(StandardSocketOptions.SO_SNDBUF, config.sendBufferSize());
+    for (Map.Entry<SocketOption<?>, Object> option : socketOptions.entrySet()) {
+      setOption(channel, option.getKey(), option.getValue());
     }
-    if (config.receiveBufferSize() > 0) {
-      channel.setOption(StandardSocketOptions.SO_RCVBUF, config.receiveBufferSize());
-    }
+  }
+
+  private static <V> void setOption(SocketChannel channel, SocketOption<V> option, Object value)
+      throws IOException {
+    channel.setOption(option, option.type().cast(value));
   }
 
   @Override
@@ -481,6 +489,11 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
         limits.inbound(), limits.refusals(), messagesOut,
         bytesOut, messagesIn, bytesIn, pending, writeThroughs, deferredWrites, sendsRefused,
         sendsTimedOut, readPauses, wakeups, errors);
+  }
+
+  /** Whether handlers and listeners run on the read loop, as NioTransport.Builder set it. */
+  boolean handlersOnReadLoop() {
+    return handlersOnReadLoop;
   }
 
   PeerInfo localInfo() {

@@ -6,6 +6,8 @@ import io.duplex.Transport;
 import io.duplex.TransportConfig;
 import io.duplex.codec.Codec;
 import java.io.IOException;
+import java.net.SocketOption;
+import java.util.Map;
 import java.util.function.BiConsumer;
 
 /**
@@ -21,11 +23,15 @@ public final class LoopTransports {
    *
    * @param readLoops read loops, at least 1
    * @param writeLoops write loops, at least 1
+   * @param handlersOnReadLoop whether handlers and listeners run on the read loop
+   * @param socketOptions set on every socket, dialed or accepted, before its first byte
    * @throws IOException if a selector cannot be opened
    */
   public static <T> Transport<T> start(TransportConfig config, Codec<T> codec,
       ConnectionListener<T> listener, BiConsumer<Connection<?>, Throwable> errorHandler,
-      int readLoops, int writeLoops) throws IOException {
-    return new LoopTransport<>(config, codec, listener, errorHandler, readLoops, writeLoops);
+      int readLoops, int writeLoops, boolean handlersOnReadLoop,
+      Map<SocketOption<?>, Object> socketOptions) throws IOException {
+    return new LoopTransport<>(config, codec, listener, errorHandler, readLoops, writeLoops,
+        handlersOnReadLoop, socketOptions);
   }
 }

@@ -96,10 +96,11 @@ final class NioConnection<T> implements Connection<T> {
     this.remote = remote;
     this.readLoop = readLoop;
     this.writeLoop = writeLoop;
-    this.events = config.handlersOnReadLoop()
+    this.events = transport.handlersOnReadLoop()
         ? readLoop : new SerialExecutor(transport.handlerExecutor(), transport.errors());
     this.readHalf = new ReadHalf<>(this, codec, config.maxHandshakeFrameSize(),
-        config.inboundQueueCapacity(), config.inboundQueueMaxBytes(), config.handlersOnReadLoop());
+        config.inboundQueueCapacity(), config.inboundQueueMaxBytes(),
+        transport.handlersOnReadLoop());
     this.writeHalf = new WriteHalf(this, channel, config);
     this.sendTimeoutNanos = Durations.nanos(config.sendTimeout());
     this.state = new AtomicInteger(connected ? HANDSHAKING : CONNECTING);
