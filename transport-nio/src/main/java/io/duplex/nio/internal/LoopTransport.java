@@ -444,6 +444,7 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
       closedTotals.deferredWrites.add(m.deferredWrites.sum());
       closedTotals.sendsRefused.add(m.sendsRefused.sum());
       closedTotals.sendsTimedOut.add(m.sendsTimedOut.sum());
+      closedTotals.framesDropped.add(m.framesDropped.sum());
       closedTotals.readPauses.add(m.readPauses.sum());
       closedCount.increment();
     }
@@ -462,6 +463,7 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
     long deferredWrites = t.deferredWrites.sum();
     long sendsRefused = t.sendsRefused.sum();
     long sendsTimedOut = t.sendsTimedOut.sum();
+    long framesDropped = t.framesDropped.sum();
     long readPauses = t.readPauses.sum();
     for (NioConnection<T> c : connections) {
       ConnectionMetrics m = c.metrics();
@@ -477,6 +479,7 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
       deferredWrites += m.deferredWrites.sum();
       sendsRefused += m.sendsRefused.sum();
       sendsTimedOut += m.sendsTimedOut.sum();
+      framesDropped += m.framesDropped.sum();
       readPauses += m.readPauses.sum();
     }
     long wakeups = 0;
@@ -485,10 +488,16 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
     }
     Map<String, Long> errors = new HashMap<>();
     errorCounts.forEach((k, v) -> errors.put(k, v.sum()));
-    return new TransportStats(open, accepted.sum(), dialed.sum(), closedCount.sum(),
-        limits.inbound(), limits.refusals(), messagesOut,
-        bytesOut, messagesIn, bytesIn, pending, writeThroughs, deferredWrites, sendsRefused,
-        sendsTimedOut, readPauses, wakeups, errors);
+    return TransportStats.builder()
+        .openConnections(open).accepted(accepted.sum()).dialed(dialed.sum())
+        .closed(closedCount.sum()).inboundConnections(limits.inbound())
+        .refusedByLimit(limits.refusals())
+        .messagesOut(messagesOut).bytesOut(bytesOut).messagesIn(messagesIn).bytesIn(bytesIn)
+        .pendingBytes(pending).writeThroughs(writeThroughs).deferredWrites(deferredWrites)
+        .sendsRefused(sendsRefused).sendsTimedOut(sendsTimedOut).framesDropped(framesDropped)
+        .readPauses(readPauses)
+        .writeWakeups(wakeups).errors(errors)
+        .build();
   }
 
   /** Whether handlers and listeners run on the read loop, as NioTransport.Builder set it. */
