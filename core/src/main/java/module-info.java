@@ -1,11 +1,14 @@
 /**
  * duplex core: the public API ({@code io.duplex}), the codec SPI and framing ({@code
- * io.duplex.codec}). {@code io.duplex.internal} is shared with duplex's own transport only.
+ * io.duplex.codec}), and the peer layer ({@code io.duplex.peer}: a node that keeps its peers
+ * connected and broadcasts to them). {@code io.duplex.internal} is shared with duplex's own
+ * transport only.
  */
 module io.duplex.core {
   requires org.slf4j;
 
   exports io.duplex;
   exports io.duplex.codec;
+  exports io.duplex.peer;
   exports io.duplex.internal to io.duplex.transport.nio;
 }

@@ -5,6 +5,7 @@
 module io.duplex.transport.nio {
   requires transitive io.duplex.core;
   requires org.slf4j;
+  requires jdk.jfr;
 
   exports io.duplex.nio;
 }

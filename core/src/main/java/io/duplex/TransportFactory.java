@@ -1,9 +1,10 @@
 package io.duplex;
 
 /**
- * Makes a transport that reports to a given listener. {@link PeerNode} uses one to build the
- * transport it runs on, so that it can be that transport's listener; a transport implementation
- * provides it (for NIO: {@code NioTransport.builder(codec).config(config).factory()}).
+ * Makes a transport that reports to a given listener. {@link io.duplex.peer.PeerNode} uses one to
+ * build the transport it runs on, so that it can be that transport's listener; a transport
+ * implementation provides it (for NIO: {@code NioTransport.builder(codec).config(config)
+ * .factory()}).
  *
  * @param <T> the message type
  */

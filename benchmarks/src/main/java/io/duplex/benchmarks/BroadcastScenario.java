@@ -1,15 +1,15 @@
 package io.duplex.benchmarks;
 
-import io.duplex.BroadcastResult;
 import io.duplex.Connection;
 import io.duplex.ConnectionListener;
 import io.duplex.NodeId;
-import io.duplex.PeerNode;
 import io.duplex.Transport;
 import io.duplex.TransportConfig;
 import io.duplex.codec.Codecs;
 import io.duplex.codec.json.JsonCodec;
 import io.duplex.nio.NioTransport;
+import io.duplex.peer.BroadcastResult;
+import io.duplex.peer.PeerNode;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -222,7 +222,7 @@ public final class BroadcastScenario {
       node = PeerNode.builder(NioTransport.builder(codec()).config(config)
               .sendBufferSize(BUFFER).receiveBufferSize(BUFFER).factory())
           .listen(new InetSocketAddress("127.0.0.1", 0)).maxPerAddress(64)
-          .membershipListener(new io.duplex.MembershipListener<>() {
+          .membershipListener(new io.duplex.peer.MembershipListener<>() {
             @Override
             public void left(Connection<Tick> peer, io.duplex.ConnectionClosedException why) {
               if (peer.peer().nodeId().equals(NodeId.of("slow"))) {

@@ -110,9 +110,13 @@ final class EchoClient {
         connection = transport.connect(o.server())
             .get(CONNECT_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       } catch (ExecutionException | TimeoutException e) {
-        err.println("echo-client: cannot connect to " + hostAndPort(o.server()) + ": "
-            + (e instanceof TimeoutException ? "no answer within " + CONNECT_TIMEOUT.toSeconds()
-                + " s" : describe(e.getCause())));
+        String why = e instanceof TimeoutException
+            ? "no answer within " + CONNECT_TIMEOUT.toSeconds() + " s" : describe(e.getCause());
+        String where = hostAndPort(o.server());
+        // A refused dial names the address itself ("Connection refused: 127.0.0.1:9002").
+        err.println("echo-client: cannot connect to " + where + ": "
+            + (why.endsWith(": " + where) ? why.substring(0, why.length() - where.length() - 2)
+                : why));
         return 1;
       }
       Tally t = exchange(connection, messages, o);

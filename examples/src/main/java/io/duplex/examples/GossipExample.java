@@ -1,11 +1,11 @@
 package io.duplex.examples;
 
-import io.duplex.BroadcastResult;
 import io.duplex.NodeId;
-import io.duplex.PeerNode;
 import io.duplex.TransportConfig;
 import io.duplex.codec.Codecs;
 import io.duplex.nio.NioTransport;
+import io.duplex.peer.BroadcastResult;
+import io.duplex.peer.PeerNode;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;

@@ -1,14 +1,14 @@
 package io.duplex.examples;
 
-import io.duplex.BroadcastResult;
 import io.duplex.Connection;
 import io.duplex.NodeId;
-import io.duplex.PeerNode;
 import io.duplex.TransportConfig;
 import io.duplex.codec.json.JsonCodec;
 import io.duplex.codec.message.ConsensusMessage;
 import io.duplex.codec.message.Proposal;
 import io.duplex.nio.NioTransport;
+import io.duplex.peer.BroadcastResult;
+import io.duplex.peer.PeerNode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;

@@ -3,9 +3,7 @@ package io.duplex.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.duplex.BroadcastResult;
 import io.duplex.NodeId;
-import io.duplex.PeerNode;
 import io.duplex.TransportConfig;
 import io.duplex.codec.json.JsonCodec;
 import io.duplex.codec.message.ConsensusMessage;
@@ -13,6 +11,8 @@ import io.duplex.codec.message.Proposal;
 import io.duplex.codec.message.Vote;
 import io.duplex.codec.message.VoteType;
 import io.duplex.nio.NioTransport;
+import io.duplex.peer.BroadcastResult;
+import io.duplex.peer.PeerNode;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;

@@ -159,7 +159,7 @@ public final class NioTransport {
 
     /**
      * A factory that builds a transport with these settings and the listener it is given, for a
-     * {@link io.duplex.PeerNode}, which is its transport's listener. Later changes to this builder
+     * {@link io.duplex.peer.PeerNode}, which is its transport's listener. Later changes to this builder
      * do not affect the factory.
      */
     public TransportFactory<T> factory() {

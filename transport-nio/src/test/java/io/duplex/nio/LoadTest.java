@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.duplex.BroadcastResult;
 import io.duplex.Connection;
 import io.duplex.NodeId;
-import io.duplex.PeerNode;
 import io.duplex.TransportConfig;
 import io.duplex.codec.ByteArrayCodec;
+import io.duplex.peer.BroadcastResult;
+import io.duplex.peer.PeerNode;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;

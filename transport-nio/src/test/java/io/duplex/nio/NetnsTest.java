@@ -8,18 +8,18 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.duplex.BackpressureException;
-import io.duplex.BroadcastResult;
-import io.duplex.BroadcastResult.Outcome;
 import io.duplex.Connection;
 import io.duplex.ConnectionClosedException;
 import io.duplex.DuplexException;
 import io.duplex.NodeId;
-import io.duplex.PeerNode;
 import io.duplex.PongTimeoutException;
 import io.duplex.SlowPeerPolicy;
 import io.duplex.TransportConfig;
 import io.duplex.codec.ByteArrayCodec;
 import io.duplex.nio.Netns.End;
+import io.duplex.peer.BroadcastResult;
+import io.duplex.peer.BroadcastResult.Outcome;
+import io.duplex.peer.PeerNode;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -448,7 +448,7 @@ class NetnsTest {
               .config(config).factory())
           .dial(new InetSocketAddress(ns.peerAddress, b.port))
           .reconnect(Duration.ofMillis(20), Duration.ofMillis(200))
-          .membershipListener(new io.duplex.MembershipListener<>() {
+          .membershipListener(new io.duplex.peer.MembershipListener<>() {
             @Override
             public void joined(Connection<byte[]> peer) {
               events.add("joined " + peer.peer().nodeId());

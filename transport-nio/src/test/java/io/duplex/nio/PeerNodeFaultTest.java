@@ -10,13 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.duplex.Connection;
 import io.duplex.ConnectionClosedException;
 import io.duplex.DuplexException;
-import io.duplex.MembershipListener;
 import io.duplex.NodeId;
-import io.duplex.PeerNode;
 import io.duplex.PongTimeoutException;
 import io.duplex.TransportConfig;
 import io.duplex.codec.ByteArrayCodec;
 import io.duplex.nio.FaultProxy.Way;
+import io.duplex.peer.MembershipListener;
+import io.duplex.peer.PeerNode;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -193,7 +193,7 @@ class PeerNodeFaultTest {
   void shouldRecoverWhenOnlyTheDialerNoticesThatTheLinkDied() throws Exception {
     // a notices the dead link within 0.5 s. b has the default liveness check, which would
     // notice only after 15 to 25 s; but a's redial tells b, which pings the old connection and
-    // drops it when no pong comes within 2 s (Mesh.probe).
+    // drops it when no pong comes within 2 s (Duplicates.probe).
     UnaryOperator<TransportConfig.Builder> quick = x -> x.pingInterval(Duration.ofMillis(100))
         .pongTimeout(Duration.ofMillis(300));
     UnaryOperator<TransportConfig.Builder> slow = x -> x;

@@ -2,18 +2,27 @@ package io.duplex.nio;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.duplex.CloseCodes;
 import io.duplex.Connection;
 import io.duplex.ConnectionClosedException;
-import io.duplex.MembershipListener;
+import io.duplex.HandshakeException;
 import io.duplex.NodeId;
-import io.duplex.PeerNode;
+import io.duplex.PeerClosedException;
+import io.duplex.ProtocolException;
 import io.duplex.TransportConfig;
 import io.duplex.codec.ByteArrayCodec;
+import io.duplex.codec.Codec;
+import io.duplex.codec.PayloadSink;
+import io.duplex.peer.MembershipListener;
+import io.duplex.peer.PeerNode;
 import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -35,6 +44,29 @@ class PeerNodeTest {
     return how.apply(PeerNode.builder(NioTransport.builder(ByteArrayCodec.instance())
         .config(config).factory())
         .reconnect(Duration.ofMillis(20), Duration.ofMillis(100))).build();
+  }
+
+  /** A node whose codec ("other/1") differs from every other node's ("bytes"). */
+  private static PeerNode<byte[]> otherCodecNode(String name,
+      UnaryOperator<PeerNode.Builder<byte[]>> how) throws Exception {
+    Codec<byte[]> other = new Codec<>() {
+      @Override
+      public String name() {
+        return "other/1";
+      }
+
+      @Override
+      public void encode(byte[] message, PayloadSink sink) {
+        ByteArrayCodec.instance().encode(message, sink);
+      }
+
+      @Override
+      public byte[] decode(ByteBuffer payload) {
+        return ByteArrayCodec.instance().decode(payload);
+      }
+    };
+    return how.apply(PeerNode.builder(NioTransport.builder(other)
+        .config(TransportConfig.builder().nodeId(NodeId.of(name)).build()).factory())).build();
   }
 
   private static InetSocketAddress address(PeerNode<?> node) {
@@ -200,6 +232,159 @@ class PeerNodeTest {
               .receive(Duration.ofSeconds(10)));
       Throwable cause = refused instanceof ExecutionException ? refused.getCause() : refused;
       assertTrue(cause instanceof ConnectionClosedException, refused.toString());
+    }
+  }
+
+  @Test
+  void shouldDialAnotherPeerAfterRemovingAConnectedOne() throws Exception {
+    try (PeerNode<byte[]> b = node("b", x -> x.listen(Peers.ANY_LOCAL));
+        PeerNode<byte[]> c = node("c", x -> x.listen(Peers.ANY_LOCAL));
+        PeerNode<byte[]> a = node("a", x -> x.maxOutbound(1))) {
+      a.addPeer(address(b));
+      Peers.await("a connects to b", 10, () -> a.size() == 1 && b.size() == 1);
+      a.removePeer(address(b));
+      Peers.await("b leaves a's group", 10, () -> a.size() == 0);
+      a.addPeer(address(c));
+      Peers.await("a dials c in the outbound slot b gave back", 10,
+          () -> a.size() == 1 && c.size() == 1);
+      assertEquals(NodeId.of("c"), a.peers().get(0).peer().nodeId());
+    }
+  }
+
+  @Test
+  void shouldDropAPeerWhoseDialCompletesAfterItWasRemoved() throws Exception {
+    try (ServerSocket slow = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+        PeerNode<byte[]> c = node("c", x -> x.listen(Peers.ANY_LOCAL));
+        PeerNode<byte[]> a = node("a", x -> x.maxOutbound(1))) {
+      slow.setSoTimeout(10_000);
+      InetSocketAddress at = (InetSocketAddress) slow.getLocalSocketAddress();
+      a.addPeer(at);
+      try (RawPeer raw = new RawPeer(slow.accept())) {
+        raw.readHandshake(); // a's dial is in flight: it waits for this side's handshake
+        a.removePeer(at);
+        raw.sendHandshake(RawPeer.info("raw", TransportConfig.DEFAULT_NETWORK_ID, "bytes"));
+        assertTrue(raw.closedByPeer(), "a closes the connection its removed dial made");
+      }
+      Peers.await("the removed peer is not in a's group", 10, () -> a.size() == 0);
+      a.addPeer(address(c));
+      Peers.await("a dials c in the outbound slot the removed dial gave back", 10,
+          () -> a.size() == 1 && c.size() == 1);
+    }
+  }
+
+  @Test
+  void shouldWarnOnceWhenAPeerUsesAnotherCodecNotOncePerRedial() throws Exception {
+    try (LogCapture log = new LogCapture();
+        PeerNode<byte[]> b = otherCodecNode("b", x -> x.listen(Peers.ANY_LOCAL));
+        PeerNode<byte[]> a = node("a", x -> x.dial(address(b)))) {
+      Peers.await("a redials b again and again", 10,
+          () -> a.transport().stats().dialed() >= 5 && b.transport().stats().accepted() >= 5);
+      assertEquals(0, a.size());
+      List<String> mismatches = log.lines("codec differs");
+      String dialedAt = address(b).toString();
+      assertEquals(1, mismatches.stream().filter(l -> l.contains("WARN")
+          && l.contains("dial") && l.contains(dialedAt)).count(),
+          "one WARN line at the dialer for 5 and more failed dials: " + mismatches);
+      assertEquals(1, mismatches.stream().filter(l -> l.contains("WARN")
+          && l.contains("inbound peer")).count(),
+          "one WARN line at the acceptor for 5 and more failed handshakes: " + mismatches);
+    }
+  }
+
+  /** One failure as a node's error handler or membership listener heard it. */
+  private record Heard(String thread, InetSocketAddress address, Connection<byte[]> connection,
+      Throwable cause, int attempt, Duration next) {}
+
+  @Test
+  void shouldTellListenersAndTheErrorHandlerOfEachFailedDialOnTheNodeThread() throws Exception {
+    List<Heard> dials = new CopyOnWriteArrayList<>();
+    List<Heard> errors = new CopyOnWriteArrayList<>();
+    List<Heard> errorsAtB = new CopyOnWriteArrayList<>();
+    try (PeerNode<byte[]> b = otherCodecNode("b", x -> x.listen(Peers.ANY_LOCAL)
+            .errorHandler((at, c, e) -> errorsAtB.add(
+                new Heard(Thread.currentThread().getName(), at, c, e, 0, null))));
+        PeerNode<byte[]> a = node("a", x -> x
+            .errorHandler((at, c, e) -> errors.add(
+                new Heard(Thread.currentThread().getName(), at, c, e, 0, null)))
+            .membershipListener(new MembershipListener<>() {
+              @Override
+              public void dialFailed(InetSocketAddress at, Throwable cause, int attempt,
+                  Duration nextRetry) {
+                dials.add(new Heard(Thread.currentThread().getName(), at, null, cause, attempt,
+                    nextRetry));
+              }
+            }))) {
+      a.addPeer(address(b));
+      Peers.await("three failed dials heard", 10, () -> dials.size() >= 3 && errors.size() >= 3
+          && errorsAtB.size() >= 3);
+      a.removePeer(address(b));
+      for (int i = 0; i < 3; i++) {
+        Heard d = dials.get(i);
+        assertTrue(d.thread().startsWith("duplex-node-"), d.thread());
+        assertEquals(address(b), d.address());
+        assertEquals(i + 1, d.attempt(), "attempts count up: " + dials);
+        HandshakeException mismatch = assertInstanceOf(HandshakeException.class, d.cause());
+        assertEquals(HandshakeException.Field.CODEC, mismatch.field());
+        // Backoff 20 ms doubling to 100 ms, with 20% jitter either way.
+        long millis = d.next().toMillis();
+        assertTrue(millis >= 16 && millis <= 120, "next retry " + d.next());
+        Heard e = errors.get(i);
+        assertTrue(e.thread().startsWith("duplex-node-"), e.thread());
+        assertEquals(address(b), e.address());
+        assertEquals(null, e.connection(), "a failed dial made no connection");
+        assertEquals(d.cause(), e.cause());
+        Heard atB = errorsAtB.get(i);
+        assertTrue(atB.thread().startsWith("duplex-node-"), atB.thread());
+        assertEquals(address(b).getAddress(), atB.address().getAddress());
+        assertInstanceOf(HandshakeException.class, atB.cause());
+      }
+      assertTrue(dials.get(1).next().compareTo(dials.get(0).next()) > 0,
+          "the delay doubles (20 then 40 ms, less or more 20%): " + dials);
+    }
+  }
+
+  @Test
+  void shouldTellTheErrorHandlerOfAConnectionClosedByAnErrorWithTheConnection() throws Exception {
+    List<Heard> errors = new CopyOnWriteArrayList<>();
+    try (PeerNode<byte[]> hub = node("hub", x -> x.listen(Peers.ANY_LOCAL)
+            .errorHandler((at, c, e) -> errors.add(
+                new Heard(Thread.currentThread().getName(), at, c, e, 0, null))));
+        RawPeer raw = RawPeer.from("127.0.0.5", address(hub))) {
+      raw.sendHandshake(RawPeer.info("raw", TransportConfig.DEFAULT_NETWORK_ID, "bytes"))
+          .readHandshake();
+      Peers.await("raw joins", 10, () -> hub.size() == 1);
+      Connection<byte[]> joined = hub.peers().get(0);
+      raw.sendFrame((byte) 99, new byte[] {1}); // no such frame type
+      Peers.await("the error handler hears it", 10, () -> !errors.isEmpty());
+      Heard e = errors.get(0);
+      assertTrue(e.thread().startsWith("duplex-node-"), e.thread());
+      assertEquals(joined, e.connection());
+      assertEquals(joined.remoteAddress(), e.address());
+      assertInstanceOf(ProtocolException.class, e.cause());
+      assertTrue(hub.isBanned(InetAddress.getByName("127.0.0.5")), "and it is banned");
+      assertEquals(0, hub.size());
+    }
+  }
+
+  @Test
+  void shouldTellADuplicateAndABannedPeerWhyTheyAreClosed() throws Exception {
+    try (PeerNode<byte[]> hub = node("hub", x -> x.listen(Peers.ANY_LOCAL));
+        Peers.Node z = Peers.node("z")) {
+      Connection<byte[]> first = z.transport.connect(address(hub)).get(10, TimeUnit.SECONDS);
+      Peers.await("z joins", 10, () -> hub.size() == 1);
+      Connection<byte[]> second = z.transport.connect(address(hub)).get(10, TimeUnit.SECONDS);
+      second.closeFuture().get(10, TimeUnit.SECONDS);
+      PeerClosedException duplicate = assertInstanceOf(PeerClosedException.class,
+          second.closeCause());
+      assertEquals(CloseCodes.DUPLICATE, duplicate.code(), duplicate.toString());
+      assertTrue(first.isAlive(), "the first connection stays");
+
+      hub.ban(NodeId.of("z"), Duration.ofMinutes(1));
+      first.closeFuture().get(10, TimeUnit.SECONDS);
+      PeerClosedException banned = assertInstanceOf(PeerClosedException.class,
+          first.closeCause());
+      assertEquals(CloseCodes.BANNED, banned.code(), banned.toString());
+      Peers.await("z leaves", 10, () -> hub.size() == 0);
     }
   }
 }

@@ -43,7 +43,7 @@ class SendLaterTest {
       for (CompletableFuture<Void> f : sent) {
         f.get(10, TimeUnit.SECONDS);
       }
-      assertEquals(0, c.stats().writeThroughs() - 1, "only the handshake was written through");
+      assertEquals(0, c.stats().writeThroughs(), "nothing was written through");
       assertEquals(1_000, c.stats().deferredWrites());
     }
   }

@@ -9,11 +9,11 @@ import java.util.concurrent.CompletableFuture;
  * outbound frame: no copy, queue node or {@link OutboundFrame} per message. Each message keeps
  * its own future, completed as soon as the socket has taken the message's last byte.
  *
- * <p>Threads: while open, a batch is touched only under its write half's coalescing lock (any
- * sender, {@code flush}, or whoever fails the half). Once sealed it is reached only through its
- * {@link OutboundFrame}, so by the thread that claimed that frame (the role holder, or whoever
- * fails or times it out). A batch written to the end goes back to the write half's spares, under
- * the coalescing lock, to be reused.
+ * <p>Threads: while open, a batch is touched only under its {@link Coalescer}'s lock (any
+ * sender, {@code flush}); the closer takes an open batch out under that lock and fails it after.
+ * Once sealed it is reached only through its {@link OutboundFrame}, so by the thread that claimed
+ * that frame (the role holder, or whoever fails or times it out). A batch written to the end goes
+ * back to the coalescer's spares, under its lock, to be reused.
  */
 final class Batch {
   /** Bytes per batch; frames up to a quarter of this are coalesced, bigger ones queued alone. */
@@ -69,7 +69,7 @@ final class Batch {
    */
   OutboundFrame seal() {
     bytes.flip();
-    return new OutboundFrame(this, size(), count, deadlineNanos);
+    return OutboundFrame.batch(this, size(), count, deadlineNanos);
   }
 
   /**

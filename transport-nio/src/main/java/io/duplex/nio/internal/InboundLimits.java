@@ -2,10 +2,8 @@ package io.duplex.nio.internal;
 
 import io.duplex.TransportConfig;
 import io.duplex.internal.RefusalLog;
-import java.net.InetAddress;
+import io.duplex.internal.Slots;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,12 +17,10 @@ import org.slf4j.LoggerFactory;
  * {@link #tryAcquire} runs on read loop 0 (the acceptor); {@link #release} on the thread that
  * runs the connection's {@code finish} (any thread), or on read loop 0 if the accept fails after
  * the slot was taken; {@link #refused} on read loop 0; {@link #flushLog} on the timer; {@link
- * #flushLogAll} on the thread that closes the transport. So every field is an atomic or a
- * concurrent map: {@code total} is an {@code AtomicInteger} moved by
- * compare-and-set, {@code perAddress} is changed only inside {@code compute}, which is atomic
- * per key, and an entry is removed when its count reaches zero, so the map holds only addresses
- * with a live connection. The log ({@link RefusalLog}) is lock-free too, since the timer
- * flushes what read loop 0 counted.
+ * #flushLogAll} on the thread that closes the transport. So nothing here takes a lock: the slots
+ * are a {@link Slots} (core's lock-free counter of slots in all and per address, the same that a
+ * {@code PeerNode} counts its inbound peers with), the refusal count a {@code LongAdder}, and the
+ * log ({@link RefusalLog}) is lock-free too, since the timer flushes what read loop 0 counted.
  *
  * <h2>Logging</h2>
  * The first refusal is logged at once (WARN), naming the address, the limit and the setting to
@@ -35,17 +31,14 @@ import org.slf4j.LoggerFactory;
 final class InboundLimits {
   private static final Logger LOG = LoggerFactory.getLogger(InboundLimits.class);
 
-  private final int maxTotal;
-  private final int maxPerAddress;
-  private final AtomicInteger total = new AtomicInteger();
-  private final ConcurrentHashMap<InetAddress, Integer> perAddress = new ConcurrentHashMap<>();
+  private final Slots slots;
   private final LongAdder refusals = new LongAdder();
   private final RefusalLog log =
       new RefusalLog(LOG, "inbound connections refused by the connection limits");
 
   InboundLimits(TransportConfig config) {
-    this.maxTotal = config.maxInboundConnections();
-    this.maxPerAddress = config.maxInboundConnectionsPerAddress();
+    this.slots = new Slots(config.maxInboundConnections(),
+        config.maxInboundConnectionsPerAddress());
   }
 
   /**
@@ -54,27 +47,16 @@ final class InboundLimits {
    * the socket and calls {@link #refused}).
    */
   String tryAcquire(InetSocketAddress remote) {
-    int n;
-    do {
-      n = total.get();
-      if (n >= maxTotal) {
-        return n + " inbound connections are open, the limit maxInboundConnections (" + maxTotal
-            + "); raise TransportConfig.maxInboundConnections if these peers are honest";
-      }
-    } while (!total.compareAndSet(n, n + 1));
-    boolean[] taken = {false};
-    Integer count = perAddress.compute(remote.getAddress(), (a, c) -> {
-      int v = c == null ? 0 : c;
-      if (v >= maxPerAddress) {
-        return c;
-      }
-      taken[0] = true;
-      return v + 1;
-    });
-    if (!taken[0]) {
-      total.decrementAndGet();
-      return count + " inbound connections from " + remote.getAddress().getHostAddress()
-          + " are open, the limit maxInboundConnectionsPerAddress (" + maxPerAddress + "); raise"
+    Slots.Refusal refusal = slots.tryAcquire(remote.getAddress());
+    if (refusal == Slots.Refusal.TOTAL) {
+      return slots.maxTotal() + " inbound connections are open, the limit maxInboundConnections ("
+          + slots.maxTotal() + "); raise TransportConfig.maxInboundConnections if these peers"
+          + " are honest";
+    }
+    if (refusal == Slots.Refusal.PER_ADDRESS) {
+      return slots.maxPerAddress() + " inbound connections from "
+          + remote.getAddress().getHostAddress() + " are open, the limit"
+          + " maxInboundConnectionsPerAddress (" + slots.maxPerAddress() + "); raise"
           + " TransportConfig.maxInboundConnectionsPerAddress if these peers are honest";
     }
     return null;
@@ -82,8 +64,7 @@ final class InboundLimits {
 
   /** Gives back the slot of a connection from {@code remote}. Call once per acquired slot. */
   void release(InetSocketAddress remote) {
-    perAddress.computeIfPresent(remote.getAddress(), (a, c) -> c <= 1 ? null : c - 1);
-    total.decrementAndGet();
+    slots.release(remote.getAddress());
   }
 
   /** Counts and logs (rate-limited) a connection refused for {@code reason}. Read loop 0. */
@@ -99,7 +80,7 @@ final class InboundLimits {
 
   /** Accepted connections alive now. */
   int inbound() {
-    return total.get();
+    return slots.total();
   }
 
   /** Logs every refusal not logged yet, now. When the transport closes: the timer is gone. */

@@ -39,8 +39,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BiConsumer;
+import io.duplex.internal.RateLimitedLog;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The NIO transport: its read loops, write loops, one timer thread for deadlines, and the
@@ -54,6 +56,8 @@ import org.slf4j.LoggerFactory;
  */
 final class LoopTransport<T> implements Transport<T>, ErrorSink {
   private static final Logger log = LoggerFactory.getLogger(LoopTransport.class);
+  /** How often one peer's failures of one kind are logged at most (the rest are counted). */
+  static final long ERROR_LOG_INTERVAL_MILLIS = 30_000;
   private static final AtomicInteger IDS = new AtomicInteger();
   private static final ThreadLocal<FrameBuffer> ENCODE_BUFFERS =
       ThreadLocal.withInitial(() -> FrameBuffer.forFrames(256, Integer.MAX_VALUE - 64));
@@ -86,6 +90,10 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
   private final InboundLimits limits;
   // Written by listen(), read by handshakes on the read loops.
   private volatile PeerInfo localInfo;
+  // The timer's thread, set by its thread factory before its first task.
+  private volatile Thread timerThread;
+  // Failures, logged at most once per peer and kind every ERROR_LOG_INTERVAL_MILLIS. Any thread.
+  private final RateLimitedLog errorLog = new RateLimitedLog(log, ERROR_LOG_INTERVAL_MILLIS);
 
   /** Starts the loops. Called by {@link LoopTransports#start}, which documents the arguments. */
   LoopTransport(TransportConfig config, Codec<T> codec, ConnectionListener<T> listener,
@@ -128,7 +136,12 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
     for (SelectorLoop loop : loops()) {
       loop.start();
     }
-    this.timer = Executors.newSingleThreadScheduledExecutor(threads("timer"));
+    ThreadFactory timerThreads = threads("timer");
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = timerThreads.newThread(r);
+      timerThread = t;
+      return t;
+    });
     long sweep = tick(min(config.handshakeTimeout(), config.pingInterval(), config.pongTimeout(),
         config.closeTimeout(), config.frameReadTimeout()));
     timer.scheduleWithFixedDelay(this::sweep, sweep, sweep, TimeUnit.NANOSECONDS);
@@ -191,6 +204,13 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
     }
     InetSocketAddress bound = (InetSocketAddress) server.getLocalAddress();
     servers.add(server);
+    if (closed.get()) {
+      // close() ran meanwhile: it sets closed before it looks at servers, and this looks at
+      // closed after adding, so either it closes this socket or this does.
+      servers.remove(server);
+      closeQuietly(server);
+      throw new IllegalStateException("transport is closed");
+    }
     if (localInfo.listenPort() == 0) {
       PeerInfo p = localInfo;
       localInfo = new PeerInfo(p.nodeId(), p.networkId(), bound.getPort(), p.codecName(),
@@ -199,7 +219,7 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
     ReadLoop loop = readLoops[0];
     loop.execute(() -> {
       try {
-        server.register(loop.selector, SelectionKey.OP_ACCEPT, new Acceptor(server, this));
+        server.register(loop.selector, SelectionKey.OP_ACCEPT, new Acceptor(server, this, loop));
       } catch (IOException e) {
         report(null, e);
       }
@@ -416,15 +436,37 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
 
   // ---- for connections -------------------------------------------------------------------
 
+  /**
+   * The timer's tick. Nothing may escape it: the executor would cancel every later tick, and
+   * with them every deadline of every connection.
+   */
   private void sweep() {
     long now = System.nanoTime();
-    limits.flushLog(now);
+    try {
+      limits.flushLog(now);
+    } catch (Throwable t) {
+      report(null, t);
+    }
     for (NioConnection<T> c : connections) {
       try {
         c.tick(now);
       } catch (Throwable t) {
         report(c, t);
       }
+    }
+  }
+
+  /** Whether the calling thread is this transport's timer. */
+  boolean onTimerThread() {
+    return Thread.currentThread() == timerThread;
+  }
+
+  /** Runs {@code task} on the timer after {@code delayMillis}; nothing once the timer is shut. */
+  void schedule(long delayMillis, Runnable task) {
+    try {
+      timer.schedule(task, delayMillis, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing: nothing left to do it for
     }
   }
 
@@ -538,11 +580,31 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
       }
     }
     String where = connection != null ? connection.toString() : "transport " + id;
-    if (error instanceof IOException || error instanceof io.duplex.DuplexException) {
-      log.debug("{}: {}", where, error.toString(), error);
+    Object key = errorKey(connection, error);
+    if (error instanceof IOException || connection != null && connection.isOutbound()
+        && connection.peer() == null) {
+      // Resets, refusals, peers that vanish: the network's everyday churn. A dial that failed
+      // before its handshake completed: its caller has the error, in the connect future.
+      errorLog.log(Level.DEBUG, key, where + ": " + error, null);
+    } else if (error instanceof io.duplex.DuplexException) {
+      errorLog.log(Level.WARN, key, where + ": " + error, null);
     } else {
-      log.warn("{}: unexpected {}", where, error.toString(), error);
+      errorLog.log(Level.WARN, key, where + ": unexpected " + error, error);
     }
+  }
+
+  /** One peer (its IP address: a redial has a new port) and one kind of failure. */
+  private static Object errorKey(Connection<?> connection, Throwable error) {
+    String kind = error.getClass().getName();
+    if (error instanceof io.duplex.HandshakeException) {
+      kind += "/" + ((io.duplex.HandshakeException) error).field();
+    } else if (error instanceof io.duplex.PeerClosedException) {
+      kind += "/" + ((io.duplex.PeerClosedException) error).code();
+    }
+    InetSocketAddress remote = connection != null ? connection.remoteAddress() : null;
+    Object peer = remote == null ? "transport"
+        : remote.getAddress() != null ? remote.getAddress() : remote.getHostString();
+    return java.util.List.of(peer, kind);
   }
 
   private static void closeQuietly(java.nio.channels.Channel channel) {

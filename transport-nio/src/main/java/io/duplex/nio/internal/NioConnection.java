@@ -4,13 +4,11 @@ import io.duplex.CloseCodes;
 import io.duplex.Connection;
 import io.duplex.ConnectionClosedException;
 import io.duplex.ConnectionStats;
-import io.duplex.DuplexTimeoutException;
+import io.duplex.DuplexException;
 import io.duplex.Encoded;
 import io.duplex.HandshakeException;
 import io.duplex.MessageHandler;
-import io.duplex.PeerClosedException;
 import io.duplex.PeerInfo;
-import io.duplex.PongTimeoutException;
 import io.duplex.TransportConfig;
 import io.duplex.codec.Codec;
 import io.duplex.codec.EncoderException;
@@ -18,6 +16,7 @@ import io.duplex.internal.FrameBuffer;
 import io.duplex.internal.Handshake;
 import io.duplex.internal.Wire;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -26,32 +25,28 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A connection over one {@link SocketChannel}, read by one {@link ReadLoop} through its {@link
- * ReadHalf} and written through its {@link WriteHalf} by senders or one {@link WriteLoop}.
+ * ReadHalf} and written through its {@link WriteHalf} by senders or one {@link WriteLoop}. Its
+ * state is a {@link Lifecycle}; the timer's deadlines are its {@link Liveness}; how it ends
+ * gracefully, half-closed or after an error is its {@link CloseSequence}.
  *
- * <h2>Lifecycle</h2>
- * CONNECTING (dialed, TCP not yet up) → HANDSHAKING → OPEN → CLOSING (graceful) → CLOSED. Any
- * state may jump to CLOSED; {@link #finish} is the one way there, and the compare-and-set on
- * {@link #closeCause} makes it happen once whichever thread gets there first (read loop on EOF or
- * error, write side on an I/O error, the timer on a deadline, the application).
+ * <h2>Closing</h2>
+ * Every way ends in {@link #finish}, the one way to CLOSED: the compare-and-set on {@link
+ * #closeCause} makes it run once, whichever thread gets there first. An abort ({@link
+ * #closeWith}: I/O errors, timeouts of a dead peer, the DISCONNECT policy, {@link #abort()})
+ * calls it at once; the {@link CloseSequence} calls it when a close completes.
  *
  * <h2>Fields and their threads</h2>
- * Final fields are set before the connection is shared. {@code state} and {@code closeCause}
- * are atomics; {@code pings} is lock-free ({@link Pings}). The volatile fields are written by the
- * read loop (handshake, EOF), the write role holder (output shut) or the closing thread, most
- * once; {@code notifiedWritable} belongs to the event executor. docs/THREADING.md has the table.
+ * Final fields are set before the connection is shared. {@code closeCause} is atomic; {@code
+ * lifecycle} and {@code pings} guard themselves. {@code local}, {@code peer}, {@code sendLimit}
+ * are written by the read loop before the move to OPEN that publishes them; {@code openNotified}
+ * by the event executor; {@code errorReported} by the thread that starts an error close.
+ * {@code notifiedWritable} belongs to the event executor. docs/THREADING.md has the table.
  */
 final class NioConnection<T> implements Connection<T> {
-  static final int CONNECTING = 0;
-  static final int HANDSHAKING = 1;
-  static final int OPEN = 2;
-  static final int CLOSING = 3;
-  static final int CLOSED = 4;
-
   private final LoopTransport<T> transport;
   private final TransportConfig config;
   private final Codec<T> codec;
@@ -59,30 +54,27 @@ final class NioConnection<T> implements Connection<T> {
   private final ReadLoop readLoop;
   private final WriteLoop writeLoop;
   private final Executor events;
+  private final ConnectionMetrics metrics = new ConnectionMetrics();
+  private final Pings pings = new Pings(metrics);
   private final ReadHalf<T> readHalf;
   private final WriteHalf writeHalf;
-  private final ConnectionMetrics metrics = new ConnectionMetrics();
+  private final Lifecycle lifecycle;
+  private final Liveness liveness;
+  private final CloseSequence closing;
   private final InetSocketAddress remote;
-  private final long createdNanos = System.nanoTime();
   private final long sendTimeoutNanos;
   private final boolean dialed;
 
-  private final AtomicInteger state;
   private final AtomicReference<ConnectionClosedException> closeCause = new AtomicReference<>();
   private final CompletableFuture<Connection<T>> opened = new CompletableFuture<>();
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private final CompletableFuture<Void> outputShutFuture = new CompletableFuture<>();
-  private final Pings pings = new Pings(metrics);
 
   private volatile InetSocketAddress local;
   private volatile PeerInfo peer;
   private volatile int sendLimit;
   private volatile boolean openNotified;
-  private volatile boolean outputClosed;
-  private volatile boolean inputEnded;
-  private volatile boolean outputShut;
-  private volatile long closeDeadlineNanos;
-  private volatile ConnectionClosedException gracefulReason;
+  private volatile boolean errorReported;
   private boolean notifiedWritable = true;
   private final Runnable writabilityEvent = this::fireWritability;
 
@@ -102,8 +94,11 @@ final class NioConnection<T> implements Connection<T> {
         config.inboundQueueCapacity(), config.inboundQueueMaxBytes(),
         transport.handlersOnReadLoop());
     this.writeHalf = new WriteHalf(this, channel, config);
+    this.lifecycle = new Lifecycle(connected);
+    this.liveness = new Liveness(this, lifecycle, readHalf, pings, config);
+    this.closing = new CloseSequence(this, lifecycle, readHalf, writeHalf, readLoop, config,
+        transport.errors());
     this.sendTimeoutNanos = Durations.nanos(config.sendTimeout());
-    this.state = new AtomicInteger(connected ? HANDSHAKING : CONNECTING);
   }
 
   // ---- set-up, on the read loop ------------------------------------------------------------
@@ -111,7 +106,7 @@ final class NioConnection<T> implements Connection<T> {
   /** Registers with the read loop's selector and, if TCP is up, starts the handshake. */
   void register() {
     try {
-      boolean connecting = state.get() == CONNECTING;
+      boolean connecting = lifecycle.stage() == Lifecycle.CONNECTING;
       SelectionKey key = channel.register(readLoop.selector,
           connecting ? SelectionKey.OP_CONNECT : SelectionKey.OP_READ, this);
       readHalf.key(key);
@@ -128,21 +123,33 @@ final class NioConnection<T> implements Connection<T> {
     try {
       if (channel.finishConnect()) {
         key.interestOps(SelectionKey.OP_READ);
-        if (state.compareAndSet(CONNECTING, HANDSHAKING)) {
+        if (lifecycle.connected()) {
           connected();
         }
       }
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException e) {
+      closeWith(naming(e));
+    } catch (RuntimeException e) {
       closeWith(e);
     }
+  }
+
+  /** The connect error with the address in its message: "Connection refused: 127.0.0.1:9002". */
+  private IOException naming(IOException e) {
+    String where = remote.getHostString() + ":" + remote.getPort();
+    String message = (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName())
+        + ": " + where;
+    IOException named = e instanceof ConnectException
+        ? new ConnectException(message) : new IOException(message);
+    named.initCause(e);
+    return named;
   }
 
   private void connected() throws IOException {
     local = (InetSocketAddress) channel.getLocalAddress();
     FrameBuffer buffer = FrameBuffer.forFrames(128, config.maxHandshakeFrameSize());
     Handshake.encode(transport.localInfo(), buffer);
-    writeHalf.write(buffer.finishFrame(Wire.HANDSHAKE), true, null, Long.MAX_VALUE,
-        WriteHalf.CONTROL);
+    writeHalf.handshake(buffer.finishFrame(Wire.HANDSHAKE));
   }
 
   /** The peer's handshake arrived. Read loop. */
@@ -151,13 +158,14 @@ final class NioConnection<T> implements Connection<T> {
     peer = remoteInfo;
     sendLimit = Math.min(config.maxFrameSize(), remoteInfo.maxFrameSize());
     readHalf.handshakeDone(config.maxFrameSize());
-    if (state.compareAndSet(HANDSHAKING, OPEN)) {
+    if (lifecycle.opened()) {
       events.execute(() -> {
         if (isClosed()) {
           opened.completeExceptionally(openFailure(closeCause()));
           return;
         }
         openNotified = true;
+        Jfr.opened(this);
         try {
           transport.listener().onOpen(this);
         } finally {
@@ -184,12 +192,12 @@ final class NioConnection<T> implements Connection<T> {
 
   @Override
   public CompletableFuture<Void> send(T message) {
-    return send(message, 0);
+    return send(message, false);
   }
 
   @Override
   public CompletableFuture<Void> sendLater(T message) {
-    return send(message, WriteHalf.DEFER);
+    return send(message, true);
   }
 
   @Override
@@ -197,9 +205,9 @@ final class NioConnection<T> implements Connection<T> {
     writeHalf.flush();
   }
 
-  private CompletableFuture<Void> send(T message, int flags) {
+  private CompletableFuture<Void> send(T message, boolean later) {
     Objects.requireNonNull(message, "message");
-    if (state.get() != OPEN || outputClosed) {
+    if (!lifecycle.openForSends()) {
       return CompletableFuture.failedFuture(notOpen());
     }
     FrameBuffer buffer = transport.encodeBuffer();
@@ -213,14 +221,19 @@ final class NioConnection<T> implements Connection<T> {
     }
     CompletableFuture<Void> promise = new CompletableFuture<>();
     metrics.messagesOut.increment();
-    writeHalf.write(frame, false, promise, System.nanoTime() + sendTimeoutNanos, flags);
+    long deadline = System.nanoTime() + sendTimeoutNanos;
+    if (later) {
+      writeHalf.sendLater(frame, promise, deadline);
+    } else {
+      writeHalf.send(frame, promise, deadline);
+    }
     return promise;
   }
 
   @Override
   public CompletableFuture<Void> send(Encoded<T> encoded) {
     Objects.requireNonNull(encoded, "encoded");
-    if (state.get() != OPEN || outputClosed) {
+    if (!lifecycle.openForSends()) {
       return CompletableFuture.failedFuture(notOpen());
     }
     if (encoded.frameLength() > sendLimit) {
@@ -230,21 +243,9 @@ final class NioConnection<T> implements Connection<T> {
     }
     CompletableFuture<Void> promise = new CompletableFuture<>();
     metrics.messagesOut.increment();
-    writeHalf.write(encoded.frame(), true, promise, System.nanoTime() + sendTimeoutNanos,
-        encoded.deadlineNanos(), WriteHalf.DROPPABLE);
+    writeHalf.sendShared(encoded.frame(), promise, System.nanoTime() + sendTimeoutNanos,
+        encoded.deadlineNanos());
     return promise;
-  }
-
-  private void sendControl(byte type, ByteBuffer body, CompletableFuture<Void> promise,
-      boolean last) {
-    ByteBuffer frame = ByteBuffer.allocate(Wire.HEADER_SIZE + body.remaining());
-    frame.putInt(Wire.TYPE_SIZE + body.remaining()).put(type).put(body).flip();
-    writeHalf.write(frame, true, promise, Long.MAX_VALUE,
-        WriteHalf.CONTROL | (last ? WriteHalf.LAST : 0));
-  }
-
-  private void sendControl(byte type, long id) {
-    sendControl(type, ByteBuffer.allocate(8).putLong(id).flip(), null, false);
   }
 
   @Override
@@ -257,7 +258,7 @@ final class NioConnection<T> implements Connection<T> {
     return writeHalf.pendingBytes();
   }
 
-  /** The write half's writability changed. Any thread. */
+  /** The write half's writability changed. Any thread holding no unconsumed frame. */
   void onWritabilityChanged() {
     if (openNotified) {
       events.execute(writabilityEvent);
@@ -270,6 +271,11 @@ final class NioConnection<T> implements Connection<T> {
       notifiedWritable = writable;
       transport.listener().onWritabilityChanged(this, writable);
     }
+  }
+
+  /** Whether the calling thread is one of the transport's loops or its timer. */
+  boolean onTransportThread() {
+    return readLoop.inLoop() || transport.onTimerThread();
   }
 
   // ---- Connection: the read half -----------------------------------------------------------
@@ -294,73 +300,45 @@ final class NioConnection<T> implements Connection<T> {
 
   @Override
   public CompletableFuture<Duration> ping() {
-    if (state.get() != OPEN || outputClosed) {
+    if (!lifecycle.openForSends()) {
       return CompletableFuture.failedFuture(notOpen());
     }
     CompletableFuture<Duration> rtt = new CompletableFuture<>();
-    sendControl(Wire.PING, pings.start(false, rtt));
+    sendPing(pings.start(false, rtt));
     return rtt;
   }
 
-  void onPing(long id) {
-    if (!outputClosed) {
-      sendControl(Wire.PONG, id);
+  /** Sends PING {@code id} (0: the ping failed already); fails the ping if it cannot. */
+  void sendPing(long id) {
+    if (id != 0 && !writeHalf.ping(id)) {
+      pings.forget(id, isClosed() ? notOpen() : new DuplexException("ping refused: "
+          + ControlQueue.MAX_PINGS + " pings wait to be written already, the peer is not reading"
+          + " them; wait for their pongs before sending more"));
     }
+  }
+
+  /** Whether a PING is answered: not once our output is ending. Read loop. */
+  boolean answersPings() {
+    return lifecycle.openForSends();
   }
 
   void onPong(long id) {
     pings.answer(id);
   }
 
-  /** Deadlines: handshake, graceful close, frame read, liveness, pongs. Timer thread. */
+  /** The PONGs we owe fell below their bound. The write role holder. */
+  void onPongsDrained() {
+    readHalf.pongsDrained();
+  }
+
+  /** Deadlines: handshake, close, frame read, pongs, liveness. Timer thread. */
   void tick(long now) {
-    int s = state.get();
-    if (s == CONNECTING) {
-      if (now - createdNanos > Durations.nanos(config.handshakeTimeout())) {
-        closeWith(new java.net.SocketTimeoutException("connect to " + remote
-            + " did not complete within the handshake timeout " + config.handshakeTimeout()));
-      }
-      return;
-    }
-    if (s < OPEN) {
-      if (now - createdNanos > Durations.nanos(config.handshakeTimeout())) {
-        closeWith(new HandshakeException(HandshakeException.Field.TIMEOUT, "handshake did not"
-            + " complete within " + config.handshakeTimeout() + "; the peer is silent, slow, or"
-            + " not a duplex peer"));
-      }
-      return;
-    }
-    if (s == CLOSING && now - closeDeadlineNanos > 0) {
-      closeWith(new DuplexTimeoutException("graceful close did not finish within its deadline;"
-          + " the connection was aborted and what was still queued failed"));
-      return;
-    }
-    // The clock is stopped while we do not read (the peer cannot progress); read that first.
-    long frameStart = readHalf.frameClockStopped || inputEnded
-        ? ReadHalf.NO_FRAME : readHalf.frameStartNanos;
-    if (frameStart != ReadHalf.NO_FRAME
-        && now - frameStart > Durations.nanos(config.frameReadTimeout())) {
-      closeWith(new DuplexTimeoutException("a frame from the peer did not arrive in full within"
-          + " the frame read timeout " + config.frameReadTimeout() + "; the peer is too slow or"
-          + " trickling bytes to hold the connection (raise frameReadTimeout if it is honest but"
-          + " sends large frames over a slow link)"));
-      return;
-    }
-    PongTimeoutException late = pings.expire(now, config.pongTimeout());
-    if (late != null && !readHalf.isPaused() && !inputEnded) {
-      closeWith(late); // (while we do not read, the pong may be waiting unread: not the peer's fault)
-      return;
-    }
-    if (s == OPEN && !pings.livenessOutstanding() && !outputClosed && !inputEnded
-        && !readHalf.isPaused()
-        && now - readHalf.lastReadNanos > Durations.nanos(config.pingInterval())) {
-      sendControl(Wire.PING, pings.start(true, new CompletableFuture<>()));
-    }
+    liveness.tick(now);
   }
 
   @Override
   public boolean isAlive() {
-    return state.get() == OPEN && !inputEnded;
+    return lifecycle.alive();
   }
 
   // ---- closing -----------------------------------------------------------------------------
@@ -373,8 +351,8 @@ final class NioConnection<T> implements Connection<T> {
   @Override
   public CompletableFuture<Void> close(Duration drainTimeout) {
     Objects.requireNonNull(drainTimeout, "drainTimeout");
-    startClose(new ConnectionClosedException("connection closed locally"), drainTimeout,
-        CloseCodes.NORMAL, "");
+    closing.closeGracefully(new ConnectionClosedException("connection closed locally"),
+        drainTimeout, CloseCodes.NORMAL, "");
     return closed;
   }
 
@@ -386,44 +364,11 @@ final class NioConnection<T> implements Connection<T> {
           + " BANNED or an application code " + CloseCodes.APPLICATION_MIN + ".."
           + CloseCodes.MAX + " (the error codes are the transport's own): " + code);
     }
-    startClose(new ConnectionClosedException("connection closed locally (code " + code
-        + (reason.isEmpty() ? "" : ": " + reason) + ")"), config.closeTimeout(), code, reason);
+    closing.closeGracefully(new ConnectionClosedException("connection closed locally (code "
+        + code + " "
+        + CloseCodes.name(code) + (reason.isEmpty() ? "" : ": " + reason) + ")"),
+        config.closeTimeout(), code, reason);
     return closed;
-  }
-
-  /**
-   * Graceful close: refuse new sends, write what is queued, then a CLOSE frame and FIN; the
-   * connection ends when the peer's FIN has also arrived, or at the deadline. Any thread.
-   */
-  private void startClose(ConnectionClosedException reason, Duration timeout) {
-    startClose(reason, timeout, CloseCodes.NORMAL, "");
-  }
-
-  private void startClose(ConnectionClosedException reason, Duration timeout, int code,
-      String text) {
-    // Before the state change: the timer must never see CLOSING without its deadline.
-    closeDeadlineNanos = System.nanoTime() + Durations.nanos(timeout);
-    for (; ; ) {
-      int s = state.get();
-      if (s >= CLOSING) {
-        return;
-      }
-      if (s < OPEN) {
-        finish(reason);
-        return;
-      }
-      if (state.compareAndSet(OPEN, CLOSING)) {
-        break;
-      }
-    }
-    gracefulReason = reason;
-    outputClosed = true;
-    readLoop.execute(readHalf::discardWhileClosing);
-    if (outputShut) {
-      maybeFinishGracefully();
-      return;
-    }
-    sendControl(Wire.CLOSE, Wire.closeBody(code, text), null, true);
   }
 
   @Override
@@ -433,10 +378,7 @@ final class NioConnection<T> implements Connection<T> {
 
   @Override
   public CompletableFuture<Void> shutdownOutput() {
-    if (!outputClosed && state.get() == OPEN) {
-      outputClosed = true;
-      writeHalf.write(ByteBuffer.allocate(0), true, null, Long.MAX_VALUE, WriteHalf.LAST);
-    } else if (isClosed()) {
+    if (!closing.shutdownOutput()) {
       outputShutFuture.completeExceptionally(notOpen());
     }
     return outputShutFuture;
@@ -452,46 +394,29 @@ final class NioConnection<T> implements Connection<T> {
         closeWith(e);
         return;
       }
-      inputEnded = true;
-      readHalf.close();
-      maybeFinishGracefully();
+      onInputEnded(false);
     });
   }
 
   /** The peer sent CLOSE: it will send nothing more. Read loop. */
   void onPeerClose(int code, String reason) {
-    startClose(new PeerClosedException(code, reason), config.closeTimeout());
+    closing.onPeerClose(code, reason);
   }
 
-  /** The peer's FIN arrived: it sends nothing more, so we finish our side and close. Read loop. */
-  void onInputEnded() {
-    inputEnded = true;
-    readHalf.close();
-    if (!isHandshaken()) {
-      closeWith(new ConnectionClosedException("the peer closed the connection during the"
-          + " handshake"));
-      return;
-    }
-    if (state.get() == OPEN && !outputClosed) {
-      startClose(new ConnectionClosedException("connection closed by the peer (end of stream)"),
-          config.closeTimeout());
-    }
-    maybeFinishGracefully();
+  /** The peer's FIN arrived ({@code byPeer}), or input was shut down. Read loop. */
+  void onInputEnded(boolean byPeer) {
+    closing.onInputEnded(byPeer);
   }
 
   /** The FIN after the last queued frame went out. Write role holder. */
   void onOutputShut() {
-    outputShut = true;
     outputShutFuture.complete(null);
-    maybeFinishGracefully();
+    closing.onOutputShut();
   }
 
-  /** Finishes a graceful close once our FIN is out and the peer's has arrived. Any thread. */
-  void maybeFinishGracefully() {
-    if (outputShut && inputEnded) {
-      ConnectionClosedException reason = gracefulReason;
-      finish(reason != null ? reason : new ConnectionClosedException("connection closed"));
-    }
+  /** Closes because of an error in what the peer sent, telling it why: see {@link CloseSequence}. */
+  void failWith(RuntimeException error) {
+    closing.failWith(error);
   }
 
   /**
@@ -505,11 +430,25 @@ final class NioConnection<T> implements Connection<T> {
     return finish(new ConnectionClosedException("connection closed: " + error, error));
   }
 
+  /** {@link #closeWith}, whatever that throws (it must not stop a write role being let go). */
+  ConnectionClosedException closeQuietly(Throwable error) {
+    try {
+      return closeWith(error);
+    } catch (Throwable t) {
+      return new ConnectionClosedException("connection closed: " + error, error);
+    }
+  }
+
+  /** An error close reported its error already: the finish does not report it again. */
+  void errorReported() {
+    errorReported = true;
+  }
+
   private ConnectionClosedException finish(ConnectionClosedException reason) {
     if (!closeCause.compareAndSet(null, reason)) {
       return closeCause.get();
     }
-    state.set(CLOSED);
+    lifecycle.closed();
     try {
       // Our keys first: closing a registered socket shuts its output down, then cancels its
       // keys. In between, a loop still watching it for OP_WRITE finds it writable but, no longer
@@ -527,12 +466,17 @@ final class NioConnection<T> implements Connection<T> {
     pings.failAll(reason);
     opened.completeExceptionally(openFailure(reason));
     outputShutFuture.completeExceptionally(reason);
-    if (reason.getCause() != null) {
+    if (reason.getCause() != null && !errorReported) {
       transport.errors().report(this, reason.getCause());
     }
     transport.closed(this);
     readLoop.wakeup();
     writeLoop.wakeup();
+    if (openNotified || lifecycle.stage() == Lifecycle.OPEN) {
+      Jfr.closed(this, reason, metrics.bytesIn.sum(), metrics.bytesOut.sum());
+    } else {
+      Jfr.handshakeFailed(remote, dialed, openFailure(reason));
+    }
     closed.complete(null);
     events.execute(() -> {
       if (openNotified) {
@@ -563,7 +507,7 @@ final class NioConnection<T> implements Connection<T> {
     if (cause != null) {
       return new ConnectionClosedException(cause.getMessage(), cause.getCause());
     }
-    return new ConnectionClosedException(state.get() < OPEN
+    return new ConnectionClosedException(lifecycle.stage() < Lifecycle.OPEN
         ? "connection is not open yet" : "connection is closing; no new sends are accepted");
   }
 
@@ -586,9 +530,9 @@ final class NioConnection<T> implements Connection<T> {
     return closeCause.get() != null;
   }
 
-  /** True from the start of a graceful close until the connection is closed. */
-  boolean isClosing() {
-    return state.get() == CLOSING;
+  /** A graceful close is under way: the read half reads on to the peer's FIN. Any thread. */
+  boolean closingGracefully() {
+    return lifecycle.closingGracefully();
   }
 
   // ---- accessors ---------------------------------------------------------------------------

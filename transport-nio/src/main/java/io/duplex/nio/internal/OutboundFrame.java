@@ -6,64 +6,109 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * One frame waiting for the socket: its bytes (header included), the future its sender holds,
- * and its deadline. Created by a sender thread and handed to the write half's queue; after that,
- * touched only by whichever thread holds the write role (see {@link WriteHalf}).
+ * and its deadlines. Made by the thread that queues it, with one of the factories below, which
+ * say what kind of frame it is. After that it is touched by whichever thread claims it: the
+ * write role holder to write it, or a thread that drops or fails it (see {@link OutboundQueue}).
  */
 final class OutboundFrame {
+  /** What a frame is: it decides the frame's budget, whether it can be dropped, and its order. */
+  enum Kind {
+    /** One application message ({@code send}). */
+    MESSAGE,
+    /**
+     * A message encoded once for many peers ({@code send(Encoded)}): shared read-only bytes that
+     * {@code DROP_OLDEST} may drop and that may carry a start deadline.
+     */
+    SHARED,
+    /** A run of coalesced {@code sendLater} messages in one buffer ({@link Batch}). */
+    BATCH,
+    /**
+     * HANDSHAKE, PING or PONG: a few bytes that go ahead of queued messages, bounded by count in
+     * the {@link ControlQueue} rather than by the hard limit.
+     */
+    CONTROL,
+    /** The CLOSE frame: after everything else, and followed by the FIN. */
+    CLOSE
+  }
+
   private static final AtomicIntegerFieldUpdater<OutboundFrame> CLAIM =
       AtomicIntegerFieldUpdater.newUpdater(OutboundFrame.class, "claimed");
 
+  final Kind kind;
   /** The bytes still to write: position advances as the socket takes them. */
   final ByteBuffer bytes;
   /** The whole frame's size, as counted in the pending bytes. */
   final int size;
-  /** Completed when the last byte is written; null for control frames nobody waits on. */
+  /** Completed when the last byte is written; null where nobody waits on it. */
   final CompletableFuture<Void> promise;
   /** System.nanoTime() by which the send must be done (the send timeout), or Long.MAX_VALUE. */
   final long deadlineNanos;
-  /** System.nanoTime() by which an {@code Encoded} frame must have started, or Long.MAX_VALUE. */
+  /** System.nanoTime() by which a SHARED frame must have started, or Long.MAX_VALUE. */
   final long startDeadlineNanos;
-  /** The frame after which the write half shuts the socket's output (a graceful close). */
-  final boolean last;
-  /** An {@code Encoded} (broadcast) frame, which DROP_OLDEST may drop before it starts. */
-  final boolean droppable;
-  /** The coalesced {@code sendLater} messages this frame carries, or null for a single frame. */
+  /** The coalesced messages of a BATCH frame, or null. */
   final Batch batch;
   /** Messages this frame carries: 1, or a batch's count. */
   final int frames;
 
-  OutboundFrame(ByteBuffer bytes, int size, CompletableFuture<Void> promise, long deadlineNanos,
-      long startDeadlineNanos, int flags) {
+  /**
+   * 0 while queued; 1 once a thread has claimed the frame, to write it (the role holder) or to
+   * drop or fail it. Exactly one thread claims a frame. Any thread, by CAS.
+   */
+  private volatile int claimed;
+
+  private OutboundFrame(Kind kind, ByteBuffer bytes, int size, CompletableFuture<Void> promise,
+      long deadlineNanos, long startDeadlineNanos, Batch batch, int frames) {
+    this.kind = kind;
     this.bytes = bytes;
     this.size = size;
     this.promise = promise;
     this.deadlineNanos = deadlineNanos;
     this.startDeadlineNanos = startDeadlineNanos;
-    this.last = (flags & WriteHalf.LAST) != 0;
-    this.droppable = (flags & WriteHalf.DROPPABLE) != 0;
-    this.batch = null;
-    this.frames = 1;
-  }
-
-  /** A sealed batch of {@code frames} messages, {@code size} bytes in all. */
-  OutboundFrame(Batch batch, int size, int frames, long deadlineNanos) {
-    this.bytes = batch.bytes;
-    this.size = size;
-    this.promise = null;
-    this.deadlineNanos = deadlineNanos;
-    this.startDeadlineNanos = Long.MAX_VALUE;
-    this.last = false;
-    this.droppable = false;
     this.batch = batch;
     this.frames = frames;
   }
 
   /**
-   * 0 while queued; 1 once a thread has claimed the frame, to write it (the role holder) or to
-   * drop it (a deadline or DROP_OLDEST). Claiming is how a frame leaves the queue's logic: a
-   * claimed frame still in the queue is skipped. Any thread, by CAS.
+   * A MESSAGE or SHARED frame of {@code size} bytes of which {@code rest} are still to write:
+   * the remainder of one a sender started to write through.
    */
-  private volatile int claimed;
+  static OutboundFrame rest(Kind kind, ByteBuffer rest, int size,
+      CompletableFuture<Void> promise, long deadlineNanos, long startDeadlineNanos) {
+    return new OutboundFrame(kind, rest, size, promise, deadlineNanos, startDeadlineNanos, null,
+        1);
+  }
+
+  /** A message frame whose buffer is the frame's own ({@code bytes}' remaining bytes). */
+  static OutboundFrame message(ByteBuffer bytes, CompletableFuture<Void> promise,
+      long deadlineNanos) {
+    return new OutboundFrame(Kind.MESSAGE, bytes, bytes.remaining(), promise, deadlineNanos,
+        Long.MAX_VALUE, null, 1);
+  }
+
+  /** A shared (broadcast) frame: droppable, with a start deadline or Long.MAX_VALUE. */
+  static OutboundFrame shared(ByteBuffer bytes, CompletableFuture<Void> promise,
+      long deadlineNanos, long startDeadlineNanos) {
+    return new OutboundFrame(Kind.SHARED, bytes, bytes.remaining(), promise, deadlineNanos,
+        startDeadlineNanos, null, 1);
+  }
+
+  /** A sealed batch of {@code frames} messages; its deadline is the earliest of theirs. */
+  static OutboundFrame batch(Batch batch, int size, int frames, long deadlineNanos) {
+    return new OutboundFrame(Kind.BATCH, batch.bytes, size, null, deadlineNanos, Long.MAX_VALUE,
+        batch, frames);
+  }
+
+  /** A control frame (HANDSHAKE, PING, PONG) nobody waits on; it never times out. */
+  static OutboundFrame control(ByteBuffer bytes) {
+    return new OutboundFrame(Kind.CONTROL, bytes, bytes.remaining(), null, Long.MAX_VALUE,
+        Long.MAX_VALUE, null, 1);
+  }
+
+  /** The CLOSE frame; it never times out (the close deadline bounds it). */
+  static OutboundFrame close(ByteBuffer bytes) {
+    return new OutboundFrame(Kind.CLOSE, bytes, bytes.remaining(), null, Long.MAX_VALUE,
+        Long.MAX_VALUE, null, 1);
+  }
 
   /** True for the one thread that claims the frame; false for everyone after it. */
   boolean claim() {
@@ -72,6 +117,16 @@ final class OutboundFrame {
 
   boolean isClaimed() {
     return claimed != 0;
+  }
+
+  /** Counted against the hard limit (messages), or only beside it (control frames, CLOSE). */
+  boolean budgeted() {
+    return kind != Kind.CONTROL && kind != Kind.CLOSE;
+  }
+
+  /** A frame {@code DROP_OLDEST} may drop (before it starts). */
+  boolean droppable() {
+    return kind == Kind.SHARED;
   }
 
   /** True if this frame carries a start deadline of its own. */

@@ -1,7 +1,7 @@
 package io.duplex.nio.internal;
 
 import io.duplex.ConnectionClosedException;
-import io.duplex.DuplexException;
+import io.duplex.HandlerException;
 import io.duplex.HandshakeException;
 import io.duplex.MessageHandler;
 import io.duplex.ProtocolException;
@@ -19,6 +19,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The read side of one connection: its frame decoder, its inbound queue and the hand-off of
@@ -26,13 +27,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <h2>Fields and their threads</h2>
  * <ul>
- *   <li>{@code decoder}, {@code inputDone}, {@code discarding}: the read loop only. {@code key}
- *       is set by the read loop before any consumer can see the connection paused, and only read
- *       elsewhere.</li>
+ *   <li>{@code decoder}, {@code inputDone}, {@code discarding}, {@code discardingRaw}, {@code
+ *       pongQueued}: the read loop only. {@code key} is set by the read loop before any consumer
+ *       can see the connection paused, and only read elsewhere.</li>
  *   <li>{@code inbound}: the read loop offers; consumers poll (its own lock).</li>
- *   <li>{@code paused}: the read loop sets it when the queue fills; a consumer that makes room
- *       clears it by compare-and-set and asks the read loop (a command) to re-enable OP_READ, so
+ *   <li>{@code pauses}: why reading is paused, a bit per reason: the inbound queue is full
+ *       ({@code INBOUND_FULL}), or the PONGs this side owes wait at their bound ({@code
+ *       PONGS_OWED}). The read loop sets a bit; the thread that removes the reason (a consumer
+ *       that makes room, the write role holder that takes PONGs) clears it by compare-and-set,
+ *       and whoever clears the last one asks the read loop (a command) to re-enable OP_READ, so
  *       only one of them resumes reading.</li>
+ *   <li>{@code pongsOwedSince}: volatile; the read loop sets it with the PONGS_OWED bit, the
+ *       thread that clears the bit resets it; the timer reads it (the pong deadline).</li>
  *   <li>{@code handler}: volatile, set by the application, read by the loop and the drain.</li>
  *   <li>{@code lastReadNanos}: volatile, written by the read loop, read by the liveness sweep.</li>
  *   <li>{@code frameStartNanos}, {@code frameClockStopped}: volatile, written by the read loop
@@ -50,7 +56,12 @@ final class ReadHalf<T> {
   private final FrameDecoder decoder;
   private final InboundQueue inbound;
   private final boolean handlersOnReadLoop;
-  private final AtomicBoolean paused = new AtomicBoolean();
+  /** Reading stopped: the inbound queue is full. */
+  private static final int INBOUND_FULL = 1;
+  /** Reading stopped: as many PONGs wait as may (a peer that sends PINGs and does not read). */
+  private static final int PONGS_OWED = 2;
+
+  private final AtomicInteger pauses = new AtomicInteger();
   private final AtomicBoolean draining = new AtomicBoolean();
   private final Runnable drain = this::drain;
   private volatile MessageHandler<T> handler;
@@ -65,15 +76,19 @@ final class ReadHalf<T> {
   static final long NO_FRAME = Long.MIN_VALUE;
   /**
    * True from a pause until the read loop resumes reading: the peer cannot make progress then,
-   * so the frame-read deadline does not run. Unlike {@code paused}, which a consumer clears
+   * so the frame-read deadline does not run. Unlike {@code pauses}, which a consumer clears
    * before the loop has resumed, only the loop writes it, after restarting the clock.
    */
   volatile boolean frameClockStopped;
+  /** Since when reading has been paused because the peer does not read our PONGs, or NO_FRAME. */
+  private volatile long pongsOwedSince = NO_FRAME;
 
   // Read loop only.
   private SelectionKey key;
   private boolean inputDone;
   private boolean discarding;
+  private boolean discardingRaw;
+  private boolean pongQueued;
 
   ReadHalf(NioConnection<T> connection, Codec<T> codec, int preHandshakeLimit, int capacity,
       long maxBytes, boolean handlersOnReadLoop) {
@@ -113,15 +128,21 @@ final class ReadHalf<T> {
         long now = System.nanoTime();
         lastReadNanos = now;
         connection.metrics().bytesIn.add(n);
+        if (discardingRaw) {
+          continue; // closing after an error: the bytes are not decoded, only read to the FIN
+        }
         buffer.flip();
         ByteBuffer frame;
         boolean completed = false;
         while ((frame = decoder.next(buffer)) != null) {
           completed = true;
           onFrame(frame);
-          if (connection.isClosed()) {
+          if (connection.isClosed() || discardingRaw) {
             return;
           }
+        }
+        if (pongQueued) {
+          answerPings();
         }
         if (!decoder.hasPartialFrame()) {
           if (frameStartNanos != NO_FRAME) {
@@ -130,14 +151,35 @@ final class ReadHalf<T> {
         } else if (completed || frameStartNanos == NO_FRAME) {
           frameStartNanos = now == NO_FRAME ? now + 1 : now;
         }
-        if (paused.get() || n < buffer.capacity()) {
+        if (pauses.get() != 0 || n < buffer.capacity()) {
           return;
         }
       }
     } catch (TooLongFrameException e) {
-      connection.closeWith(connection.isHandshaken() ? e : notDuplex(e));
+      if (connection.isHandshaken()) {
+        connection.failWith(e);
+      } else {
+        connection.closeWith(notDuplex(e));
+      }
+    } catch (HandshakeException e) {
+      connection.closeWith(e);
+    } catch (DecoderException | ProtocolException e) {
+      connection.failWith(e); // the peer is told why, in a CLOSE frame
     } catch (IOException | RuntimeException | LinkageError | StackOverflowError e) {
       connection.closeWith(e); // a codec's bug ends its connection, not the loop
+    }
+  }
+
+  /**
+   * Writes the PONGs the read queued, once per read rather than once per PING; if as many wait
+   * as may (the peer does not read them), stops reading it until they drain. Read loop.
+   */
+  private void answerPings() {
+    pongQueued = false;
+    WriteHalf out = connection.writeHalf();
+    out.flushControl();
+    if (!out.pongsBelowLimit()) {
+      pause(PONGS_OWED);
     }
   }
 
@@ -150,7 +192,7 @@ final class ReadHalf<T> {
   private void endOfStream() {
     inputDone = true;
     cancelRead();
-    if (decoder.hasPartialFrame()) {
+    if (decoder.hasPartialFrame() && !discardingRaw) {
       // A violation, not an orderly close: its EOFException cause tells the two apart by type,
       // and the error handler hears of it like any other (a pending connect fails with it).
       connection.closeWith(new ConnectionClosedException("the peer closed the connection in the"
@@ -159,7 +201,7 @@ final class ReadHalf<T> {
               + " before the frame was complete (it crashed, was cut off, or broke the"
               + " protocol)")));
     } else {
-      connection.onInputEnded();
+      connection.onInputEnded(true);
     }
   }
 
@@ -184,7 +226,11 @@ final class ReadHalf<T> {
         deliver(decode(frame), size);
         return;
       case Wire.PING:
-        connection.onPing(controlId(frame, "PING"));
+        long id = controlId(frame, "PING");
+        if (connection.answersPings()) {
+          pongQueued = true;
+          connection.writeHalf().pong(id);
+        }
         return;
       case Wire.PONG:
         connection.onPong(controlId(frame, "PONG"));
@@ -250,24 +296,36 @@ final class ReadHalf<T> {
       scheduleDrain();
     }
     if (full) {
-      pause();
+      if (connection.closingGracefully()) {
+        discarding = true; // keep reading to the peer's FIN rather than stall the close
+      } else {
+        pause(INBOUND_FULL);
+      }
     }
   }
 
-  private void pause() {
-    if (connection.isClosing()) {
-      discarding = true; // keep reading to the peer's FIN rather than stall the close
+  /**
+   * Stops reading for {@code reason}, unless already stopped for it (so the rest of a read that
+   * finds the queue full counts one pause, not one per message). Read loop.
+   */
+  private void pause(int reason) {
+    int before = pauses.getAndUpdate(p -> p | reason);
+    if ((before & reason) != 0) {
       return;
     }
-    key.interestOps(0);
-    frameClockStopped = true;
-    paused.set(true);
-    connection.metrics().readPauses.increment();
-    if (!inbound.isFull()) {
-      resume(); // a consumer made room before it could see the pause
-    } else {
-      connection.maybeFinishGracefully();
+    if (before == 0) {
+      key.interestOps(0);
+      frameClockStopped = true;
     }
+    if (reason == INBOUND_FULL) {
+      connection.metrics().readPauses.increment();
+      Jfr.readPaused(connection, "INBOUND_FULL");
+    } else {
+      long now = System.nanoTime();
+      pongsOwedSince = now == NO_FRAME ? now + 1 : now;
+      Jfr.readPaused(connection, "PONGS_OWED");
+    }
+    resume(reason); // the reason may have gone before the pause could be seen
   }
 
   /**
@@ -276,10 +334,27 @@ final class ReadHalf<T> {
    * peer whose last frames nobody would read. Read loop.
    */
   void discardWhileClosing() {
-    if (paused.get() && key != null && key.isValid() && !inputDone) {
+    if ((pauses.get() & INBOUND_FULL) != 0 && key != null && key.isValid() && !inputDone) {
       discarding = true;
-      restartFrameClock();
-      paused.set(false);
+      if (pauses.updateAndGet(p -> p & ~INBOUND_FULL) == 0) {
+        restartFrameClock();
+        key.interestOps(SelectionKey.OP_READ);
+      }
+    }
+  }
+
+  /**
+   * The connection is closing because of an error in what the peer sent: read on to its FIN but
+   * decode nothing more (the stream may make no sense), whatever was paused. Read loop.
+   */
+  void discardRaw() {
+    discardingRaw = true;
+    discarding = true;
+    pauses.set(0);
+    pongsOwedSince = NO_FRAME;
+    frameStartNanos = NO_FRAME;
+    frameClockStopped = false;
+    if (key != null && key.isValid() && !inputDone) {
       key.interestOps(SelectionKey.OP_READ);
     }
   }
@@ -296,9 +371,19 @@ final class ReadHalf<T> {
     frameClockStopped = false; // after the restart: the timer reads this first
   }
 
-  /** True while reading is paused on a full inbound queue. Any thread. */
+  /** True while reading is paused, for either reason. Any thread. */
   boolean isPaused() {
-    return paused.get();
+    return pauses.get() != 0;
+  }
+
+  /** Since when the peer has not read the PONGs this side owes it, or {@link #NO_FRAME}. */
+  long pongsOwedSince() {
+    return pongsOwedSince;
+  }
+
+  /** The PONGs waiting fell below their bound: resume reading if that was the pause. Any thread. */
+  void pongsDrained() {
+    resume(PONGS_OWED);
   }
 
   private void cancelRead() {
@@ -315,18 +400,42 @@ final class ReadHalf<T> {
 
   // ---- consumers -------------------------------------------------------------------------
 
-  /** Re-enables reading if the loop paused it and the queue has room. Any thread. */
-  private void resume() {
-    if (paused.get() && !inbound.isFull() && paused.compareAndSet(true, false)) {
-      SelectionKey k = key;
-      if (k != null && k.isValid() && !connection.isClosed()) {
-        connection.readLoop().execute(() -> {
-          if (k.isValid() && !inputDone && !paused.get()) {
-            restartFrameClock();
-            k.interestOps(SelectionKey.OP_READ);
-          }
-        });
+  /**
+   * Clears the pause for {@code reason} if the reason has gone (the queue has room, the PONGs
+   * drained); whoever clears the last reason asks the loop to read again. Any thread.
+   */
+  private void resume(int reason) {
+    for (; ; ) {
+      int p = pauses.get();
+      if ((p & reason) == 0) {
+        return;
       }
+      boolean holds = reason == INBOUND_FULL
+          ? inbound.isFull() : !connection.writeHalf().pongsBelowLimit();
+      if (holds) {
+        return;
+      }
+      if (pauses.compareAndSet(p, p & ~reason)) {
+        if (reason == PONGS_OWED) {
+          pongsOwedSince = NO_FRAME;
+        }
+        if ((p & ~reason) == 0) {
+          resumeReading();
+        }
+        return;
+      }
+    }
+  }
+
+  private void resumeReading() {
+    SelectionKey k = key;
+    if (k != null && k.isValid() && !connection.isClosed()) {
+      connection.readLoop().execute(() -> {
+        if (k.isValid() && !inputDone && pauses.get() == 0) {
+          restartFrameClock();
+          k.interestOps(SelectionKey.OP_READ);
+        }
+      });
     }
   }
 
@@ -349,7 +458,7 @@ final class ReadHalf<T> {
       }
       throw new ConnectionClosedException(closed.getMessage(), closed.getCause());
     }
-    resume();
+    resume(INBOUND_FULL);
     return (T) m;
   }
 
@@ -388,7 +497,7 @@ final class ReadHalf<T> {
       if (m == null || m == InboundQueue.CLOSED) {
         return;
       }
-      resume();
+      resume(INBOUND_FULL);
       invoke(h, (T) m);
     }
   }
@@ -397,8 +506,9 @@ final class ReadHalf<T> {
     try {
       h.onMessage(connection, message);
     } catch (Throwable t) {
-      connection.closeWith(new DuplexException("message handler threw " + t
-          + "; the connection is closed (catch inside the handler to keep it open)", t));
+      connection.failWith(new HandlerException("message handler threw " + t
+          + "; the connection is closed and the peer told (catch inside the handler to keep it"
+          + " open)", t));
     }
   }
 

@@ -34,7 +34,7 @@ final class ReadLoop extends SelectorLoop {
   void handle(SelectionKey key) {
     Object attachment = key.attachment();
     if (attachment instanceof Acceptor) {
-      ((Acceptor) attachment).accept();
+      ((Acceptor) attachment).accept(key);
       return;
     }
     NioConnection<?> connection = (NioConnection<?>) attachment;

@@ -1,4 +1,4 @@
-package io.duplex;
+package io.duplex.peer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,7 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.duplex.BroadcastResult.Outcome;
+import io.duplex.BackpressureException;
+import io.duplex.ConnectionClosedException;
+import io.duplex.FrameDroppedException;
+import io.duplex.NodeId;
+import io.duplex.SendTimeoutException;
+import io.duplex.peer.BroadcastResult.Outcome;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -57,7 +62,23 @@ class BroadcastResultTest {
     send(3).complete(null);
     assertEquals(r, q.get());
     assertTrue(r.quorum(0).isDone());
-    assertThrows(IllegalArgumentException.class, () -> r.quorum(6));
+  }
+
+  @Test
+  void shouldFailAQuorumLargerThanThePeersAndRefuseANegativeOne() {
+    BroadcastResult r = result(2);
+    CompletableFuture<BroadcastResult> q = r.quorum(3);
+    ExecutionException e = assertThrows(ExecutionException.class, q::get);
+    QuorumUnreachableException u = assertInstanceOf(QuorumUnreachableException.class,
+        e.getCause());
+    assertEquals(3, u.quorum());
+    assertEquals(2, u.peers());
+    assertEquals(0, u.failed());
+    assertTrue(new BroadcastResult(Map.of()).quorum(1).isCompletedExceptionally(),
+        "a broadcast that reached no peer cannot reach a quorum of 1");
+    IllegalArgumentException negative = assertThrows(IllegalArgumentException.class,
+        () -> r.quorum(-1));
+    assertTrue(negative.getMessage().contains("-1"), negative.getMessage());
   }
 
   @Test

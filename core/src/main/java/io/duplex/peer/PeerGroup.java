@@ -1,5 +1,9 @@
-package io.duplex;
+package io.duplex.peer;
 
+import io.duplex.Connection;
+import io.duplex.ConnectionClosedException;
+import io.duplex.Encoded;
+import io.duplex.NodeId;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

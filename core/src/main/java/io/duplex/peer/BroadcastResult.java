@@ -1,5 +1,9 @@
-package io.duplex;
+package io.duplex.peer;
 
+import io.duplex.BackpressureException;
+import io.duplex.FrameDroppedException;
+import io.duplex.NodeId;
+import io.duplex.SendTimeoutException;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -36,7 +40,7 @@ public final class BroadcastResult {
   private final Map<NodeId, CompletableFuture<Void>> sends;
 
   /** A result over each peer's send future, in the order given. */
-  public BroadcastResult(Map<NodeId, CompletableFuture<Void>> sends) {
+  BroadcastResult(Map<NodeId, CompletableFuture<Void>> sends) {
     this.sends = Collections.unmodifiableMap(new LinkedHashMap<>(sends));
   }
 
@@ -111,13 +115,19 @@ public final class BroadcastResult {
 
   /**
    * Completes when {@code k} peers have the frame on the wire, or fails with {@link
-   * QuorumUnreachableException} as soon as too many have failed for that to happen.
+   * QuorumUnreachableException} as soon as too many have failed for that to happen: at once if
+   * {@code k} is more than {@link #size()}, the peers the broadcast went to (a group that has
+   * lost peers cannot reach the quorum it was sized for; that is a failed broadcast, not a
+   * programming error). {@code k} 0 completes at once.
    *
-   * @throws IllegalArgumentException if {@code k} is negative or more than {@link #size()}
+   * @throws IllegalArgumentException if {@code k} is negative
    */
   public CompletableFuture<BroadcastResult> quorum(int k) {
-    if (k < 0 || k > sends.size()) {
-      throw new IllegalArgumentException("quorum must be 0.." + sends.size() + ": " + k);
+    if (k < 0) {
+      throw new IllegalArgumentException("quorum < 0: " + k);
+    }
+    if (k > sends.size()) {
+      return CompletableFuture.failedFuture(new QuorumUnreachableException(k, sends.size(), 0));
     }
     CompletableFuture<BroadcastResult> quorum = new CompletableFuture<>();
     if (k == 0) {

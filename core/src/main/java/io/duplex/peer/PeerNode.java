@@ -1,7 +1,12 @@
-package io.duplex;
+package io.duplex.peer;
 
+import io.duplex.Connection;
+import io.duplex.MessageHandler;
+import io.duplex.NodeId;
+import io.duplex.Transport;
+import io.duplex.TransportConfig;
+import io.duplex.TransportFactory;
 import io.duplex.internal.Checks;
-import io.duplex.internal.Mesh;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -21,7 +26,21 @@ import java.util.Optional;
  * still holds a connection that peer dialed earlier has most likely lost it (a link that died
  * without a FIN or reset): the old connection is pinged at once and aborted if no pong comes
  * within the pong timeout (at most 2 s), so the peer's next redial gets in without waiting for
- * this node's own liveness check ({@code pingInterval + pongTimeout}).
+ * this node's own liveness check ({@code pingInterval + pongTimeout}). A duplicate is closed
+ * with {@link io.duplex.CloseCodes#DUPLICATE}, a banned peer told {@link
+ * io.duplex.CloseCodes#BANNED} (one banned for breaking the protocol is aborted instead).
+ *
+ * <h2>Threads</h2>
+ * Each node has one daemon thread, {@code duplex-node-N}: it dials and redials, and it runs the
+ * {@link Builder#errorHandler error handler} and {@link MembershipListener#dialFailed}, one call
+ * at a time. {@link MembershipListener#joined} and {@link MembershipListener#left} and the
+ * {@link Builder#onMessage message handler} run where the transport runs listeners and handlers:
+ * each connection's event thread. All methods are thread-safe.
+ *
+ * <p>Failures of peers are logged, rate-limited per peer and cause (at most a line a minute for
+ * each, the next one saying how many were left out): a failed dial and a handshake whose
+ * settings do not match (network id, codec, version) at WARN, a connection closed by an error
+ * at INFO.
  *
  * <pre>{@code
  * PeerNode<Msg> node = PeerNode.builder(NioTransport.builder(codec).config(config).factory())
@@ -65,9 +84,34 @@ public interface PeerNode<T> extends PeerGroup<T>, AutoCloseable {
   /** Whether {@code address} is banned now. */
   boolean isBanned(InetAddress address);
 
-  /** Stops dialing, closes every connection gracefully and closes the transport. */
+  /**
+   * Stops dialing, closes every connection gracefully (telling peers {@link
+   * io.duplex.CloseCodes#GOING_AWAY}) and closes the transport. The error handler and the
+   * membership listeners' {@code dialFailed} hear nothing after this.
+   */
   @Override
   void close();
+
+  /**
+   * Hears every failure of a node's peers. See {@link Builder#errorHandler}.
+   *
+   * @param <T> the message type
+   */
+  @FunctionalInterface
+  interface ErrorHandler<T> {
+    /**
+     * A peer failed.
+     *
+     * @param address the peer's address: the address dialed, for a dial; the remote address of
+     *     the connection or of the accepted socket otherwise
+     * @param connection the connection that closed, or null if there was none (a dial or a
+     *     handshake that failed)
+     * @param error what failed: the dial's or handshake's exception, or the error that closed
+     *     the connection (the cause of its {@link Connection#closeCause()}, or that cause itself
+     *     when the peer closed with an error code)
+     */
+    void onError(InetSocketAddress address, Connection<T> connection, Throwable error);
+  }
 
   /**
    * Settings of a {@link PeerNode}, with documented defaults. Not thread-safe.
@@ -98,6 +142,7 @@ public interface PeerNode<T> extends PeerGroup<T>, AutoCloseable {
     Duration reconnectMax = DEFAULT_RECONNECT_MAX;
     Duration banDuration = DEFAULT_BAN_DURATION;
     MessageHandler<T> handler;
+    ErrorHandler<T> errorHandler;
     final List<MembershipListener<T>> membership = new ArrayList<>();
 
     private Builder(TransportFactory<T> transports) {
@@ -172,9 +217,25 @@ public interface PeerNode<T> extends PeerGroup<T>, AutoCloseable {
       return this;
     }
 
-    /** Adds a listener for peers joining and leaving. */
+    /** Adds a listener for peers joining and leaving, and for failed dials. */
     public Builder<T> membershipListener(MembershipListener<T> listener) {
       membership.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Hears every failure of the node's peers: a dial that failed (each attempt), the handshake
+     * of an accepted peer that failed, a connection closed by an error (an I/O error, a
+     * protocol or codec error, a timeout, or the peer's CLOSE with an error code), each with the
+     * peer's address and the connection where there is one. An orderly close, and a connection
+     * this node closes itself (a duplicate, a ban, {@code removePeer}), is no failure.
+     *
+     * <p>It runs on the node's thread {@code duplex-node-N}, one call at a time, in the order the
+     * failures were met; the same thread dials, so it must be quick and must not block. An
+     * exception it throws is logged and ignored. Default: none (failures are still logged).
+     */
+    public Builder<T> errorHandler(ErrorHandler<T> errorHandler) {
+      this.errorHandler = Objects.requireNonNull(errorHandler, "errorHandler");
       return this;
     }
 
@@ -184,8 +245,7 @@ public interface PeerNode<T> extends PeerGroup<T>, AutoCloseable {
      * @throws IOException if the listen address cannot be bound
      */
     public PeerNode<T> build() throws IOException {
-      return new Mesh<>(transports, listen, dial, maxInbound, maxOutbound, maxPerAddress,
-          reconnectMin, reconnectMax, banDuration, handler, membership);
+      return new Mesh<>(this);
     }
   }
 }

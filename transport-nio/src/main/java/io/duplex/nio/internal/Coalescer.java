@@ -1,0 +1,123 @@
+package io.duplex.nio.internal;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Packs small {@code sendLater} frames into one open {@link Batch} instead of a buffer each. The
+ * batch is sealed, and queued as one frame, when it is full, when someone flushes, and before any
+ * frame that is not deferred (so every thread's frames keep their order). Written batches come
+ * back to be reused, up to a few.
+ *
+ * <p>Threads: any sender appends, anyone seals, the role holder recycles, the closer closes. The
+ * fields are guarded by this object's monitor, held for the copy of one frame or a few field
+ * updates: never across I/O and never while a future completes (a batch failed by {@link
+ * #close} is failed by the caller, after the lock is let go). {@code hasOpen} mirrors {@code
+ * open != null} for a check without the lock.
+ */
+final class Coalescer {
+  private final OutboundQueue queue;
+  private final ConnectionMetrics metrics;
+  /**
+   * How many written batches to keep: as many as fit in the high-water mark (at least two, at
+   * most 16), so a burst that fills the queue to that mark reuses its buffers instead of
+   * allocating 64 KiB per batch, while an idle connection keeps no more than its user already
+   * allowed it to queue.
+   */
+  private final int maxSpares;
+  // Guarded by this.
+  private Batch open;
+  private final ArrayDeque<Batch> spares = new ArrayDeque<>(2);
+  private boolean closed;
+  // Written under the lock; read without it, to skip the lock when there is nothing to seal. A
+  // stale false only means a frame of another thread, not ordered with the reader's, is not
+  // sealed yet.
+  private volatile boolean hasOpen;
+
+  Coalescer(OutboundQueue queue, ConnectionMetrics metrics, long highWaterMark) {
+    this.queue = queue;
+    this.metrics = metrics;
+    this.maxSpares = (int) Math.max(2, Math.min(16, highWaterMark / Batch.CAPACITY));
+  }
+
+  /** Whether a frame of {@code size} bytes is one to coalesce. */
+  static boolean fits(int size) {
+    return size <= Batch.MAX_FRAME;
+  }
+
+  /**
+   * Copies {@code frame} into the open batch (sealing a full one first). Returns false, copying
+   * nothing, if the coalescer was closed: the caller fails the send. Any sender.
+   */
+  boolean append(ByteBuffer frame, CompletableFuture<Void> promise, long deadlineNanos) {
+    synchronized (this) {
+      if (closed) {
+        return false;
+      }
+      Batch b = open;
+      if (b != null && !b.fits(frame.remaining())) {
+        sealLocked();
+        b = null;
+      }
+      if (b == null) {
+        b = spares.poll();
+        if (b == null) {
+          b = new Batch();
+        }
+        open = b;
+        hasOpen = true;
+      }
+      b.add(frame, promise, deadlineNanos);
+      metrics.framesQueued.increment();
+      return true;
+    }
+  }
+
+  /** Queues the open batch, if any, behind everything queued before. Any thread. */
+  void seal() {
+    if (hasOpen) {
+      synchronized (this) {
+        if (open != null) {
+          sealLocked();
+        }
+      }
+    }
+  }
+
+  private void sealLocked() {
+    Batch b = open;
+    open = null;
+    hasOpen = false;
+    metrics.framesQueued.add(-b.count()); // counted again, as one frame of n, by the queue
+    queue.offer(b.seal());
+  }
+
+  /** Takes back a batch written to the end, for reuse. Role holder. */
+  void recycle(Batch b) {
+    b.reset();
+    synchronized (this) {
+      if (!closed && spares.size() < maxSpares) {
+        spares.offer(b);
+      }
+    }
+  }
+
+  /**
+   * Refuses every later append and returns the open batch, unsealed, for the caller to fail
+   * outside the lock (or null). The closer; a batch sealed before this is in the queue.
+   */
+  Batch close() {
+    synchronized (this) {
+      closed = true;
+      spares.clear();
+      Batch b = open;
+      open = null;
+      hasOpen = false;
+      if (b != null) {
+        metrics.framesQueued.add(-b.remaining());
+      }
+      return b;
+    }
+  }
+}

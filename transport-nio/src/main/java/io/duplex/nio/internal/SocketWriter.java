@@ -1,0 +1,332 @@
+package io.duplex.nio.internal;
+
+import io.duplex.ConnectionClosedException;
+import io.duplex.FrameDroppedException;
+import io.duplex.SendTimeoutException;
+import io.duplex.nio.internal.OutboundFrame.Kind;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The part of a {@link WriteHalf} that only its write role holder runs: it gathers frames into
+ * the thread's direct buffer, writes them with one system call per buffer, puts each frame's
+ * position where the socket left it and completes the frames that are done. It owns the frames
+ * taken out of the queues and not yet fully written ({@code staged}, in stream order), and the
+ * end of the output: the CLOSE frame, then the FIN.
+ *
+ * <p>Threads: {@code staged}, {@code batch}, {@code batchStart}, {@code ending} and {@code
+ * outputShut} belong to the role holder; the compare-and-set on the half's state hands them over
+ * with a happens-before edge. {@code closeFrame} and {@code endRequested} are written once by the
+ * thread that ends the output ({@link #requestEnd}) and read by holders.
+ */
+final class SocketWriter {
+  /** Bytes copied into the direct buffer per write system call, at most. */
+  static final int DIRECT_BUFFER_SIZE = 256 * 1024;
+
+  private static final ThreadLocal<ByteBuffer> DIRECT =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(DIRECT_BUFFER_SIZE));
+
+  /** {@link #drain} results: everything written, the socket full, the turn up. */
+  static final int DONE = 0;
+  static final int FULL = 1;
+  static final int TURN_UP = 2;
+
+  private final NioConnection<?> connection;
+  private final SocketChannel channel;
+  private final ConnectionMetrics metrics;
+  private final PendingBytes budget;
+  private final OutboundQueue queue;
+  private final ControlQueue control;
+  private final Coalescer coalescer;
+  private final Runnable pongsDrained;
+
+  private volatile OutboundFrame closeFrame;
+  private volatile boolean endRequested;
+
+  // The role holder's.
+  private final ArrayDeque<OutboundFrame> staged = new ArrayDeque<>();
+  private OutboundFrame[] batch = new OutboundFrame[64];
+  private int[] batchStart = new int[64];
+  private boolean ending;
+  private boolean outputShut;
+
+  SocketWriter(NioConnection<?> connection, SocketChannel channel, PendingBytes budget,
+      OutboundQueue queue, ControlQueue control, Coalescer coalescer) {
+    this.connection = connection;
+    this.channel = channel;
+    this.metrics = connection.metrics();
+    this.budget = budget;
+    this.queue = queue;
+    this.control = control;
+    this.coalescer = coalescer;
+    this.pongsDrained = connection::onPongsDrained;
+  }
+
+  /** Ends the output after what is queued: {@code close} (or none), then the FIN. Once. */
+  void requestEnd(OutboundFrame close) {
+    if (close != null) {
+      budget.add(close.size);
+      closeFrame = close;
+    }
+    endRequested = true;
+  }
+
+  boolean endRequested() {
+    return endRequested;
+  }
+
+  /** Whether frames are staged (taken out of the queues, not fully written). Role holder. */
+  boolean hasStaged() {
+    return !staged.isEmpty();
+  }
+
+  /**
+   * Writes {@code frame} (a sender's own, nothing else being queued or staged) straight to the
+   * socket, and stages what the socket did not take, as the frame's own copy where it was
+   * borrowed. An error closes the connection and fails the frame. Role holder.
+   */
+  void writeThrough(ByteBuffer frame, Kind kind, CompletableFuture<Void> promise,
+      long deadlineNanos, long startDeadlineNanos) {
+    int size = frame.remaining();
+    try {
+      writeDirect(frame);
+    } catch (Throwable t) { // an I/O error, or an Error such as no direct memory left
+      budget.release(size);
+      WriteHalf.fail(promise, connection.closeQuietly(t));
+      return;
+    }
+    if (!frame.hasRemaining()) {
+      budget.release(size);
+      metrics.writeThrough(size); // before completing: a waiter sees the count
+      if (promise != null) {
+        promise.complete(null);
+      }
+    } else {
+      staged.addFirst(OutboundFrame.rest(kind,
+          kind == Kind.MESSAGE ? WriteHalf.copy(frame) : frame, size, promise, deadlineNanos,
+          startDeadlineNanos));
+    }
+  }
+
+  /** Copies {@code src} through the thread's direct buffer to the socket until done or full. */
+  private void writeDirect(ByteBuffer src) throws IOException {
+    ByteBuffer out = DIRECT.get();
+    while (src.hasRemaining()) {
+      out.clear();
+      int start = src.position();
+      int take = copySome(src, out);
+      out.flip();
+      int written = channel.write(out);
+      src.position(start + written);
+      if (written < take) {
+        return;
+      }
+    }
+  }
+
+  /**
+   * Writes until nothing is left ({@link #DONE}), the socket is full ({@link #FULL}) or {@code
+   * gathers} buffers are written and more waits ({@link #TURN_UP}). Role holder.
+   */
+  int drain(int gathers, boolean moreQueued) throws IOException {
+    ByteBuffer out = DIRECT.get();
+    for (int g = 0; ; g++) {
+      if (outputShut) {
+        return DONE;
+      }
+      if (g == gathers) {
+        return staged.isEmpty() && !moreQueued ? DONE : TURN_UP;
+      }
+      out.clear();
+      int n = fill(out);
+      if (n == 0) {
+        if (ending) {
+          shutOutput(); // everything, the CLOSE included, is written
+        }
+        return DONE;
+      }
+      out.flip();
+      int copied = out.remaining();
+      int written = channel.write(out);
+      settle(n, written);
+      if (written < copied) {
+        return FULL;
+      }
+    }
+  }
+
+  /**
+   * Copies into {@code out} the staged frames, then waiting control frames, then queued
+   * messages; at the end of the output, the CLOSE. Returns the frames touched.
+   */
+  private int fill(ByteBuffer out) {
+    int n = 0;
+    for (OutboundFrame f : staged) {
+      if (!out.hasRemaining()) {
+        return n;
+      }
+      n = copyInto(out, f, n);
+    }
+    long now = 0;
+    while (out.hasRemaining() && !ending) {
+      OutboundFrame f = control.poll(pongsDrained);
+      if (f == null && (f = queue.poll()) != null) {
+        if (now == 0) {
+          now = System.nanoTime();
+        }
+        if (f.expiredBeforeStart(now)) {
+          timeOut(f, now);
+          continue;
+        }
+      }
+      if (f == null) {
+        if (!endRequested) {
+          break;
+        }
+        ending = true; // nothing may follow: a frame queued from now on fails at the FIN
+        if ((f = closeFrame) == null) {
+          break;
+        }
+      }
+      staged.addLast(f);
+      n = copyInto(out, f, n);
+    }
+    return n;
+  }
+
+  private int copyInto(ByteBuffer out, OutboundFrame f, int n) {
+    if (n == batch.length) {
+      batch = Arrays.copyOf(batch, n * 2);
+      batchStart = Arrays.copyOf(batchStart, n * 2);
+    }
+    batch[n] = f;
+    batchStart[n] = f.bytes.position();
+    copySome(f.bytes, out);
+    return n + 1;
+  }
+
+  /** Copies as much of {@code src} as fits into {@code out}, advancing both; returns the count. */
+  private static int copySome(ByteBuffer src, ByteBuffer out) {
+    int take = Math.min(src.remaining(), out.remaining());
+    int limit = src.limit();
+    src.limit(src.position() + take);
+    out.put(src);
+    src.limit(limit);
+    return take;
+  }
+
+  /**
+   * After a write of {@code written} bytes, puts each touched frame's position where the socket
+   * really left it and completes the frames that are done.
+   */
+  private void settle(int n, int written) {
+    int left = written;
+    for (int i = 0; i < n; i++) {
+      OutboundFrame f = batch[i];
+      batch[i] = null;
+      int copied = f.bytes.position() - batchStart[i];
+      int done = Math.min(copied, left);
+      left -= done;
+      f.bytes.position(batchStart[i] + done);
+    }
+    OutboundFrame head;
+    while ((head = staged.peekFirst()) != null) {
+      if (head.bytes.hasRemaining()) {
+        if (head.batch != null) {
+          head.batch.completeUpTo(head.bytes.position(), metrics);
+        }
+        return;
+      }
+      staged.pollFirst();
+      written(head);
+    }
+  }
+
+  private void written(OutboundFrame f) {
+    budget.release(f.size);
+    switch (f.kind) {
+      case BATCH:
+        f.batch.completeUpTo(f.size, metrics);
+        coalescer.recycle(f.batch);
+        break;
+      case MESSAGE:
+      case SHARED:
+        metrics.frameWritten(f.size); // before completing: a waiter sees the count
+        f.succeed();
+        break;
+      default:
+        metrics.bytesOut.add(f.size); // control frames count as bytes, not as messages
+        break;
+    }
+    if (budget.writabilityStale()) {
+      budget.updateWritability();
+    }
+  }
+
+  private void shutOutput() {
+    outputShut = true;
+    connection.writeHalf().outputShut();
+    try {
+      channel.shutdownOutput();
+    } catch (IOException e) {
+      connection.closeWith(e);
+      return;
+    }
+    connection.onOutputShut();
+  }
+
+  /**
+   * Drops staged frames that have not started and whose deadline passed; returns true if a
+   * started one passed its send deadline, which breaks the stream. Role holder (the write loop).
+   */
+  boolean expireStaged(long now) {
+    for (Iterator<OutboundFrame> it = staged.iterator(); it.hasNext(); ) {
+      OutboundFrame f = it.next();
+      if (f.started()) {
+        if (f.expired(now)) {
+          return true;
+        }
+      } else if (f.expiredBeforeStart(now)) {
+        it.remove();
+        timeOut(f, now);
+      }
+    }
+    return false;
+  }
+
+  /** Fails a frame that waited past its deadline; its bytes no longer count. Any claimer. */
+  void timeOut(OutboundFrame f, long now) {
+    budget.release(f.size);
+    if (f.missedStartDeadline(now)) {
+      metrics.framesDropped.increment();
+      Jfr.frameDropped(connection, f.size, "DEADLINE");
+      f.fail(new FrameDroppedException(FrameDroppedException.Reason.DEADLINE, "frame dropped:"
+          + " its deadline passed before it could start to this peer, which is reading slower"
+          + " than you send; the connection stays open"));
+      return;
+    }
+    metrics.sendsTimedOut(f.frames);
+    f.fail(new SendTimeoutException("send timed out after " + connection.config().sendTimeout()
+        + " before any byte was written: the peer is reading slower than you send; the frame"
+        + " was dropped and the connection stays open"));
+  }
+
+  /** Fails the staged frames and gives back the bytes of a CLOSE never taken. Role holder. */
+  void failStaged(ConnectionClosedException cause) {
+    OutboundFrame f;
+    while ((f = staged.pollFirst()) != null) {
+      budget.release(f.size);
+      f.fail(cause);
+    }
+    OutboundFrame close = closeFrame;
+    if (close != null && !ending) {
+      budget.release(close.size);
+      ending = true; // given back once
+    }
+  }
+}
