@@ -476,18 +476,8 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
       if (!connection.isOutbound()) {
         limits.release(connection.remoteAddress());
       }
-      ConnectionMetrics m = connection.metrics();
       // Fold its counters into the closed totals: a closed connection counts nothing more.
-      closedTotals.messagesOut.add(m.messagesOut.sum());
-      closedTotals.bytesOut.add(m.bytesOut.sum());
-      closedTotals.messagesIn.add(m.messagesIn.sum());
-      closedTotals.bytesIn.add(m.bytesIn.sum());
-      closedTotals.writeThroughs.add(m.writeThroughs.sum());
-      closedTotals.deferredWrites.add(m.deferredWrites.sum());
-      closedTotals.sendsRefused.add(m.sendsRefused.sum());
-      closedTotals.sendsTimedOut.add(m.sendsTimedOut.sum());
-      closedTotals.framesDropped.add(m.framesDropped.sum());
-      closedTotals.readPauses.add(m.readPauses.sum());
+      connection.metrics().addCountersTo(closedTotals);
       closedCount.increment();
     }
   }
@@ -496,33 +486,14 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
   public TransportStats stats() {
     long open = 0;
     long pending = 0;
-    ConnectionMetrics t = closedTotals;
-    long messagesOut = t.messagesOut.sum();
-    long bytesOut = t.bytesOut.sum();
-    long messagesIn = t.messagesIn.sum();
-    long bytesIn = t.bytesIn.sum();
-    long writeThroughs = t.writeThroughs.sum();
-    long deferredWrites = t.deferredWrites.sum();
-    long sendsRefused = t.sendsRefused.sum();
-    long sendsTimedOut = t.sendsTimedOut.sum();
-    long framesDropped = t.framesDropped.sum();
-    long readPauses = t.readPauses.sum();
+    ConnectionMetrics sum = new ConnectionMetrics(); // the closed totals plus every open one
+    closedTotals.addCountersTo(sum);
     for (NioConnection<T> c : connections) {
-      ConnectionMetrics m = c.metrics();
       if (c.isHandshaken() && !c.isClosed()) {
         open++;
       }
       pending += c.pendingBytes();
-      messagesOut += m.messagesOut.sum();
-      bytesOut += m.bytesOut.sum();
-      messagesIn += m.messagesIn.sum();
-      bytesIn += m.bytesIn.sum();
-      writeThroughs += m.writeThroughs.sum();
-      deferredWrites += m.deferredWrites.sum();
-      sendsRefused += m.sendsRefused.sum();
-      sendsTimedOut += m.sendsTimedOut.sum();
-      framesDropped += m.framesDropped.sum();
-      readPauses += m.readPauses.sum();
+      c.metrics().addCountersTo(sum);
     }
     long wakeups = 0;
     for (WriteLoop loop : writeLoops) {
@@ -530,15 +501,11 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
     }
     Map<String, Long> errors = new HashMap<>();
     errorCounts.forEach((k, v) -> errors.put(k, v.sum()));
-    return TransportStats.builder()
+    return sum.countersTo(TransportStats.builder())
         .openConnections(open).accepted(accepted.sum()).dialed(dialed.sum())
         .closed(closedCount.sum()).inboundConnections(limits.inbound())
-        .refusedByLimit(limits.refusals())
-        .messagesOut(messagesOut).bytesOut(bytesOut).messagesIn(messagesIn).bytesIn(bytesIn)
-        .pendingBytes(pending).writeThroughs(writeThroughs).deferredWrites(deferredWrites)
-        .sendsRefused(sendsRefused).sendsTimedOut(sendsTimedOut).framesDropped(framesDropped)
-        .readPauses(readPauses)
-        .writeWakeups(wakeups).errors(errors)
+        .refusedByLimit(limits.refusals()).pendingBytes(pending).writeWakeups(wakeups)
+        .errors(errors)
         .build();
   }
 
