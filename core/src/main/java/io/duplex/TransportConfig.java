@@ -44,9 +44,15 @@ public final class TransportConfig {
   public static final int DEFAULT_MAX_INBOUND_CONNECTIONS_PER_ADDRESS = 16;
   /** Default {@link #maxFrameSize()}: 16 MiB. */
   public static final int DEFAULT_MAX_FRAME_SIZE = 16 * 1024 * 1024;
-  /** Default {@link #maxHandshakeFrameSize()}: 4 KiB. */
+  /**
+   * Default {@link #maxHandshakeFrameSize()}: 4 KiB, when {@link #maxFrameSize()} is at least
+   * that; a smaller max frame size lowers it (see {@link #maxHandshakeFrameSize()}).
+   */
   public static final int DEFAULT_MAX_HANDSHAKE_FRAME_SIZE = 4 * 1024;
-  /** The smallest {@link #maxHandshakeFrameSize()} allowed: a handshake with the longest fields. */
+  /**
+   * The smallest {@link #maxHandshakeFrameSize()} allowed, 1024: the protocol's minimum, which
+   * holds a handshake with the longest fields (590 bytes; docs/PROTOCOL.md).
+   */
   public static final int MIN_HANDSHAKE_FRAME_SIZE = 1024;
   /** Default {@link #highWaterMark()}: 1 MiB. */
   public static final long DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
@@ -72,17 +78,15 @@ public final class TransportConfig {
   private final int maxInboundConnectionsPerAddress;
   private final int maxFrameSize;
   private final int maxHandshakeFrameSize;
+  // Whether the user set maxHandshakeFrameSize; if not, it follows maxFrameSize (toBuilder too).
+  private final boolean maxHandshakeFrameSizeSet;
   private final long highWaterMark;
   private final long lowWaterMark;
   private final long outboundHardLimit;
   private final SlowPeerPolicy slowPeerPolicy;
   private final int inboundQueueCapacity;
   private final long inboundQueueMaxBytes;
-  private final int sendBufferSize;
-  private final int receiveBufferSize;
-  private final boolean tcpNoDelay;
   private final Executor handlerExecutor;
-  private final boolean handlersOnReadLoop;
 
   private TransportConfig(Builder b) {
     nodeId = b.nodeId != null ? b.nodeId : NodeId.random();
@@ -97,18 +101,16 @@ public final class TransportConfig {
     maxInboundConnections = b.maxInboundConnections;
     maxInboundConnectionsPerAddress = b.maxInboundConnectionsPerAddress;
     maxFrameSize = b.maxFrameSize;
-    maxHandshakeFrameSize = b.maxHandshakeFrameSize;
+    maxHandshakeFrameSizeSet = b.maxHandshakeFrameSize != null;
+    maxHandshakeFrameSize = maxHandshakeFrameSizeSet
+        ? b.maxHandshakeFrameSize : defaultHandshakeFrameSize(b.maxFrameSize);
     highWaterMark = b.highWaterMark;
     lowWaterMark = b.lowWaterMark;
     outboundHardLimit = b.outboundHardLimit;
     slowPeerPolicy = b.slowPeerPolicy;
     inboundQueueCapacity = b.inboundQueueCapacity;
     inboundQueueMaxBytes = b.inboundQueueMaxBytes;
-    sendBufferSize = b.sendBufferSize;
-    receiveBufferSize = b.receiveBufferSize;
-    tcpNoDelay = b.tcpNoDelay;
     handlerExecutor = b.handlerExecutor;
-    handlersOnReadLoop = b.handlersOnReadLoop;
   }
 
   /** A builder with every setting at its default. */
@@ -176,8 +178,8 @@ public final class TransportConfig {
    * connection forever, since every byte keeps the liveness ping from firing and a pong cannot
    * pass the unfinished frame. The clock stops while this node itself stops reading because its
    * inbound queue is full; it keeps running while a handler of this node holds the read loop
-   * ({@link #handlersOnReadLoop()}), so handlers that run there must not block for long. Default
-   * 30 s: a duplex sender gives up on a frame after its own {@link
+   * (the NIO transport's {@code handlersOnReadLoop}), so handlers that run there must not block
+   * for long. Default 30 s: a duplex sender gives up on a frame after its own {@link
    * #sendTimeout()} (5 s by default), and a 16 MiB frame needs 0.56 MB/s to arrive in time;
    * raise it if honest peers send frames larger or slower than that. Before the handshake,
    * {@link #handshakeTimeout()} applies instead.
@@ -204,8 +206,9 @@ public final class TransportConfig {
    * several nodes behind one NAT, each with a few connections, while one address alone cannot
    * take more than 16 of the {@link #maxInboundConnections()} slots (exhausting the default
    * total takes 64 addresses). The limit is per exact address: an IPv6 host that owns a whole
-   * prefix can use many addresses, so against such hosts the total limit is what holds. Tests that open many connections from 127.0.0.1 raise it, or bind
-   * their sockets to other addresses of 127.0.0.0/8, each of which counts apart.
+   * prefix can use many addresses, so against such hosts the total limit is what holds. Tests
+   * that open many connections from 127.0.0.1 raise it, or bind their sockets to other addresses
+   * of 127.0.0.0/8, each of which counts apart.
    */
   public int maxInboundConnectionsPerAddress() {
     return maxInboundConnectionsPerAddress;
@@ -219,9 +222,22 @@ public final class TransportConfig {
     return maxFrameSize;
   }
 
-  /** The largest frame length accepted before the handshake completes. Default 4 KiB. */
+  /**
+   * The largest frame length accepted before the handshake completes: the pre-handshake limit,
+   * which keeps a peer that has not yet said who it is from sending large frames. Default 4 KiB,
+   * or {@link #maxFrameSize()} if that is smaller, but never below {@value
+   * #MIN_HANDSHAKE_FRAME_SIZE}, the protocol's minimum: {@code min(4096, max(1024,
+   * maxFrameSize))}. Left unset, it follows {@link #maxFrameSize()}, through {@link #toBuilder()}
+   * too.
+   */
   public int maxHandshakeFrameSize() {
     return maxHandshakeFrameSize;
+  }
+
+  /** The pre-handshake limit for {@code maxFrameSize} when the user did not set one. */
+  private static int defaultHandshakeFrameSize(int maxFrameSize) {
+    return Math.min(DEFAULT_MAX_HANDSHAKE_FRAME_SIZE,
+        Math.max(MIN_HANDSHAKE_FRAME_SIZE, maxFrameSize));
   }
 
   /** Queued outbound bytes above this make the connection not writable. Default 1 MiB. */
@@ -264,35 +280,13 @@ public final class TransportConfig {
     return inboundQueueMaxBytes;
   }
 
-  /** SO_SNDBUF for every socket, or 0 for the operating system's default. Default 0. */
-  public int sendBufferSize() {
-    return sendBufferSize;
-  }
-
-  /** SO_RCVBUF for every socket, or 0 for the operating system's default. Default 0. */
-  public int receiveBufferSize() {
-    return receiveBufferSize;
-  }
-
-  /** TCP_NODELAY for every socket. Default true: frames go out without Nagle's delay. */
-  public boolean tcpNoDelay() {
-    return tcpNoDelay;
-  }
-
   /**
    * Where message handlers and listeners run, if the user gave an executor; empty means the
-   * transport's own handler threads.
+   * transport's own handler threads. A transport may offer to run them on its own I/O threads
+   * instead (the NIO transport's {@code handlersOnReadLoop}), which then takes precedence.
    */
   public Optional<Executor> handlerExecutor() {
     return Optional.ofNullable(handlerExecutor);
-  }
-
-  /**
-   * Whether message handlers run on the read loop itself. Faster (no hand-off), but a handler
-   * that blocks then stalls every connection of that loop; default false.
-   */
-  public boolean handlersOnReadLoop() {
-    return handlersOnReadLoop;
   }
 
   @Override
@@ -309,9 +303,7 @@ public final class TransportConfig {
         + ", outboundHardLimit=" + outboundHardLimit + ", slowPeerPolicy=" + slowPeerPolicy
         + ", inboundQueueCapacity=" + inboundQueueCapacity
         + ", inboundQueueMaxBytes=" + inboundQueueMaxBytes
-        + ", sendBufferSize=" + sendBufferSize + ", receiveBufferSize=" + receiveBufferSize
-        + ", tcpNoDelay=" + tcpNoDelay + ", handlerExecutor=" + handlerExecutor
-        + ", handlersOnReadLoop=" + handlersOnReadLoop + "}";
+        + ", handlerExecutor=" + handlerExecutor + "}";
   }
 
   /**
@@ -331,18 +323,14 @@ public final class TransportConfig {
     private int maxInboundConnections = DEFAULT_MAX_INBOUND_CONNECTIONS;
     private int maxInboundConnectionsPerAddress = DEFAULT_MAX_INBOUND_CONNECTIONS_PER_ADDRESS;
     private int maxFrameSize = DEFAULT_MAX_FRAME_SIZE;
-    private int maxHandshakeFrameSize = DEFAULT_MAX_HANDSHAKE_FRAME_SIZE;
+    private Integer maxHandshakeFrameSize; // null: follows maxFrameSize
     private long highWaterMark = DEFAULT_HIGH_WATER_MARK;
     private long lowWaterMark = DEFAULT_LOW_WATER_MARK;
     private long outboundHardLimit = DEFAULT_OUTBOUND_HARD_LIMIT;
     private SlowPeerPolicy slowPeerPolicy = SlowPeerPolicy.FAIL_SEND;
     private int inboundQueueCapacity = DEFAULT_INBOUND_QUEUE_CAPACITY;
     private long inboundQueueMaxBytes = DEFAULT_INBOUND_QUEUE_MAX_BYTES;
-    private int sendBufferSize;
-    private int receiveBufferSize;
-    private boolean tcpNoDelay = true;
     private Executor handlerExecutor;
-    private boolean handlersOnReadLoop;
 
     private Builder() {}
 
@@ -359,18 +347,14 @@ public final class TransportConfig {
       maxInboundConnections = c.maxInboundConnections;
       maxInboundConnectionsPerAddress = c.maxInboundConnectionsPerAddress;
       maxFrameSize = c.maxFrameSize;
-      maxHandshakeFrameSize = c.maxHandshakeFrameSize;
+      maxHandshakeFrameSize = c.maxHandshakeFrameSizeSet ? c.maxHandshakeFrameSize : null;
       highWaterMark = c.highWaterMark;
       lowWaterMark = c.lowWaterMark;
       outboundHardLimit = c.outboundHardLimit;
       slowPeerPolicy = c.slowPeerPolicy;
       inboundQueueCapacity = c.inboundQueueCapacity;
       inboundQueueMaxBytes = c.inboundQueueMaxBytes;
-      sendBufferSize = c.sendBufferSize;
-      receiveBufferSize = c.receiveBufferSize;
-      tcpNoDelay = c.tcpNoDelay;
       handlerExecutor = c.handlerExecutor;
-      handlersOnReadLoop = c.handlersOnReadLoop;
     }
 
     /** See {@link TransportConfig#nodeId()}. */
@@ -455,7 +439,11 @@ public final class TransportConfig {
       return this;
     }
 
-    /** See {@link TransportConfig#maxHandshakeFrameSize()}; at least 1024. */
+    /**
+     * See {@link TransportConfig#maxHandshakeFrameSize()}; at least 1024, and at most {@link
+     * TransportConfig#maxFrameSize()} when that is above 1024. Leave it unset to have it follow
+     * the max frame size.
+     */
     public Builder maxHandshakeFrameSize(int maxHandshakeFrameSize) {
       if (maxHandshakeFrameSize < MIN_HANDSHAKE_FRAME_SIZE) {
         throw new IllegalArgumentException("maxHandshakeFrameSize < " + MIN_HANDSHAKE_FRAME_SIZE
@@ -504,33 +492,9 @@ public final class TransportConfig {
       return this;
     }
 
-    /** See {@link TransportConfig#sendBufferSize()}; 0 for the OS default. */
-    public Builder sendBufferSize(int sendBufferSize) {
-      this.sendBufferSize = Checks.notNegative(sendBufferSize, "sendBufferSize");
-      return this;
-    }
-
-    /** See {@link TransportConfig#receiveBufferSize()}; 0 for the OS default. */
-    public Builder receiveBufferSize(int receiveBufferSize) {
-      this.receiveBufferSize = Checks.notNegative(receiveBufferSize, "receiveBufferSize");
-      return this;
-    }
-
-    /** See {@link TransportConfig#tcpNoDelay()}. */
-    public Builder tcpNoDelay(boolean tcpNoDelay) {
-      this.tcpNoDelay = tcpNoDelay;
-      return this;
-    }
-
     /** See {@link TransportConfig#handlerExecutor()}; the transport does not shut it down. */
     public Builder handlerExecutor(Executor handlerExecutor) {
       this.handlerExecutor = Objects.requireNonNull(handlerExecutor, "handlerExecutor");
-      return this;
-    }
-
-    /** See {@link TransportConfig#handlersOnReadLoop()}. */
-    public Builder handlersOnReadLoop(boolean handlersOnReadLoop) {
-      this.handlersOnReadLoop = handlersOnReadLoop;
       return this;
     }
 
@@ -539,7 +503,8 @@ public final class TransportConfig {
      *
      * @throws IllegalArgumentException if settings contradict each other: the low water mark
      *     above the high one, the high mark above the hard limit, a hard limit too small for one
-     *     frame of the max size, a handshake limit above the frame limit
+     *     frame of the max size, a handshake limit set above the frame limit (above 1024 when
+     *     the frame limit is smaller)
      */
     public TransportConfig build() {
       if (lowWaterMark > highWaterMark) {
@@ -555,11 +520,28 @@ public final class TransportConfig {
             + outboundHardLimit + " < " + ((long) maxFrameSize + 4)
             + "; a frame of the max size must fit in an empty queue");
       }
-      if (maxHandshakeFrameSize > maxFrameSize) {
-        throw new IllegalArgumentException("maxHandshakeFrameSize > maxFrameSize: "
-            + maxHandshakeFrameSize + " > " + maxFrameSize);
+      if (maxHandshakeFrameSize != null) {
+        checkHandshakeFrameSize(maxHandshakeFrameSize, maxFrameSize);
       }
       return new TransportConfig(this);
+    }
+
+    /**
+     * Refuses a pre-handshake limit the user set above the limit after the handshake (above the
+     * protocol's minimum, 1024, when the frame limit is smaller still), saying what to change.
+     */
+    private static void checkHandshakeFrameSize(int handshake, int frame) {
+      String fix = "; lower maxHandshakeFrameSize to at most " + Math.max(MIN_HANDSHAKE_FRAME_SIZE,
+          frame) + ", or leave it unset and it follows maxFrameSize";
+      if (frame >= MIN_HANDSHAKE_FRAME_SIZE && handshake > frame) {
+        throw new IllegalArgumentException("maxHandshakeFrameSize > maxFrameSize: " + handshake
+            + " > " + frame + fix + ", or raise maxFrameSize to " + handshake + " or more");
+      }
+      if (frame < MIN_HANDSHAKE_FRAME_SIZE && handshake > MIN_HANDSHAKE_FRAME_SIZE) {
+        throw new IllegalArgumentException("maxHandshakeFrameSize > " + MIN_HANDSHAKE_FRAME_SIZE
+            + " with maxFrameSize < " + MIN_HANDSHAKE_FRAME_SIZE + ": " + handshake + ", "
+            + frame + fix);
+      }
     }
   }
 }

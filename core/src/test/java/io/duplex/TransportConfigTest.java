@@ -1,7 +1,6 @@
 package io.duplex;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -90,11 +89,7 @@ class TransportConfigTest {
     assertEquals(TransportConfig.DEFAULT_MAX_INBOUND_CONNECTIONS_PER_ADDRESS,
         c.maxInboundConnectionsPerAddress());
     assertEquals(TransportConfig.DEFAULT_INBOUND_QUEUE_MAX_BYTES, c.inboundQueueMaxBytes());
-    assertEquals(0, c.sendBufferSize(), "the operating system's default");
-    assertEquals(0, c.receiveBufferSize(), "the operating system's default");
-    assertTrue(c.tcpNoDelay());
     assertTrue(c.handlerExecutor().isEmpty());
-    assertFalse(c.handlersOnReadLoop());
     assertEquals(16, c.nodeId().length(), "a random 16-byte id");
   }
 
@@ -142,13 +137,10 @@ class TransportConfigTest {
         refused(() -> b.inboundQueueCapacity(0)).getMessage());
     assertEquals("inboundQueueMaxBytes <= 0: -1",
         refused(() -> b.inboundQueueMaxBytes(-1)).getMessage());
-    assertEquals("sendBufferSize < 0: -1", refused(() -> b.sendBufferSize(-1)).getMessage());
     assertEquals("maxInboundConnections <= 0: 0",
         refused(() -> b.maxInboundConnections(0)).getMessage());
     assertEquals("maxInboundConnectionsPerAddress <= 0: -1",
         refused(() -> b.maxInboundConnectionsPerAddress(-1)).getMessage());
-    assertEquals("receiveBufferSize < 0: -1",
-        refused(() -> b.receiveBufferSize(-1)).getMessage());
     NodeId id = NodeId.of("same");
     assertEquals(TransportConfig.builder().nodeId(id).build().toString(),
         b.nodeId(id).build().toString(), "refused values left every setting as it was");
@@ -157,12 +149,13 @@ class TransportConfigTest {
   @Test
   void shouldAcceptTheSmallestValueOfEachSize() {
     TransportConfig c = TransportConfig.builder()
-        .lowWaterMark(0).sendBufferSize(0).receiveBufferSize(0).inboundQueueCapacity(1)
-        .maxInboundConnections(1).maxInboundConnectionsPerAddress(1).inboundQueueMaxBytes(1).maxHandshakeFrameSize(1024).maxFrameSize(1024)
-        .highWaterMark(1).outboundHardLimit(1028).build();
+        .lowWaterMark(0).inboundQueueCapacity(1)
+        .maxInboundConnections(1).maxInboundConnectionsPerAddress(1).inboundQueueMaxBytes(1)
+        .maxHandshakeFrameSize(1024).maxFrameSize(1).highWaterMark(1).outboundHardLimit(5).build();
     assertEquals(0, c.lowWaterMark());
     assertEquals(1024, c.maxHandshakeFrameSize());
-    assertEquals(1028, c.outboundHardLimit());
+    assertEquals(1, c.maxFrameSize());
+    assertEquals(5, c.outboundHardLimit());
     assertEquals(1, c.inboundQueueCapacity());
     assertEquals(1, c.maxInboundConnections());
     assertEquals(1, c.maxInboundConnectionsPerAddress());
@@ -227,13 +220,51 @@ class TransportConfigTest {
   }
 
   @Test
-  void shouldRefuseAHandshakeLimitAboveTheFrameLimitNamingBoth() {
-    assertEquals("maxHandshakeFrameSize > maxFrameSize: 4096 > 2000",
-        buildFails(TransportConfig.builder().maxFrameSize(2000)));
-    assertEquals("maxHandshakeFrameSize > maxFrameSize: 8192 > 4096",
+  void shouldLowerTheHandshakeLimitWithTheFrameLimitWhenItIsNotSet() {
+    assertEquals(1024, TransportConfig.builder().maxFrameSize(1024).build()
+        .maxHandshakeFrameSize(), "failed before with a message naming maxHandshakeFrameSize");
+    assertEquals(2000, TransportConfig.builder().maxFrameSize(2000).build()
+        .maxHandshakeFrameSize());
+    assertEquals(4096, TransportConfig.builder().maxFrameSize(4096).build()
+        .maxHandshakeFrameSize());
+    assertEquals(4096, TransportConfig.builder().maxFrameSize(4097).build()
+        .maxHandshakeFrameSize(), "never above the 4 KiB default");
+    assertEquals(1024, TransportConfig.builder().maxFrameSize(1023).build()
+        .maxHandshakeFrameSize(), "never below the protocol's minimum");
+    TransportConfig smallest = TransportConfig.builder().maxFrameSize(1).build();
+    assertEquals(1, smallest.maxFrameSize());
+    assertEquals(1024, smallest.maxHandshakeFrameSize());
+  }
+
+  @Test
+  void shouldRefuseAHandshakeLimitSetAboveTheFrameLimitSayingWhatToChange() {
+    assertEquals("maxHandshakeFrameSize > maxFrameSize: 8192 > 4096; lower"
+        + " maxHandshakeFrameSize to at most 4096, or leave it unset and it follows maxFrameSize,"
+        + " or raise maxFrameSize to 8192 or more",
         buildFails(TransportConfig.builder().maxHandshakeFrameSize(8192).maxFrameSize(4096)));
+    assertEquals("maxHandshakeFrameSize > 1024 with maxFrameSize < 1024: 2048, 500; lower"
+        + " maxHandshakeFrameSize to at most 1024, or leave it unset and it follows maxFrameSize",
+        buildFails(TransportConfig.builder().maxHandshakeFrameSize(2048).maxFrameSize(500)));
     assertEquals(2000, TransportConfig.builder().maxFrameSize(2000).maxHandshakeFrameSize(2000)
-        .build().maxFrameSize(), "equal limits are allowed");
+        .build().maxHandshakeFrameSize(), "equal limits are allowed");
+    assertEquals(1024, TransportConfig.builder().maxFrameSize(500).maxHandshakeFrameSize(1024)
+        .build().maxHandshakeFrameSize(), "the minimum is allowed under any frame limit");
+    assertEquals(8192, TransportConfig.builder().maxHandshakeFrameSize(8192).build()
+        .maxHandshakeFrameSize(), "set alone, under the default frame limit");
+  }
+
+  @Test
+  void shouldKeepTheHandshakeLimitFollowingTheFrameLimitThroughToBuilder() {
+    TransportConfig following = TransportConfig.builder().maxFrameSize(MIB).build();
+    assertEquals(2000, following.toBuilder().maxFrameSize(2000).build().maxHandshakeFrameSize(),
+        "not set, so it still follows");
+    TransportConfig set = TransportConfig.builder().maxHandshakeFrameSize(2048).build();
+    assertEquals(2048, set.toBuilder().maxFrameSize(MIB).build().maxHandshakeFrameSize(),
+        "set, so it stays");
+    assertEquals("maxHandshakeFrameSize > maxFrameSize: 2048 > 2000; lower"
+        + " maxHandshakeFrameSize to at most 2000, or leave it unset and it follows maxFrameSize,"
+        + " or raise maxFrameSize to 2048 or more",
+        buildFails(set.toBuilder().maxFrameSize(2000)));
   }
 
   // ---- toBuilder -------------------------------------------------------------------------------
@@ -245,9 +276,8 @@ class TransportConfigTest {
         .nodeId(NodeId.of("n")).networkId("net")
         .maxFrameSize(MIB).maxHandshakeFrameSize(2048).highWaterMark(1000).lowWaterMark(10)
         .outboundHardLimit(2 * MIB).slowPeerPolicy(SlowPeerPolicy.DISCONNECT)
-        .inboundQueueCapacity(3).inboundQueueMaxBytes(4).sendBufferSize(5)
-        .receiveBufferSize(6).tcpNoDelay(false).handlerExecutor(direct)
-        .handlersOnReadLoop(true).maxInboundConnections(7).maxInboundConnectionsPerAddress(8);
+        .inboundQueueCapacity(3).inboundQueueMaxBytes(4).handlerExecutor(direct)
+        .maxInboundConnections(7).maxInboundConnectionsPerAddress(8);
     for (int i = 0; i < DURATIONS.size(); i++) {
       DURATIONS.get(i).setter().apply(changed, Duration.ofMillis(100 + i));
     }
@@ -269,15 +299,11 @@ class TransportConfigTest {
     getters.put("slowPeerPolicy", TransportConfig::slowPeerPolicy);
     getters.put("inboundQueueCapacity", TransportConfig::inboundQueueCapacity);
     getters.put("inboundQueueMaxBytes", TransportConfig::inboundQueueMaxBytes);
-    getters.put("sendBufferSize", TransportConfig::sendBufferSize);
-    getters.put("receiveBufferSize", TransportConfig::receiveBufferSize);
-    getters.put("tcpNoDelay", TransportConfig::tcpNoDelay);
     getters.put("handlerExecutor", TransportConfig::handlerExecutor);
-    getters.put("handlersOnReadLoop", TransportConfig::handlersOnReadLoop);
     getters.put("maxInboundConnections", TransportConfig::maxInboundConnections);
     getters.put("maxInboundConnectionsPerAddress",
         TransportConfig::maxInboundConnectionsPerAddress);
-    assertEquals(24, getters.size(), "every setting");
+    assertEquals(20, getters.size(), "every setting");
     for (Map.Entry<String, Function<TransportConfig, Object>> g : getters.entrySet()) {
       Object value = g.getValue().apply(c);
       assertNotEquals(g.getValue().apply(defaults), value, g.getKey() + " is not its default");

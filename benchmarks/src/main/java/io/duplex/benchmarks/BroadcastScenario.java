@@ -215,12 +215,12 @@ public final class BroadcastScenario {
 
     DuplexHub() throws Exception {
       TransportConfig config = TransportConfig.builder().nodeId(NodeId.of("hub"))
-          .sendBufferSize(BUFFER).receiveBufferSize(BUFFER)
           .maxFrameSize(64 * 1024).highWaterMark(512 * 1024).lowWaterMark(256 * 1024)
           .outboundHardLimit(1 << 20)
           .closeTimeout(java.time.Duration.ofMillis(500))
           .maxInboundConnectionsPerAddress(64).build(); // every peer dials from 127.0.0.1
-      node = PeerNode.builder(NioTransport.builder(codec()).config(config).factory())
+      node = PeerNode.builder(NioTransport.builder(codec()).config(config)
+              .sendBufferSize(BUFFER).receiveBufferSize(BUFFER).factory())
           .listen(new InetSocketAddress("127.0.0.1", 0)).maxPerAddress(64)
           .membershipListener(new io.duplex.peer.MembershipListener<>() {
             @Override
@@ -252,8 +252,8 @@ public final class BroadcastScenario {
     static AutoCloseable peer(InetSocketAddress hub, String id, Histogram h, long warmupEnds)
         throws Exception {
       Transport<Tick> t = NioTransport.builder(codec())
-          .config(TransportConfig.builder().nodeId(NodeId.of(id)).handlersOnReadLoop(true)
-              .receiveBufferSize(BUFFER).build())
+          .config(TransportConfig.builder().nodeId(NodeId.of(id)).build())
+          .handlersOnReadLoop(true).receiveBufferSize(BUFFER)
           .listener(new ConnectionListener<>() {
             @Override
             public void onOpen(Connection<Tick> c) {

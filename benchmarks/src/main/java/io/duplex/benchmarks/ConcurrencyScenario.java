@@ -195,9 +195,8 @@ public final class ConcurrencyScenario {
         Consumer<T> voteArrived, Runnable blockArrived) throws Exception {
       this.block = block;
       this.vote = vote;
-      TransportConfig config = TransportConfig.builder().nodeId(NodeId.of("b"))
-          .handlersOnReadLoop(true).build();
-      b = NioTransport.builder(codec).config(config)
+      TransportConfig config = TransportConfig.builder().nodeId(NodeId.of("b")).build();
+      b = NioTransport.builder(codec).config(config).handlersOnReadLoop(true)
           .listener(new ConnectionListener<>() {
             @Override
             public void onOpen(Connection<T> c) {
@@ -206,8 +205,8 @@ public final class ConcurrencyScenario {
           }).build();
       InetSocketAddress at = b.listen(new InetSocketAddress("127.0.0.1", 0));
       a = NioTransport.builder(codec)
-          .config(TransportConfig.builder().nodeId(NodeId.of("a")).handlersOnReadLoop(true)
-              .build())
+          .config(TransportConfig.builder().nodeId(NodeId.of("a")).build())
+          .handlersOnReadLoop(true)
           .listener(new ConnectionListener<>() {
             @Override
             public void onOpen(Connection<T> c) {

@@ -51,19 +51,20 @@ final class SplitNetwork implements DemoNetwork {
         TransportConfig.Builder config = TransportConfig.builder().nodeId(NodeId.of(
             DemoNetwork.name(i))).highWaterMark(1 << 20).lowWaterMark(512 << 10)
             .maxFrameSize(2 << 20).outboundHardLimit(HARD_LIMIT)
-            // Small kernel buffers, so what waits for the slow node shows here, not in the kernel.
-            .sendBufferSize(SEND_BUFFER)
             // A long send timeout: here the hard limit, not a timeout, is what bounds the slow
             // node's queue (a 256 KiB frame to it can take seconds to write).
             .sendTimeout(java.time.Duration.ofSeconds(60))
             .closeTimeout(java.time.Duration.ofSeconds(1))
             // Every node runs on 127.0.0.1, so all its peers dial from the one address.
             .maxInboundConnectionsPerAddress(TransportConfig.DEFAULT_MAX_INBOUND_CONNECTIONS);
+        NioTransport.Builder<ConsensusMessage> transport = NioTransport.builder(
+                JsonCodec.consensus()).config(config.build())
+            // Small kernel buffers, so what waits for the slow node shows here, not in the kernel.
+            .sendBufferSize(SEND_BUFFER);
         if (stats.isSlow(i)) {
-          config.handlersOnReadLoop(true).receiveBufferSize(64 << 10);
+          transport.handlersOnReadLoop(true).receiveBufferSize(64 << 10);
         }
-        PeerNode<ConsensusMessage> peerNode = PeerNode.builder(
-                NioTransport.builder(JsonCodec.consensus()).config(config.build()).factory())
+        PeerNode<ConsensusMessage> peerNode = PeerNode.builder(transport.factory())
             .listen(new InetSocketAddress("127.0.0.1", basePort == 0 ? 0 : basePort + i))
             .dial(started.toArray(new InetSocketAddress[0]))
             .onMessage((peer, message) -> DemoNetwork.deliver(stats, throttle, node, message,

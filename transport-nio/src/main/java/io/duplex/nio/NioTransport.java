@@ -6,9 +6,13 @@ import io.duplex.Transport;
 import io.duplex.TransportConfig;
 import io.duplex.TransportFactory;
 import io.duplex.codec.Codec;
-import io.duplex.nio.internal.LoopTransport;
+import io.duplex.nio.internal.LoopTransports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.SocketOption;
+import java.net.StandardSocketOptions;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.BiConsumer;
 
@@ -34,7 +38,9 @@ import java.util.function.BiConsumer;
  * <p>By default the transport runs one read loop and one write loop whatever the number of
  * connections; on bigger machines raise them with {@link Builder#readLoops} and {@link
  * Builder#writeLoops}, and connections are spread across them. docs/THREADING.md names every
- * thread and what it owns.
+ * thread and what it owns. The other settings that belong to this transport and not to every
+ * transport (where handlers run, socket options) are on the {@link Builder} too; the rest is the
+ * {@link TransportConfig}.
  */
 public final class NioTransport {
   private NioTransport() {}
@@ -45,8 +51,10 @@ public final class NioTransport {
   }
 
   /**
-   * Settings of an NIO transport beyond the transport-independent {@link TransportConfig}. Not
-   * thread-safe.
+   * Settings of an NIO transport beyond the transport-independent {@link TransportConfig}: its
+   * threads (loops, and whether handlers run on the read loop) and the options of its sockets.
+   * Each setter checks its own argument, with a message that names the setting and the value.
+   * Not thread-safe.
    *
    * @param <T> the message type
    */
@@ -57,6 +65,10 @@ public final class NioTransport {
     private BiConsumer<Connection<?>, Throwable> errorHandler;
     private int readLoops = 1;
     private int writeLoops = 1;
+    private boolean handlersOnReadLoop;
+    private int sendBufferSize;
+    private int receiveBufferSize;
+    private boolean tcpNoDelay = true;
 
     private Builder(Codec<T> codec) {
       this.codec = codec;
@@ -104,23 +116,63 @@ public final class NioTransport {
     }
 
     /**
+     * Whether message handlers and listener callbacks run on the read loop itself instead of on
+     * the handler threads (or the {@link TransportConfig#handlerExecutor()}). Faster, with no
+     * hand-off, but a handler that blocks then stalls every connection of that loop, and its
+     * time counts against the {@link TransportConfig#frameReadTimeout()} of those connections.
+     * Default false.
+     */
+    public Builder<T> handlersOnReadLoop(boolean handlersOnReadLoop) {
+      this.handlersOnReadLoop = handlersOnReadLoop;
+      return this;
+    }
+
+    /**
+     * SO_SNDBUF for every socket, dialed or accepted, or 0 for the operating system's default.
+     * Default 0.
+     */
+    public Builder<T> sendBufferSize(int sendBufferSize) {
+      if (sendBufferSize < 0) {
+        throw new IllegalArgumentException("sendBufferSize < 0: " + sendBufferSize);
+      }
+      this.sendBufferSize = sendBufferSize;
+      return this;
+    }
+
+    /**
+     * SO_RCVBUF for every socket, dialed or accepted, or 0 for the operating system's default.
+     * Default 0.
+     */
+    public Builder<T> receiveBufferSize(int receiveBufferSize) {
+      if (receiveBufferSize < 0) {
+        throw new IllegalArgumentException("receiveBufferSize < 0: " + receiveBufferSize);
+      }
+      this.receiveBufferSize = receiveBufferSize;
+      return this;
+    }
+
+    /** TCP_NODELAY for every socket. Default true: frames go out without Nagle's delay. */
+    public Builder<T> tcpNoDelay(boolean tcpNoDelay) {
+      this.tcpNoDelay = tcpNoDelay;
+      return this;
+    }
+
+    /**
      * A factory that builds a transport with these settings and the listener it is given, for a
      * {@link io.duplex.peer.PeerNode}, which is its transport's listener. Later changes to this builder
      * do not affect the factory.
      */
     public TransportFactory<T> factory() {
-      TransportConfig c = config != null ? config : TransportConfig.defaults();
-      BiConsumer<Connection<?>, Throwable> errors = errorHandler;
-      int reads = readLoops;
-      int writes = writeLoops;
-      return listener -> {
-        Builder<T> b = new Builder<>(codec).config(c).listener(listener).readLoops(reads)
-            .writeLoops(writes);
-        if (errors != null) {
-          b.errorHandler(errors);
-        }
-        return b.build();
-      };
+      Builder<T> copy = new Builder<>(codec);
+      copy.config = config != null ? config : TransportConfig.defaults();
+      copy.errorHandler = errorHandler;
+      copy.readLoops = readLoops;
+      copy.writeLoops = writeLoops;
+      copy.handlersOnReadLoop = handlersOnReadLoop;
+      copy.sendBufferSize = sendBufferSize;
+      copy.receiveBufferSize = receiveBufferSize;
+      copy.tcpNoDelay = tcpNoDelay;
+      return listener -> copy.start(Objects.requireNonNull(listener, "listener"));
     }
 
     /**
@@ -130,12 +182,29 @@ public final class NioTransport {
      * @throws UncheckedIOException if a selector cannot be opened (out of file descriptors)
      */
     public Transport<T> build() {
+      return start(listener);
+    }
+
+    private Transport<T> start(ConnectionListener<T> listener) {
       try {
-        return new LoopTransport<>(config != null ? config : TransportConfig.defaults(), codec,
-            listener, errorHandler, readLoops, writeLoops);
+        return LoopTransports.start(config != null ? config : TransportConfig.defaults(), codec,
+            listener, errorHandler, readLoops, writeLoops, handlersOnReadLoop, socketOptions());
       } catch (IOException e) {
         throw new UncheckedIOException("cannot open a selector: " + e.getMessage(), e);
       }
+    }
+
+    /** The options set on every socket: TCP_NODELAY, and the buffer sizes that are not 0. */
+    private Map<SocketOption<?>, Object> socketOptions() {
+      Map<SocketOption<?>, Object> options = new LinkedHashMap<>();
+      options.put(StandardSocketOptions.TCP_NODELAY, tcpNoDelay);
+      if (sendBufferSize > 0) {
+        options.put(StandardSocketOptions.SO_SNDBUF, sendBufferSize);
+      }
+      if (receiveBufferSize > 0) {
+        options.put(StandardSocketOptions.SO_RCVBUF, receiveBufferSize);
+      }
+      return options;
     }
   }
 }

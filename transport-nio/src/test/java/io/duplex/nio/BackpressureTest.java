@@ -30,9 +30,20 @@ class BackpressureTest {
 
   private static Consumer<TransportConfig.Builder> limits(SlowPeerPolicy policy) {
     return b -> b.maxFrameSize(1 << 20).highWaterMark(1 << 20).lowWaterMark(512 * 1024)
-        .outboundHardLimit(HARD).slowPeerPolicy(policy).sendBufferSize(64 * 1024)
+        .outboundHardLimit(HARD).slowPeerPolicy(policy)
         // A backlog to a peer that never reads cannot drain: don't wait long for it at close.
         .closeTimeout(Duration.ofMillis(500));
+  }
+
+  /** A sender with {@link #limits} and small socket buffers, so TCP pushes back soon. */
+  private static Peers.Node sender(SlowPeerPolicy policy) {
+    return node("sender", limits(policy), t -> t.sendBufferSize(64 * 1024), c -> { });
+  }
+
+  /** A peer that holds 2 messages and reads no more, with a small receive buffer. */
+  private static Peers.Node stalledReader(String name) throws Exception {
+    return node(name, b -> b.inboundQueueCapacity(2), t -> t.receiveBufferSize(64 * 1024),
+        c -> { }).listen();
   }
 
   /** Sends until a send fails at once; checks the pending bytes after every send. */
@@ -56,9 +67,8 @@ class BackpressureTest {
 
   @Test
   void shouldRefuseSendsAtTheHardLimitAndRecoverWhenThePeerReadsAgain() throws Exception {
-    try (Peers.Node reader = node("reader", b -> b.inboundQueueCapacity(2)
-            .receiveBufferSize(64 * 1024)).listen();
-        Peers.Node sender = node("sender", limits(SlowPeerPolicy.FAIL_SEND))) {
+    try (Peers.Node reader = stalledReader("reader");
+        Peers.Node sender = sender(SlowPeerPolicy.FAIL_SEND)) {
       Connection<byte[]> c = sender.connect(reader);
       Connection<byte[]> r = reader.nextOpened();
       List<CompletableFuture<Void>> sent = new ArrayList<>();
@@ -89,9 +99,8 @@ class BackpressureTest {
 
   @Test
   void shouldDisconnectASlowPeerUnderTheDisconnectPolicy() throws Exception {
-    try (Peers.Node reader = node("reader", b -> b.inboundQueueCapacity(2)
-            .receiveBufferSize(64 * 1024)).listen();
-        Peers.Node sender = node("sender", limits(SlowPeerPolicy.DISCONNECT))) {
+    try (Peers.Node reader = stalledReader("reader");
+        Peers.Node sender = sender(SlowPeerPolicy.DISCONNECT)) {
       Connection<byte[]> c = sender.connect(reader);
       List<CompletableFuture<Void>> sent = new ArrayList<>();
 
@@ -111,11 +120,10 @@ class BackpressureTest {
 
   @Test
   void shouldKeepOtherConnectionsOnTheSameLoopsAtPaceWhileOnePeerIsStuck() throws Exception {
-    try (Peers.Node stuck = node("stuck", b -> b.inboundQueueCapacity(2)
-            .receiveBufferSize(64 * 1024)).listen();
+    try (Peers.Node stuck = stalledReader("stuck");
         Peers.Node echo = node("echo", b -> { }, c -> c.onMessage((conn, m) -> conn.send(m)))
             .listen();
-        Peers.Node sender = node("sender", limits(SlowPeerPolicy.FAIL_SEND))) {
+        Peers.Node sender = sender(SlowPeerPolicy.FAIL_SEND)) {
       Connection<byte[]> toStuck = sender.connect(stuck);
       Connection<byte[]> toEcho = sender.connect(echo);
       sendUntilRefused(toStuck, new ArrayList<>());

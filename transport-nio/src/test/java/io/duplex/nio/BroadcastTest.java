@@ -38,9 +38,10 @@ class BroadcastTest {
       throws Exception {
     TransportConfig config = TransportConfig.builder().nodeId(NodeId.of("hub"))
         .maxFrameSize(64 * 1024).highWaterMark(64 * 1024).lowWaterMark(32 * 1024)
-        .outboundHardLimit(HARD).slowPeerPolicy(policy).sendBufferSize(32 * 1024)
+        .outboundHardLimit(HARD).slowPeerPolicy(policy)
         .closeTimeout(Duration.ofMillis(500)).maxInboundConnectionsPerAddress(64).build();
-    return PeerNode.builder(NioTransport.builder(codec).config(config).factory())
+    return PeerNode.builder(NioTransport.builder(codec).config(config)
+            .sendBufferSize(32 * 1024).factory())
         .listen(Peers.ANY_LOCAL).maxPerAddress(64).build(); // every test peer is on 127.0.0.1
   }
 
@@ -169,8 +170,8 @@ class BroadcastTest {
       List<Peers.Node> peers = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
         boolean stalled = i < 2;
-        Peers.Node p = node("peer-" + i, b -> b.inboundQueueCapacity(1)
-            .receiveBufferSize(16 * 1024), c -> {
+        Peers.Node p = node("peer-" + i, b -> b.inboundQueueCapacity(1),
+            t -> t.receiveBufferSize(16 * 1024), c -> {
               if (!stalled) {
                 c.onMessage((conn, m) -> { });
               }

@@ -91,9 +91,10 @@ class CloseTest {
 
   @Test
   void shouldFailEverythingPendingOnAbortAndTellTheListenerOnce() throws Exception {
-    try (Peers.Node server = node("server", b -> b.inboundQueueCapacity(1)
-            .receiveBufferSize(64 * 1024)).listen();
-        Peers.Node client = node("client", b -> b.sendBufferSize(64 * 1024))) {
+    try (Peers.Node server = node("server", b -> b.inboundQueueCapacity(1),
+            t -> t.receiveBufferSize(64 * 1024), c -> { }).listen();
+        Peers.Node client = node("client", b -> { }, t -> t.sendBufferSize(64 * 1024),
+            c -> { })) {
       Connection<byte[]> c = client.connect(server);
       Connection<byte[]> s = server.nextOpened();
       List<CompletableFuture<Void>> sent = new ArrayList<>();
@@ -201,7 +202,7 @@ class CloseTest {
         new java.util.concurrent.CompletableFuture<>();
     java.util.concurrent.atomic.AtomicReference<io.duplex.Transport<byte[]>> self =
         new java.util.concurrent.atomic.AtomicReference<>();
-    try (Peers.Node server = node("server", b -> b.handlersOnReadLoop(true), c ->
+    try (Peers.Node server = node("server", b -> { }, t -> t.handlersOnReadLoop(true), c ->
             c.onMessage((conn, m) -> {
               try {
                 self.get().close();

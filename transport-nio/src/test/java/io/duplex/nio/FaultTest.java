@@ -215,12 +215,20 @@ class FaultTest {
 
     Path(Consumer<TransportConfig.Builder> clientSettings,
         Consumer<TransportConfig.Builder> serverSettings) throws Exception {
+      this(clientSettings, serverSettings, t -> { });
+    }
+
+    /** With {@code clientTransport}, the client's NIO settings (its socket buffers). */
+    Path(Consumer<TransportConfig.Builder> clientSettings,
+        Consumer<TransportConfig.Builder> serverSettings,
+        Consumer<NioTransport.Builder<byte[]>> clientTransport) throws Exception {
       server = Peers.node("server", quickClose(serverSettings), serverOpened::add).listen();
       FaultProxy p = null;
       Peers.Node n = null;
       try {
         p = new FaultProxy(server.address);
-        n = Peers.node("client", quickClose(clientSettings), clientOpened::add);
+        n = Peers.node("client", quickClose(clientSettings), clientTransport,
+            clientOpened::add);
         c = n.transport.connect(p.address()).get(10, TimeUnit.SECONDS);
         s = server.nextOpened();
         link = p.links().get(0);
@@ -356,8 +364,8 @@ class FaultTest {
   void shouldFailSendsWithASendTimeoutIntoABlackHoleAndDeliverTheRestOnceHealed()
       throws Exception {
     int n = 100;
-    Path path = new Path(b -> b.sendTimeout(Duration.ofMillis(300)).sendBufferSize(64 * 1024),
-        b -> { });
+    Path path = new Path(b -> b.sendTimeout(Duration.ofMillis(300)), b -> { },
+        t -> t.sendBufferSize(64 * 1024));
     try (path) {
       Receiver atServer = new Receiver(path.s, 64 * 1024);
       path.link.faults(Way.TO_SERVER).cut();
@@ -425,8 +433,8 @@ class FaultTest {
 
   @Test
   void shouldAbortAGracefulCloseThatCannotDrainIntoABlackHoleAtItsDeadline() throws Exception {
-    Path path = new Path(b -> b.sendTimeout(Duration.ofSeconds(30)).sendBufferSize(64 * 1024),
-        b -> { });
+    Path path = new Path(b -> b.sendTimeout(Duration.ofSeconds(30)), b -> { },
+        t -> t.sendBufferSize(64 * 1024));
     try (path) {
       path.link.faults(Way.TO_SERVER).cut();
       path.link.faults(Way.TO_CLIENT).cut();

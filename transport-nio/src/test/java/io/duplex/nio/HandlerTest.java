@@ -133,9 +133,8 @@ class HandlerTest {
   void shouldRunHandlersOnTheReadLoopWhenAskedAndSpreadConnectionsOverSeveralLoops()
       throws Exception {
     try (Transport<byte[]> server = NioTransport.builder(ByteArrayCodec.instance())
-            .config(TransportConfig.builder().nodeId(NodeId.of("server"))
-                .handlersOnReadLoop(true).build())
-            .readLoops(2).writeLoops(2)
+            .config(TransportConfig.builder().nodeId(NodeId.of("server")).build())
+            .handlersOnReadLoop(true).readLoops(2).writeLoops(2)
             .listener(new io.duplex.ConnectionListener<>() {
               @Override
               public void onOpen(Connection<byte[]> c) {
@@ -165,9 +164,10 @@ class HandlerTest {
 
   @Test
   void shouldStopReadingWhenTheInboundQueueIsFullAndLoseNothing() throws Exception {
-    try (Peers.Node server = node("server", b -> b.inboundQueueCapacity(8)
-            .receiveBufferSize(64 * 1024)).listen();
-        Peers.Node client = node("client", b -> b.sendBufferSize(64 * 1024))) {
+    try (Peers.Node server = node("server", b -> b.inboundQueueCapacity(8),
+            t -> t.receiveBufferSize(64 * 1024), c -> { }).listen();
+        Peers.Node client = node("client", b -> { }, t -> t.sendBufferSize(64 * 1024),
+            c -> { })) {
       Connection<byte[]> c = client.connect(server);
       Connection<byte[]> s = server.nextOpened();
       for (int i = 0; i < 20_000; i++) {
@@ -191,9 +191,9 @@ class HandlerTest {
       for (int round = 0; round < 10; round++) {
         java.util.concurrent.atomic.AtomicInteger got =
             new java.util.concurrent.atomic.AtomicInteger();
-        try (Peers.Node server = node("server", b -> b.handlersOnReadLoop(onReadLoop)
-                .inboundQueueCapacity(4), c -> c.onMessage((conn, m) -> got.incrementAndGet()))
-                .listen();
+        try (Peers.Node server = node("server", b -> b.inboundQueueCapacity(4),
+                t -> t.handlersOnReadLoop(onReadLoop),
+                c -> c.onMessage((conn, m) -> got.incrementAndGet())).listen();
             Peers.Node client = node("client")) {
           Connection<byte[]> c = client.connect(server);
           for (int i = 0; i < 2_000; i++) {

@@ -97,8 +97,15 @@ class HostileInputTest {
 
     /** A byte-array echo server with {@code settings}. */
     static Target<byte[]> echo(Consumer<TransportConfig.Builder> settings) throws Exception {
-      return new Target<>(node("server", settings, c -> c.onMessage((conn, m) -> conn.send(m))),
-          Peers.node("honest"), i -> Peers.bytes(1000, i));
+      return echo(settings, t -> { });
+    }
+
+    /** A byte-array echo server with {@code settings} and the NIO settings {@code nio}. */
+    static Target<byte[]> echo(Consumer<TransportConfig.Builder> settings,
+        Consumer<NioTransport.Builder<byte[]>> nio) throws Exception {
+      return new Target<>(node("server", settings, nio,
+          c -> c.onMessage((conn, m) -> conn.send(m))), Peers.node("honest"),
+          i -> Peers.bytes(1000, i));
     }
 
     /** One message to the server and its echo back, on the honest connection. */
@@ -415,8 +422,9 @@ class HostileInputTest {
 
   /** A byte echo server that counts how its replies' sends fail. */
   private static Target<byte[]> countingEcho(Consumer<TransportConfig.Builder> settings,
-      AtomicInteger backpressure, AtomicInteger otherFailures) throws Exception {
-    return new Target<>(node("server", settings, c -> c.onMessage((conn, m) ->
+      Consumer<NioTransport.Builder<byte[]>> nio, AtomicInteger backpressure,
+      AtomicInteger otherFailures) throws Exception {
+    return new Target<>(node("server", settings, nio, c -> c.onMessage((conn, m) ->
         conn.send(m).whenComplete((v, e) -> {
           if (e instanceof BackpressureException) {
             backpressure.incrementAndGet();
@@ -430,7 +438,7 @@ class HostileInputTest {
   void shouldRefuseRepliesToAPeerThatNeverReadsThemAtTheDefaultHardLimit() throws Exception {
     AtomicInteger backpressure = new AtomicInteger();
     AtomicInteger other = new AtomicInteger();
-    try (Target<byte[]> target = countingEcho(b -> { }, backpressure, other);
+    try (Target<byte[]> target = countingEcho(b -> { }, t -> { }, backpressure, other);
         Flood f = flood(target, 1024)) {
       ConnectionStats s = f.attacked().stats();
       System.out.printf("pipelined %d x 1 KiB, default policy: %d replies refused, pending high"
@@ -457,8 +465,9 @@ class HostileInputTest {
     AtomicInteger backpressure = new AtomicInteger();
     AtomicInteger other = new AtomicInteger();
     try (Target<byte[]> target = countingEcho(b -> b.maxFrameSize(64 * 1024)
-        .highWaterMark(256 * 1024).lowWaterMark(128 * 1024).outboundHardLimit(hard).sendBufferSize(64 * 1024)
-        .slowPeerPolicy(SlowPeerPolicy.DISCONNECT), backpressure, other);
+        .highWaterMark(256 * 1024).lowWaterMark(128 * 1024).outboundHardLimit(hard)
+        .slowPeerPolicy(SlowPeerPolicy.DISCONNECT), t -> t.sendBufferSize(64 * 1024),
+        backpressure, other);
         Flood f = flood(target, 64)) {
       ConnectionClosedException cause = target.attackerCloseCause();
       ConnectionStats s = f.attacked().stats();
@@ -492,7 +501,7 @@ class HostileInputTest {
 
   @Test
   void shouldAnswerARequestSentBeforeAHalfCloseWhenHandlersRunOnTheReadLoop() throws Exception {
-    try (Target<byte[]> target = Target.echo(b -> b.handlersOnReadLoop(true));
+    try (Target<byte[]> target = Target.echo(b -> { }, t -> t.handlersOnReadLoop(true));
         RawPeer raw = RawPeer.handshaken(target.server, "bytes")) {
       raw.sendFrame(Wire.MESSAGE, "request".getBytes(UTF_8));
       raw.socket.shutdownOutput();

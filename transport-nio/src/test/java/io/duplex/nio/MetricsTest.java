@@ -2,14 +2,22 @@ package io.duplex.nio;
 
 import static io.duplex.nio.Peers.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.duplex.Connection;
 import io.duplex.ConnectionStats;
+import io.duplex.Encoded;
+import io.duplex.FrameDroppedException;
 import io.duplex.TransportStats;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -74,11 +82,11 @@ class MetricsTest {
 
   @Test
   void shouldCountRefusalsPausesAndErrors() throws Exception {
-    try (Peers.Node reader = node("reader", b -> b.inboundQueueCapacity(2)
-            .receiveBufferSize(64 * 1024)).listen();
+    try (Peers.Node reader = node("reader", b -> b.inboundQueueCapacity(2),
+            t -> t.receiveBufferSize(64 * 1024), c -> { }).listen();
         Peers.Node sender = node("sender", b -> b.maxFrameSize(1 << 20).highWaterMark(1 << 20)
-            .lowWaterMark(1 << 19).outboundHardLimit(2L << 20).sendBufferSize(64 * 1024)
-            .closeTimeout(Duration.ofMillis(200)))) {
+            .lowWaterMark(1 << 19).outboundHardLimit(2L << 20)
+            .closeTimeout(Duration.ofMillis(200)), t -> t.sendBufferSize(64 * 1024), c -> { })) {
       Connection<byte[]> c = sender.connect(reader);
       int refused = 0;
       for (int i = 0; i < 1_000 && refused < 3; i++) {
@@ -102,6 +110,42 @@ class MetricsTest {
       }
       Peers.await("error counted", 10, () -> reader.transport.stats().errors()
           .getOrDefault("HandshakeException", 0L) == 1);
+    }
+  }
+
+  @Test
+  void shouldCountFramesDroppedAtTheirDeadlineInTheTransportTotalsAlsoAfterTheConnectionCloses()
+      throws Exception {
+    int dropped = 5;
+    try (Peers.Node reader = node("reader", b -> b.inboundQueueCapacity(1),
+            t -> t.receiveBufferSize(64 * 1024), c -> { }).listen();
+        Peers.Node sender = node("sender", b -> b.sendTimeout(Duration.ofSeconds(30)),
+            t -> t.sendBufferSize(64 * 1024), c -> { })) {
+      Connection<byte[]> c = sender.connect(reader);
+      // The reader holds one message and reads no more: a backlog builds behind a full socket.
+      for (int i = 0; i < 100 && c.pendingBytes() <= 1 << 20; i++) {
+        c.send(new byte[64 * 1024]);
+      }
+      Peers.await("a backlog of over 1 MiB", 10, () -> c.pendingBytes() > 1 << 20);
+      Encoded<byte[]> stale = sender.transport.encode(new byte[100])
+          .withDeadline(Duration.ofMillis(50));
+      List<CompletableFuture<Void>> sends = new ArrayList<>();
+      for (int i = 0; i < dropped; i++) {
+        sends.add(c.send(stale));
+      }
+      for (CompletableFuture<Void> f : sends) {
+        ExecutionException e = assertThrows(ExecutionException.class,
+            () -> f.get(10, TimeUnit.SECONDS));
+        assertEquals(FrameDroppedException.Reason.DEADLINE,
+            assertInstanceOf(FrameDroppedException.class, e.getCause()).reason());
+      }
+      assertEquals(dropped, c.stats().framesDropped());
+      assertEquals(dropped, sender.transport.stats().framesDropped(), "an open connection's");
+
+      c.abort();
+      Peers.await("closed counted", 10, () -> sender.transport.stats().closed() == 1);
+      assertEquals(dropped, sender.transport.stats().framesDropped(),
+          "a closed connection's drops are kept");
     }
   }
 }

@@ -202,8 +202,8 @@ class NetnsTest {
       try (Peers.Node client = Peers.node("client", b -> b.pingInterval(pingInterval)
           .pongTimeout(pongTimeout).sendTimeout(Duration.ofSeconds(10))
           .maxFrameSize(64 * 1024).outboundHardLimit(hard).highWaterMark(256 * 1024)
-          .lowWaterMark(128 * 1024).sendBufferSize(64 * 1024)
-          .closeTimeout(Duration.ofSeconds(1)))) {
+          .lowWaterMark(128 * 1024).closeTimeout(Duration.ofSeconds(1)),
+          t -> t.sendBufferSize(64 * 1024), c -> { })) {
         Connection<byte[]> c = client.transport
             .connect(new InetSocketAddress(ns.peerAddress, echo.port)).get(10, TimeUnit.SECONDS);
         AtomicLong closedAt = new AtomicLong();
@@ -320,14 +320,14 @@ class NetnsTest {
       NodeId slowId = NodeId.of("sink");
       TransportConfig config = TransportConfig.builder().nodeId(NodeId.of("hub"))
           .maxFrameSize(64 * 1024).highWaterMark(64 * 1024).lowWaterMark(32 * 1024)
-          .outboundHardLimit(hard).slowPeerPolicy(policy).sendBufferSize(32 * 1024)
+          .outboundHardLimit(hard).slowPeerPolicy(policy)
           .closeTimeout(Duration.ofMillis(500)).maxInboundConnectionsPerAddress(64).build();
       Map<String, AtomicInteger> next = new ConcurrentHashMap<>();
       List<String> problems = new CopyOnWriteArrayList<>();
       List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
       List<Peers.Node> fast = new ArrayList<>();
       try (PeerNode<byte[]> hub = PeerNode.builder(NioTransport.builder(
-              ByteArrayCodec.instance()).config(config).factory())
+              ByteArrayCodec.instance()).config(config).sendBufferSize(32 * 1024).factory())
           .listen(Peers.ANY_LOCAL).maxPerAddress(64)
           .dial(new InetSocketAddress(ns.peerAddress, sink.port))
           .reconnect(Duration.ofSeconds(30), Duration.ofSeconds(60)) // no redial in the test

@@ -46,10 +46,12 @@ final class Peers {
     InetSocketAddress address;
 
     CodecNode(String name, Codec<T> codec, Consumer<TransportConfig.Builder> settings,
-        Consumer<Connection<T>> onOpen) {
+        Consumer<NioTransport.Builder<T>> nio, Consumer<Connection<T>> onOpen) {
       TransportConfig.Builder b = TransportConfig.builder().nodeId(NodeId.of(name));
       settings.accept(b);
-      transport = NioTransport.builder(codec)
+      NioTransport.Builder<T> t = NioTransport.builder(codec);
+      nio.accept(t);
+      transport = t
           .config(b.build())
           .errorHandler((c, e) -> errors.add(e))
           .listener(new ConnectionListener<>() {
@@ -104,8 +106,8 @@ final class Peers {
   /** A node of byte-array messages ({@link ByteArrayCodec}), the codec most tests use. */
   static final class Node extends CodecNode<byte[]> {
     Node(String name, Consumer<TransportConfig.Builder> settings,
-        Consumer<Connection<byte[]>> onOpen) {
-      super(name, ByteArrayCodec.instance(), settings, onOpen);
+        Consumer<NioTransport.Builder<byte[]>> nio, Consumer<Connection<byte[]>> onOpen) {
+      super(name, ByteArrayCodec.instance(), settings, nio, onOpen);
     }
 
     @Override
@@ -118,20 +120,29 @@ final class Peers {
   /** A node of {@code codec}'s messages. */
   static <T> CodecNode<T> node(String name, Codec<T> codec,
       Consumer<TransportConfig.Builder> settings, Consumer<Connection<T>> onOpen) {
-    return new CodecNode<>(name, codec, settings, onOpen);
+    return new CodecNode<>(name, codec, settings, t -> { }, onOpen);
   }
 
   static Node node(String name) {
-    return new Node(name, b -> { }, c -> { });
+    return new Node(name, b -> { }, t -> { }, c -> { });
   }
 
   static Node node(String name, Consumer<TransportConfig.Builder> settings) {
-    return new Node(name, settings, c -> { });
+    return new Node(name, settings, t -> { }, c -> { });
   }
 
   static Node node(String name, Consumer<TransportConfig.Builder> settings,
       Consumer<Connection<byte[]>> onOpen) {
-    return new Node(name, settings, onOpen);
+    return new Node(name, settings, t -> { }, onOpen);
+  }
+
+  /**
+   * A node with {@code settings} and the NIO transport's own settings {@code nio} (socket
+   * buffers, handlers on the read loop).
+   */
+  static Node node(String name, Consumer<TransportConfig.Builder> settings,
+      Consumer<NioTransport.Builder<byte[]>> nio, Consumer<Connection<byte[]>> onOpen) {
+    return new Node(name, settings, nio, onOpen);
   }
 
   /** Waits until {@code condition} holds, failing with {@code what} after {@code seconds}. */

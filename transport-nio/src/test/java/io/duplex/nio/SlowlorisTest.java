@@ -103,9 +103,10 @@ class SlowlorisTest {
     // The server reads nothing (queue of 1, no handler): the client's frames stall mid-way in
     // TCP buffers for many frame read deadlines, and the connection must survive that.
     try (Peers.Node server = node("server", b -> b.inboundQueueCapacity(1)
-            .receiveBufferSize(32 * 1024).frameReadTimeout(Duration.ofMillis(200))).listen();
-        Peers.Node client = node("client", b -> b.sendBufferSize(32 * 1024)
-            .sendTimeout(Duration.ofSeconds(30)))) {
+            .frameReadTimeout(Duration.ofMillis(200)), t -> t.receiveBufferSize(32 * 1024),
+            c -> { }).listen();
+        Peers.Node client = node("client", b -> b.sendTimeout(Duration.ofSeconds(30)),
+            t -> t.sendBufferSize(32 * 1024), c -> { })) {
       Connection<byte[]> c = client.connect(server);
       Connection<byte[]> s = server.nextOpened();
       List<CompletableFuture<Void>> sent = new ArrayList<>();

@@ -29,10 +29,10 @@ class TimeoutTest {
   @Test
   void shouldCloseWithASendTimeoutWhenAFrameStallsMidWayToAPeerThatStoppedReading()
       throws Exception {
-    try (Peers.Node stalled = node("stalled", b -> b.inboundQueueCapacity(1)
-            .receiveBufferSize(64 * 1024)).listen();
+    try (Peers.Node stalled = node("stalled", b -> b.inboundQueueCapacity(1),
+            t -> t.receiveBufferSize(64 * 1024), c -> { }).listen();
         Peers.Node sender = node("sender", b -> b.sendTimeout(Duration.ofMillis(300))
-            .sendBufferSize(64 * 1024).outboundHardLimit(64L << 20))) {
+            .outboundHardLimit(64L << 20), t -> t.sendBufferSize(64 * 1024), c -> { })) {
       Connection<byte[]> c = sender.connect(stalled);
       List<CompletableFuture<Void>> sent = new ArrayList<>();
       for (int i = 0; i < 100; i++) {

@@ -24,8 +24,8 @@ public final class DuplexEcho implements Echo {
 
   public DuplexEcho() throws Exception {
     server = NioTransport.builder(ByteArrayCodec.instance())
-        .config(TransportConfig.builder().nodeId(NodeId.of("server"))
-            .handlersOnReadLoop(true).build())
+        .config(TransportConfig.builder().nodeId(NodeId.of("server")).build())
+        .handlersOnReadLoop(true)
         .listener(new ConnectionListener<>() {
           @Override
           public void onOpen(Connection<byte[]> c) {

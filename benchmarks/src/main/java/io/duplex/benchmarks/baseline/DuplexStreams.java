@@ -25,9 +25,9 @@ public final class DuplexStreams implements Streams {
   private volatile long received;
 
   public DuplexStreams(int count) throws Exception {
-    TransportConfig serverConfig = TransportConfig.builder().nodeId(NodeId.of("server"))
-        .handlersOnReadLoop(true).build();
+    TransportConfig serverConfig = TransportConfig.builder().nodeId(NodeId.of("server")).build();
     server = NioTransport.builder(ByteArrayCodec.instance()).config(serverConfig)
+        .handlersOnReadLoop(true)
         .listener(new ConnectionListener<>() {
           @Override
           public void onOpen(Connection<byte[]> c) {

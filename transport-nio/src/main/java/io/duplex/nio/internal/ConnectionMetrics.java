@@ -1,6 +1,7 @@
 package io.duplex.nio.internal;
 
 import io.duplex.ConnectionStats;
+import io.duplex.TransportStats;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -47,6 +48,33 @@ final class ConnectionMetrics {
     if (pending > pendingHighWater.get()) {
       pendingHighWater.accumulateAndGet(pending, Math::max);
     }
+  }
+
+  /**
+   * Adds the counters that a transport totals to {@code totals}; the gauges (framesQueued, the
+   * high water, the last ping) are not summed. A counter added here and in {@link #countersTo}
+   * is totalled for open and closed connections alike (LoopTransport.stats and closed).
+   */
+  void addCountersTo(ConnectionMetrics totals) {
+    totals.messagesOut.add(messagesOut.sum());
+    totals.bytesOut.add(bytesOut.sum());
+    totals.messagesIn.add(messagesIn.sum());
+    totals.bytesIn.add(bytesIn.sum());
+    totals.writeThroughs.add(writeThroughs.sum());
+    totals.deferredWrites.add(deferredWrites.sum());
+    totals.sendsRefused.add(sendsRefused.sum());
+    totals.sendsTimedOut.add(sendsTimedOut.sum());
+    totals.framesDropped.add(framesDropped.sum());
+    totals.readPauses.add(readPauses.sum());
+  }
+
+  /** Sets the counters that {@link #addCountersTo} sums on {@code stats}, and returns it. */
+  TransportStats.Builder countersTo(TransportStats.Builder stats) {
+    return stats.messagesOut(messagesOut.sum()).bytesOut(bytesOut.sum())
+        .messagesIn(messagesIn.sum()).bytesIn(bytesIn.sum()).writeThroughs(writeThroughs.sum())
+        .deferredWrites(deferredWrites.sum()).sendsRefused(sendsRefused.sum())
+        .sendsTimedOut(sendsTimedOut.sum()).framesDropped(framesDropped.sum())
+        .readPauses(readPauses.sum());
   }
 
   ConnectionStats snapshot(long pendingBytes) {

@@ -11,6 +11,7 @@ import io.duplex.codec.Codec;
 import io.duplex.internal.FrameBuffer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketOption;
 import java.net.StandardSocketOptions;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.ServerSocketChannel;
@@ -45,14 +46,15 @@ import org.slf4j.event.Level;
 
 /**
  * The NIO transport: its read loops, write loops, one timer thread for deadlines, and the
- * handler threads. Made by {@link io.duplex.nio.NioTransport}; see docs/THREADING.md.
+ * handler threads. Made by {@link LoopTransports#start}, for {@link io.duplex.nio.NioTransport};
+ * see docs/THREADING.md.
  *
  * <p>Threads: {@code duplex-N-read-i} and {@code duplex-N-write-i} (the loops), {@code
  * duplex-N-timer} (handshake, liveness, pong and close deadlines, one sweep over all connections
  * per tick), {@code duplex-N-handler-i} (handlers and listeners, unless the user gives an
  * executor or asks for handlers on the read loop). All daemon; all ended by {@link #close()}.
  */
-public final class LoopTransport<T> implements Transport<T>, ErrorSink {
+final class LoopTransport<T> implements Transport<T>, ErrorSink {
   private static final Logger log = LoggerFactory.getLogger(LoopTransport.class);
   /** How often one peer's failures of one kind are logged at most (the rest are counted). */
   static final long ERROR_LOG_INTERVAL_MILLIS = 30_000;
@@ -65,6 +67,8 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
   private final Codec<T> codec;
   private final ConnectionListener<T> listener;
   private final BiConsumer<Connection<?>, Throwable> errorHandler;
+  private final boolean handlersOnReadLoop;
+  private final Map<SocketOption<?>, Object> socketOptions;
   private final ReadLoop[] readLoops;
   private final WriteLoop[] writeLoops;
   private final ScheduledExecutorService timer;
@@ -91,14 +95,17 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
   // Failures, logged at most once per peer and kind every ERROR_LOG_INTERVAL_MILLIS. Any thread.
   private final RateLimitedLog errorLog = new RateLimitedLog(log, ERROR_LOG_INTERVAL_MILLIS);
 
-  /** Starts the loops. Called by {@link io.duplex.nio.NioTransport.Builder#build()}. */
-  public LoopTransport(TransportConfig config, Codec<T> codec, ConnectionListener<T> listener,
-      BiConsumer<Connection<?>, Throwable> errorHandler, int readLoopCount, int writeLoopCount)
+  /** Starts the loops. Called by {@link LoopTransports#start}, which documents the arguments. */
+  LoopTransport(TransportConfig config, Codec<T> codec, ConnectionListener<T> listener,
+      BiConsumer<Connection<?>, Throwable> errorHandler, int readLoopCount, int writeLoopCount,
+      boolean handlersOnReadLoop, Map<SocketOption<?>, Object> socketOptions)
       throws IOException {
     this.config = config;
     this.codec = codec;
     this.listener = listener;
     this.errorHandler = errorHandler;
+    this.handlersOnReadLoop = handlersOnReadLoop;
+    this.socketOptions = Map.copyOf(socketOptions);
     this.limits = new InboundLimits(config);
     this.localInfo = new PeerInfo(config.nodeId(), config.networkId(), 0, codec.name(),
         config.maxFrameSize());
@@ -303,7 +310,7 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
   private void failedBeforeOpen(InetSocketAddress remote, Throwable cause) {
     Runnable event = () -> listener.onHandshakeFailed(remote, false, cause);
     try {
-      if (config.handlersOnReadLoop()) {
+      if (handlersOnReadLoop) {
         event.run();
       } else {
         handlerExecutor.execute(event);
@@ -340,15 +347,17 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
     return connection;
   }
 
-  private void configure(SocketChannel channel) throws IOException {
+  /** Makes {@code channel} non-blocking and sets the builder's socket options on it. */
+  void configure(SocketChannel channel) throws IOException {
     channel.configureBlocking(false);
-    channel.setOption(StandardSocketOptions.TCP_NODELAY, config.tcpNoDelay());
-    if (config.sendBufferSize() > 0) {
-      channel.setOption(StandardSocketOptions.SO_SNDBUF, config.sendBufferSize());
+    for (Map.Entry<SocketOption<?>, Object> option : socketOptions.entrySet()) {
+      setOption(channel, option.getKey(), option.getValue());
     }
-    if (config.receiveBufferSize() > 0) {
-      channel.setOption(StandardSocketOptions.SO_RCVBUF, config.receiveBufferSize());
-    }
+  }
+
+  private static <V> void setOption(SocketChannel channel, SocketOption<V> option, Object value)
+      throws IOException {
+    channel.setOption(option, option.type().cast(value));
   }
 
   @Override
@@ -461,27 +470,14 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
     }
   }
 
-  boolean handlersOnReadLoop() {
-    return config.handlersOnReadLoop();
-  }
-
   /** {@code connection} finished. Once per connection: the thread that ran its finish. */
   void closed(NioConnection<T> connection) {
     if (connections.remove(connection)) {
       if (!connection.isOutbound()) {
         limits.release(connection.remoteAddress());
       }
-      ConnectionMetrics m = connection.metrics();
       // Fold its counters into the closed totals: a closed connection counts nothing more.
-      closedTotals.messagesOut.add(m.messagesOut.sum());
-      closedTotals.bytesOut.add(m.bytesOut.sum());
-      closedTotals.messagesIn.add(m.messagesIn.sum());
-      closedTotals.bytesIn.add(m.bytesIn.sum());
-      closedTotals.writeThroughs.add(m.writeThroughs.sum());
-      closedTotals.deferredWrites.add(m.deferredWrites.sum());
-      closedTotals.sendsRefused.add(m.sendsRefused.sum());
-      closedTotals.sendsTimedOut.add(m.sendsTimedOut.sum());
-      closedTotals.readPauses.add(m.readPauses.sum());
+      connection.metrics().addCountersTo(closedTotals);
       closedCount.increment();
     }
   }
@@ -490,31 +486,14 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
   public TransportStats stats() {
     long open = 0;
     long pending = 0;
-    ConnectionMetrics t = closedTotals;
-    long messagesOut = t.messagesOut.sum();
-    long bytesOut = t.bytesOut.sum();
-    long messagesIn = t.messagesIn.sum();
-    long bytesIn = t.bytesIn.sum();
-    long writeThroughs = t.writeThroughs.sum();
-    long deferredWrites = t.deferredWrites.sum();
-    long sendsRefused = t.sendsRefused.sum();
-    long sendsTimedOut = t.sendsTimedOut.sum();
-    long readPauses = t.readPauses.sum();
+    ConnectionMetrics sum = new ConnectionMetrics(); // the closed totals plus every open one
+    closedTotals.addCountersTo(sum);
     for (NioConnection<T> c : connections) {
-      ConnectionMetrics m = c.metrics();
       if (c.isHandshaken() && !c.isClosed()) {
         open++;
       }
       pending += c.pendingBytes();
-      messagesOut += m.messagesOut.sum();
-      bytesOut += m.bytesOut.sum();
-      messagesIn += m.messagesIn.sum();
-      bytesIn += m.bytesIn.sum();
-      writeThroughs += m.writeThroughs.sum();
-      deferredWrites += m.deferredWrites.sum();
-      sendsRefused += m.sendsRefused.sum();
-      sendsTimedOut += m.sendsTimedOut.sum();
-      readPauses += m.readPauses.sum();
+      c.metrics().addCountersTo(sum);
     }
     long wakeups = 0;
     for (WriteLoop loop : writeLoops) {
@@ -522,10 +501,17 @@ public final class LoopTransport<T> implements Transport<T>, ErrorSink {
     }
     Map<String, Long> errors = new HashMap<>();
     errorCounts.forEach((k, v) -> errors.put(k, v.sum()));
-    return new TransportStats(open, accepted.sum(), dialed.sum(), closedCount.sum(),
-        limits.inbound(), limits.refusals(), messagesOut,
-        bytesOut, messagesIn, bytesIn, pending, writeThroughs, deferredWrites, sendsRefused,
-        sendsTimedOut, readPauses, wakeups, errors);
+    return sum.countersTo(TransportStats.builder())
+        .openConnections(open).accepted(accepted.sum()).dialed(dialed.sum())
+        .closed(closedCount.sum()).inboundConnections(limits.inbound())
+        .refusedByLimit(limits.refusals()).pendingBytes(pending).writeWakeups(wakeups)
+        .errors(errors)
+        .build();
+  }
+
+  /** Whether handlers and listeners run on the read loop, as NioTransport.Builder set it. */
+  boolean handlersOnReadLoop() {
+    return handlersOnReadLoop;
   }
 
   PeerInfo localInfo() {

@@ -10,10 +10,12 @@ import io.duplex.TransportConfig;
 import io.duplex.codec.ByteArrayCodec;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +54,8 @@ class AcceptFailureTest {
     };
     TransportConfig config = TransportConfig.builder().nodeId(NodeId.of("server")).build();
     LoopTransport<byte[]> transport = new LoopTransport<>(config, ByteArrayCodec.instance(),
-        listener, (c, e) -> reported.add(e), 1, 1);
+        listener, (c, e) -> reported.add(e), 1, 1, false,
+        Map.of(StandardSocketOptions.TCP_NODELAY, true));
     try (ServerSocketChannel server = ServerSocketChannel.open();
         SocketChannel client = SocketChannel.open()) {
       server.bind(new InetSocketAddress("127.0.0.1", 0));
