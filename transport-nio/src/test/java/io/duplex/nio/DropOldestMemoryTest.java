@@ -45,8 +45,8 @@ class DropOldestMemoryTest {
   void shouldFreeTheMemoryOfFramesDroppedForAPeerThatDoesNotRead() throws Exception {
     try (Peers.Node server = node("server", b -> b.maxFrameSize(2 * MIB)
             .highWaterMark(4L * MIB).lowWaterMark(2L * MIB).outboundHardLimit(HARD)
-            .slowPeerPolicy(SlowPeerPolicy.DROP_OLDEST).sendBufferSize(64 * 1024)
-            .sendTimeout(Duration.ofSeconds(60))).listen()) {
+            .slowPeerPolicy(SlowPeerPolicy.DROP_OLDEST).sendTimeout(Duration.ofSeconds(60)),
+            t -> t.sendBufferSize(64 * 1024), c -> { }).listen()) {
       Socket socket = new Socket();
       socket.setReceiveBufferSize(16 * 1024); // before connect; it never reads past the handshake
       socket.connect(server.address, 5000);

@@ -61,9 +61,11 @@ class NestedSendTest {
 
   /** A client transport whose writability listener sends INNER once, the first time it is off. */
   private static Transport<byte[]> clientSendingInnerWhenUnwritable(TransportConfig config,
-      AtomicReference<CompletableFuture<Void>> innerSent, AtomicReference<Thread> where) {
+      int sendBufferSize, AtomicReference<CompletableFuture<Void>> innerSent,
+      AtomicReference<Thread> where) {
     return NioTransport.builder(ByteArrayCodec.instance())
         .config(config)
+        .sendBufferSize(sendBufferSize)
         .listener(new ConnectionListener<>() {
           @Override
           public void onWritabilityChanged(Connection<byte[]> c, boolean writable) {
@@ -156,7 +158,7 @@ class NestedSendTest {
     TransportConfig config = TransportConfig.builder().nodeId(NodeId.of("client"))
         .highWaterMark(1024).lowWaterMark(512).handlerExecutor(Runnable::run).build();
     try (Peers.Node server = node("server").listen();
-        Transport<byte[]> client = clientSendingInnerWhenUnwritable(config, innerSent,
+        Transport<byte[]> client = clientSendingInnerWhenUnwritable(config, 0, innerSent,
             listener)) {
       Connection<byte[]> c = client.connect(server.address).get(10, TimeUnit.SECONDS);
       Connection<byte[]> s = server.nextOpened();
@@ -185,11 +187,10 @@ class NestedSendTest {
     AtomicReference<CompletableFuture<Void>> innerSent = new AtomicReference<>();
     AtomicReference<Thread> listener = new AtomicReference<>();
     TransportConfig config = TransportConfig.builder().nodeId(NodeId.of("client"))
-        .highWaterMark(high).lowWaterMark(high / 2).sendBufferSize(16 * 1024)
-        .handlerExecutor(Runnable::run).build();
-    try (Peers.Node server = node("server", b -> b.inboundQueueCapacity(1)
-            .receiveBufferSize(16 * 1024)).listen();
-        Transport<byte[]> client = clientSendingInnerWhenUnwritable(config, innerSent,
+        .highWaterMark(high).lowWaterMark(high / 2).handlerExecutor(Runnable::run).build();
+    try (Peers.Node server = node("server", b -> b.inboundQueueCapacity(1),
+            t -> t.receiveBufferSize(16 * 1024), c -> { }).listen();
+        Transport<byte[]> client = clientSendingInnerWhenUnwritable(config, 16 * 1024, innerSent,
             listener)) {
       Connection<byte[]> c = client.connect(server.address).get(10, TimeUnit.SECONDS);
       Connection<byte[]> s = server.nextOpened();
@@ -216,11 +217,12 @@ class NestedSendTest {
   void shouldQueueTheOuterMessageWhenADroppedBroadcastsContinuationSendsInsideSend()
       throws Exception {
     long hard = 1024 * 1024;
-    try (Peers.Node receiver = node("receiver", b -> b.inboundQueueCapacity(1)
-            .receiveBufferSize(32 * 1024)).listen();
+    try (Peers.Node receiver = node("receiver", b -> b.inboundQueueCapacity(1),
+            t -> t.receiveBufferSize(32 * 1024), c -> { }).listen();
         Peers.Node sender = node("sender", b -> b.maxFrameSize(256 * 1024)
             .highWaterMark(512 * 1024).lowWaterMark(256 * 1024).outboundHardLimit(hard)
-            .slowPeerPolicy(SlowPeerPolicy.DROP_OLDEST).sendBufferSize(32 * 1024))) {
+            .slowPeerPolicy(SlowPeerPolicy.DROP_OLDEST), t -> t.sendBufferSize(32 * 1024),
+            c -> { })) {
       Connection<byte[]> c = sender.connect(receiver);
       Connection<byte[]> r = receiver.nextOpened();
       AtomicBoolean armed = new AtomicBoolean();

@@ -39,7 +39,7 @@ class PingFloodTest {
       throws Exception {
     try (Peers.Node server = node("server", b -> b.maxFrameSize(16 * 1024)
             .highWaterMark(32 * 1024).lowWaterMark(16 * 1024).outboundHardLimit(HARD)
-            .sendBufferSize(8 * 1024).pongTimeout(Duration.ofMillis(500)),
+            .pongTimeout(Duration.ofMillis(500)), t -> t.sendBufferSize(8 * 1024),
             c -> c.onMessage((conn, m) -> conn.send(m))).listen();
         Peers.Node client = node("honest")) {
       Connection<byte[]> honest = client.connect(server);

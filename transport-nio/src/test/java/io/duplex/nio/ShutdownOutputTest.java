@@ -35,7 +35,7 @@ class ShutdownOutputTest {
       SlowPeerPolicy policy) throws Exception {
     try (Peers.Node server = node("server", b -> b.maxFrameSize(64 * 1024)
             .highWaterMark(128 * 1024).lowWaterMark(64 * 1024).outboundHardLimit(HARD)
-            .slowPeerPolicy(policy).sendBufferSize(8 * 1024)).listen()) {
+            .slowPeerPolicy(policy), t -> t.sendBufferSize(8 * 1024), c -> { }).listen()) {
       Socket socket = new Socket();
       socket.setReceiveBufferSize(8 * 1024); // before connect: the window it announces
       socket.connect(server.address, 5000);
