@@ -72,6 +72,7 @@ class PingFloodTest {
             + "; close cause " + attacked.closeCause() + "; the flood "
             + (flooder.ended() != null ? "ended with " + flooder.ended() : "was not cut off");
 
+        System.out.println("PingFloodTest: " + seen);
         assertTrue(maxFrames <= MAX_OWED_FRAMES, "PONGs owed to a peer that does not read must"
             + " stay a handful (<= " + MAX_OWED_FRAMES + " frames): " + seen);
         assertTrue(maxPending <= MAX_OWED_BYTES, "the bytes owed to a peer that does not read"
@@ -82,6 +83,7 @@ class PingFloodTest {
           throw new AssertionError("the server did not close a peer whose PONGs did not drain"
               + " within the 500 ms pong timeout (waited 10 s more): " + seen);
         }
+        System.out.println("PingFloodTest: closed " + attacked.closeCause());
         int before = probe.roundTrips();
         probe.awaitRoundTrips(before + 20); // the honest peer is still served
       }
