@@ -181,6 +181,22 @@ class FailureTest {
   }
 
   @Test
+  void shouldNameTheAddressOfADialThatWasRefused() throws Exception {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1,
+        java.net.InetAddress.getByName("127.0.0.1"))) {
+      port = s.getLocalPort(); // closed below: nothing listens there any more
+    }
+    try (Peers.Node client = node("client")) {
+      ExecutionException e = assertThrows(ExecutionException.class, () -> client.transport
+          .connect(new java.net.InetSocketAddress("127.0.0.1", port)).get(10, TimeUnit.SECONDS));
+      java.net.ConnectException refused =
+          assertInstanceOf(java.net.ConnectException.class, e.getCause());
+      assertEquals("Connection refused: 127.0.0.1:" + port, refused.getMessage());
+    }
+  }
+
+  @Test
   void shouldFailASendLargerThanTheMaxFrameSizeAndStayOpen() throws Exception {
     try (Peers.Node server = echoServer();
         Peers.Node client = node("client", b -> b.maxFrameSize(64 * 1024))) {
