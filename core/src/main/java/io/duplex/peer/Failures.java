@@ -77,10 +77,14 @@ final class Failures<T> {
     toNodeThread(() -> tellHandler(remote, null, cause));
   }
 
-  /** {@code c} closed because of an error ({@link #isError}); logged at INFO. */
+  /**
+   * {@code c} closed because of an error ({@link #isError}); logged at INFO, or DEBUG for an I/O
+   * error (a reset, a peer that vanished: a network's everyday churn, as the transport logs it).
+   */
   void connectionFailed(Connection<T> c, ConnectionClosedException cause) {
     Throwable error = cause.getCause() != null ? cause.getCause() : cause;
-    lines.log(Level.INFO, new Key(c.remoteAddress().getAddress(), kind(error)), "connection "
+    Level level = error instanceof java.io.IOException ? Level.DEBUG : Level.INFO;
+    lines.log(level, new Key(c.remoteAddress().getAddress(), kind(error)), "connection "
         + c + " to node " + c.peer().nodeId() + " closed by an error: " + error, null);
     toNodeThread(() -> tellHandler(c.remoteAddress(), c, error));
   }

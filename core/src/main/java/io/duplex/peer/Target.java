@@ -130,6 +130,9 @@ final class Target<T> {
     if (self) {
       dialer.forget(this);
     }
+    if (dialer.isClosed()) {
+      return; // the node's own close failed the dial: nothing to report
+    }
     dialer.failures().dialFailed(address, cause, failed, self ? null : Duration.ofNanos(delay));
   }
 

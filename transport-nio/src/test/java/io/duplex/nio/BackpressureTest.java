@@ -136,4 +136,39 @@ class BackpressureTest {
       assertTrue(toEcho.isAlive() && toStuck.isAlive());
     }
   }
+
+  /**
+   * Frames dropped at their deadline give their bytes back like written ones: a connection that
+   * went unwritable becomes writable again, and says so, once what is left is under the low mark,
+   * although its peer still reads nothing.
+   */
+  @Test
+  void shouldBecomeWritableAgainWhenQueuedFramesAreDroppedAtTheirDeadline() throws Exception {
+    int frame = 8 * 1024;
+    try (Peers.Node receiver = stalledReader("receiver");
+        Peers.Node sender = node("sender", b -> b.highWaterMark(64 * 1024)
+            .lowWaterMark(32 * 1024).maxFrameSize(1 << 20).outboundHardLimit(HARD),
+            t -> t.sendBufferSize(16 * 1024),
+            c -> { })) {
+      Connection<byte[]> c = sender.connect(receiver);
+      List<CompletableFuture<Void>> sent = new ArrayList<>();
+      for (int i = 0; i < 100; i++) {
+        sent.add(c.send(sender.transport.encode(new byte[frame - 5])
+            .withDeadline(Duration.ofMillis(200))));
+      }
+      assertFalse(c.isWritable(), "100 frames of 8 KiB to a peer that reads 2: pending "
+          + c.pendingBytes());
+      try {
+        Peers.await("the connection writable again", 10, c::isWritable);
+      } catch (AssertionError e) {
+        throw new AssertionError(e.getMessage() + ": the frames that could not start were"
+            + " dropped, yet it stayed unwritable: " + c.stats(), e);
+      }
+      Peers.await("the listener told of both changes", 10,
+          () -> sender.writability.equals(List.of(false, true)));
+      assertTrue(c.pendingBytes() <= 32 * 1024, "pending " + c.pendingBytes());
+      assertTrue(c.stats().framesDropped() > 50, "dropped " + c.stats().framesDropped());
+      assertTrue(c.isAlive(), "dropping frames closes nothing");
+    }
+  }
 }

@@ -90,8 +90,6 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
   private final InboundLimits limits;
   // Written by listen(), read by handshakes on the read loops.
   private volatile PeerInfo localInfo;
-  // The timer's thread, set by its thread factory before its first task.
-  private volatile Thread timerThread;
   // Failures, logged at most once per peer and kind every ERROR_LOG_INTERVAL_MILLIS. Any thread.
   private final RateLimitedLog errorLog = new RateLimitedLog(log, ERROR_LOG_INTERVAL_MILLIS);
 
@@ -136,12 +134,8 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
     for (SelectorLoop loop : loops()) {
       loop.start();
     }
-    ThreadFactory timerThreads = threads("timer");
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = timerThreads.newThread(r);
-      timerThread = t;
-      return t;
-    });
+    this.timer = Executors.newSingleThreadScheduledExecutor(
+        r -> new LoopThread(r, "duplex-" + id + "-timer"));
     long sweep = tick(min(config.handshakeTimeout(), config.pingInterval(), config.pongTimeout(),
         config.closeTimeout(), config.frameReadTimeout()));
     timer.scheduleWithFixedDelay(this::sweep, sweep, sweep, TimeUnit.NANOSECONDS);
@@ -454,11 +448,6 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
         report(c, t);
       }
     }
-  }
-
-  /** Whether the calling thread is this transport's timer. */
-  boolean onTimerThread() {
-    return Thread.currentThread() == timerThread;
   }
 
   /** Runs {@code task} on the timer after {@code delayMillis}; nothing once the timer is shut. */

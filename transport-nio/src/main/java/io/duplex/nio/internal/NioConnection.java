@@ -273,9 +273,9 @@ final class NioConnection<T> implements Connection<T> {
     }
   }
 
-  /** Whether the calling thread is one of the transport's loops or its timer. */
+  /** Whether the calling thread is a loop or the timer (of any transport). */
   boolean onTransportThread() {
-    return readLoop.inLoop() || transport.onTimerThread();
+    return LoopThread.current();
   }
 
   // ---- Connection: the read half -----------------------------------------------------------
@@ -311,9 +311,9 @@ final class NioConnection<T> implements Connection<T> {
   /** Sends PING {@code id} (0: the ping failed already); fails the ping if it cannot. */
   void sendPing(long id) {
     if (id != 0 && !writeHalf.ping(id)) {
-      pings.forget(id, isClosed() ? notOpen() : new DuplexException("ping refused: "
-          + ControlQueue.MAX_PINGS + " pings wait to be written already, the peer is not reading"
-          + " them; wait for their pongs before sending more"));
+      pings.forget(id, !lifecycle.openForSends() ? notOpen() : new DuplexException(
+          "ping refused: " + ControlQueue.MAX_PINGS + " pings wait to be written already, the"
+          + " peer is not reading them; wait for their pongs before sending more"));
     }
   }
 

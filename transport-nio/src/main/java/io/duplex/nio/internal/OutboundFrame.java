@@ -149,17 +149,30 @@ final class OutboundFrame {
 
   /** True if the send timeout passed: a started frame has then broken the stream. */
   boolean expired(long now) {
-    return now - deadlineNanos > 0;
+    return passed(now, deadlineNanos);
   }
 
   /** True if a frame that has not started must be dropped: either deadline passed. */
   boolean expiredBeforeStart(long now) {
-    return now - deadlineNanos > 0 || now - startDeadlineNanos > 0;
+    return passed(now, deadlineNanos) || passed(now, startDeadlineNanos);
   }
 
   /** True if the start deadline (not the send timeout) is what passed. */
   boolean missedStartDeadline(long now) {
-    return now - startDeadlineNanos > 0 && now - deadlineNanos <= 0;
+    return passed(now, startDeadlineNanos) && !passed(now, deadlineNanos);
+  }
+
+  /**
+   * Whether {@code deadline} (a {@code System.nanoTime()} value, or Long.MAX_VALUE for none) has
+   * passed at {@code now}. None never passes, whatever {@code now} is: nanoTime may be negative.
+   */
+  static boolean passed(long now, long deadline) {
+    return deadline != Long.MAX_VALUE && now - deadline > 0;
+  }
+
+  /** Counted in the pending bytes: every frame but the CLOSE, which is sent once, at the end. */
+  boolean counted() {
+    return kind != Kind.CLOSE;
   }
 
   void succeed() {

@@ -67,10 +67,22 @@ final class OutboundQueue {
 
   /**
    * Claims and unlinks droppable frames, oldest first, until at least {@code needed} bytes are
-   * freed; adds them to {@code dropped} (made if null) and returns it, or null if none could be
-   * dropped. Their bytes are still counted: the caller releases them and fails them. Any thread.
+   * freed, and returns them; or returns null, dropping nothing, if the droppable frames queued
+   * cannot free that much (dropping some would lose them and refuse the send all the same).
+   * Their bytes are still counted: the caller releases them and fails them. Any thread.
    */
-  List<OutboundFrame> dropOldest(long needed, List<OutboundFrame> dropped) {
+  List<OutboundFrame> dropOldest(long needed) {
+    long droppable = 0;
+    for (Iterator<OutboundFrame> it = queue.iterator(); it.hasNext() && droppable < needed; ) {
+      OutboundFrame f = it.next();
+      if (f.droppable() && !f.isClaimed()) {
+        droppable += f.size;
+      }
+    }
+    if (droppable < needed) {
+      return null;
+    }
+    List<OutboundFrame> dropped = null;
     long freed = 0;
     for (Iterator<OutboundFrame> it = queue.iterator(); it.hasNext() && freed < needed; ) {
       OutboundFrame f = it.next();

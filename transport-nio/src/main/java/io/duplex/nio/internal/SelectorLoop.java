@@ -50,8 +50,7 @@ abstract class SelectorLoop implements Executor {
     this.name = name;
     this.errors = errors;
     this.selector = Selector.open();
-    this.thread = new Thread(this::run, name);
-    thread.setDaemon(true);
+    this.thread = new LoopThread(this::run, name);
   }
 
   final void start() {

@@ -69,10 +69,7 @@ final class SocketWriter {
 
   /** Ends the output after what is queued: {@code close} (or none), then the FIN. Once. */
   void requestEnd(OutboundFrame close) {
-    if (close != null) {
-      budget.add(close.size);
-      closeFrame = close;
-    }
+    closeFrame = close; // not counted in the pending bytes (so a close racing finish leaks none)
     endRequested = true;
   }
 
@@ -87,14 +84,15 @@ final class SocketWriter {
 
   /**
    * Writes {@code frame} (a sender's own, nothing else being queued or staged) straight to the
-   * socket, and stages what the socket did not take, as the frame's own copy where it was
-   * borrowed. An error closes the connection and fails the frame. Role holder.
+   * socket, at most one buffer of it if {@code oneBuffer}, and stages what is left, as the
+   * frame's own copy where it was borrowed. An error closes the connection and fails the frame.
+   * Role holder.
    */
   void writeThrough(ByteBuffer frame, Kind kind, CompletableFuture<Void> promise,
-      long deadlineNanos, long startDeadlineNanos) {
+      long deadlineNanos, long startDeadlineNanos, boolean oneBuffer) {
     int size = frame.remaining();
     try {
-      writeDirect(frame);
+      writeDirect(frame, oneBuffer);
     } catch (Throwable t) { // an I/O error, or an Error such as no direct memory left
       budget.release(size);
       WriteHalf.fail(promise, connection.closeQuietly(t));
@@ -113,10 +111,13 @@ final class SocketWriter {
     }
   }
 
-  /** Copies {@code src} through the thread's direct buffer to the socket until done or full. */
-  private void writeDirect(ByteBuffer src) throws IOException {
+  /**
+   * Copies {@code src} through the thread's direct buffer to the socket until done, full, or
+   * (if {@code oneBuffer}) one buffer is written.
+   */
+  private void writeDirect(ByteBuffer src, boolean oneBuffer) throws IOException {
     ByteBuffer out = DIRECT.get();
-    while (src.hasRemaining()) {
+    for (boolean first = true; src.hasRemaining() && (first || !oneBuffer); first = false) {
       out.clear();
       int start = src.position();
       int take = copySome(src, out);
@@ -250,7 +251,9 @@ final class SocketWriter {
   }
 
   private void written(OutboundFrame f) {
-    budget.release(f.size);
+    if (f.counted()) {
+      budget.release(f.size);
+    }
     switch (f.kind) {
       case BATCH:
         f.batch.completeUpTo(f.size, metrics);
@@ -307,7 +310,11 @@ final class SocketWriter {
     return false;
   }
 
-  /** Fails a frame that waited past its deadline; its bytes no longer count. Any claimer. */
+  /**
+   * Fails a frame that waited past its deadline; its bytes no longer count, and a water mark
+   * they cross is told, as for a written frame. Any claimer (none holds a sender's unconsumed
+   * frame: see WriteHalf).
+   */
   void timeOut(OutboundFrame f, long now) {
     budget.release(f.size);
     if (f.missedStartDeadline(now)) {
@@ -316,25 +323,26 @@ final class SocketWriter {
       f.fail(new FrameDroppedException(FrameDroppedException.Reason.DEADLINE, "frame dropped:"
           + " its deadline passed before it could start to this peer, which is reading slower"
           + " than you send; the connection stays open"));
-      return;
+    } else {
+      metrics.sendsTimedOut(f.frames);
+      f.fail(new SendTimeoutException("send timed out after "
+          + connection.config().sendTimeout() + " before any byte was written: the peer is"
+          + " reading slower than you send; the frame was dropped and the connection stays"
+          + " open"));
     }
-    metrics.sendsTimedOut(f.frames);
-    f.fail(new SendTimeoutException("send timed out after " + connection.config().sendTimeout()
-        + " before any byte was written: the peer is reading slower than you send; the frame"
-        + " was dropped and the connection stays open"));
+    if (budget.writabilityStale()) {
+      budget.updateWritability();
+    }
   }
 
-  /** Fails the staged frames and gives back the bytes of a CLOSE never taken. Role holder. */
+  /** Fails the staged frames. Role holder. */
   void failStaged(ConnectionClosedException cause) {
     OutboundFrame f;
     while ((f = staged.pollFirst()) != null) {
-      budget.release(f.size);
+      if (f.counted()) {
+        budget.release(f.size);
+      }
       f.fail(cause);
-    }
-    OutboundFrame close = closeFrame;
-    if (close != null && !ending) {
-      budget.release(close.size);
-      ending = true; // given back once
     }
   }
 }

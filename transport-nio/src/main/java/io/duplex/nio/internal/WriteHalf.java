@@ -153,20 +153,33 @@ final class WriteHalf {
 
   private void write(ByteBuffer frame, Kind kind, CompletableFuture<Void> promise,
       long deadlineNanos, long startDeadlineNanos) {
+    if (OutboundFrame.passed(System.nanoTime(), startDeadlineNanos)) {
+      dropStale(frame.remaining(), promise); // stale before it was sent: never written through
+      return;
+    }
     if (!admit(frame.remaining(), promise)) {
       afterConsumed();
       return;
     }
     coalescer.seal(); // the deferred frames before this one go first
     if (queue.isEmpty() && control.isEmpty() && state.compareAndSet(IDLE, WRITING)) {
-      if (!writer.hasStaged() && queue.isEmpty() && control.isEmpty()
-          && !writer.endRequested()) {
-        writer.writeThrough(frame, kind, promise, deadlineNanos, startDeadlineNanos);
-      } else {
-        queue.offer(own(frame, kind, promise, deadlineNanos, startDeadlineNanos));
+      int gathers = gathers();
+      try {
+        if (!writer.hasStaged() && queue.isEmpty() && control.isEmpty()
+            && !writer.endRequested()) {
+          writer.writeThrough(frame, kind, promise, deadlineNanos, startDeadlineNanos,
+              gathers != ALL);
+          if (gathers != ALL && writer.hasStaged()) {
+            gathers = 0; // a loop wrote a buffer of its own frame: the write loop does the rest
+          }
+        } else {
+          queue.offer(own(frame, kind, promise, deadlineNanos, startDeadlineNanos));
+        }
+        afterConsumed();
+      } catch (Throwable t) { // an Error copying or telling: the role is let go all the same
+        fail(promise, connection.closeQuietly(t));
       }
-      afterConsumed();
-      flushAsHolder(gathers());
+      flushAsHolder(gathers);
       return;
     }
     queue.offer(own(frame, kind, promise, deadlineNanos, startDeadlineNanos));
@@ -180,6 +193,15 @@ final class WriteHalf {
     return kind == Kind.MESSAGE
         ? OutboundFrame.message(copy(frame), promise, deadlineNanos)
         : OutboundFrame.shared(frame, promise, deadlineNanos, startDeadlineNanos);
+  }
+
+  /** Fails a frame whose start deadline passed before it was sent; it is never queued. */
+  private void dropStale(int size, CompletableFuture<Void> promise) {
+    metrics.framesDropped.increment();
+    Jfr.frameDropped(connection, size, "DEADLINE");
+    fail(promise, new FrameDroppedException(FrameDroppedException.Reason.DEADLINE, "frame"
+        + " dropped: its deadline had passed when it was sent to this peer; the connection stays"
+        + " open"));
   }
 
   /**
@@ -199,7 +221,7 @@ final class WriteHalf {
       }
       long hardLimit = budget.hardLimit();
       if (policy == SlowPeerPolicy.DROP_OLDEST) {
-        List<OutboundFrame> taken = queue.dropOldest(found + size - hardLimit, null);
+        List<OutboundFrame> taken = queue.dropOldest(found + size - hardLimit);
         if (taken != null) {
           for (OutboundFrame f : taken) {
             budget.release(f.size);
@@ -405,14 +427,17 @@ final class WriteHalf {
     if (!state.compareAndSet(PENDING, WRITING)) {
       return;
     }
-    if (writer.expireStaged(now)) {
-      connection.closeQuietly(new SendTimeoutException("send timed out mid-frame after "
-          + connection.config().sendTimeout() + ": the peer stopped reading while a frame was"
-          + " half written, so the stream is broken and the connection is closed"));
-    } else {
-      queue.expire(now, timeOutNow);
+    try {
+      if (writer.expireStaged(now)) {
+        connection.closeQuietly(new SendTimeoutException("send timed out mid-frame after "
+            + connection.config().sendTimeout() + ": the peer stopped reading while a frame was"
+            + " half written, so the stream is broken and the connection is closed"));
+      } else {
+        queue.expire(now, timeOutNow);
+      }
+    } finally {
+      letGo(PENDING);
     }
-    letGo(PENDING);
   }
 
   /** The FIN went out: the half takes no frame from now on. Role holder. */
