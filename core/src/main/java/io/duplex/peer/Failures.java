@@ -78,13 +78,12 @@ final class Failures<T> {
   }
 
   /**
-   * {@code c} closed because of an error ({@link #isError}); logged at INFO, or DEBUG for an I/O
-   * error (a reset, a peer that vanished: a network's everyday churn, as the transport logs it).
+   * {@code c} closed because of an error ({@link #isError}); logged at DEBUG only, since the
+   * transport logged that error already (WARN, or DEBUG for an I/O error).
    */
   void connectionFailed(Connection<T> c, ConnectionClosedException cause) {
     Throwable error = cause.getCause() != null ? cause.getCause() : cause;
-    Level level = error instanceof java.io.IOException ? Level.DEBUG : Level.INFO;
-    lines.log(level, new Key(c.remoteAddress().getAddress(), kind(error)), "connection "
+    lines.log(Level.DEBUG, new Key(c.remoteAddress().getAddress(), kind(error)), "connection "
         + c + " to node " + c.peer().nodeId() + " closed by an error: " + error, null);
     toNodeThread(() -> tellHandler(c.remoteAddress(), c, error));
   }

@@ -39,8 +39,8 @@ import java.util.Optional;
  *
  * <p>Failures of peers are logged, rate-limited per peer and cause (at most a line a minute for
  * each, the next one saying how many were left out): a failed dial and a handshake whose
- * settings do not match (network id, codec, version) at WARN, a connection closed by an error
- * at INFO.
+ * settings do not match (network id, codec, version) at WARN. A connection closed by an error
+ * is logged by the transport (WARN; DEBUG for I/O errors such as resets).
  *
  * <pre>{@code
  * PeerNode<Msg> node = PeerNode.builder(NioTransport.builder(codec).config(config).factory())

@@ -120,9 +120,13 @@ final class SplitNetwork implements DemoNetwork {
     return most;
   }
 
+  /**
+   * Closes the nodes newest first: node i dialed nodes 0 to i-1 and redials a node it loses, so
+   * closing the newest first leaves nobody to redial a closed node (and log the refused dial).
+   */
   @Override
   public void close() {
-    for (int i = 0; i < nodes.length(); i++) {
+    for (int i = nodes.length() - 1; i >= 0; i--) {
       PeerNode<ConsensusMessage> node = nodes.get(i);
       if (node != null) {
         node.close();

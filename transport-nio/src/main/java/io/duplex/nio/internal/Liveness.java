@@ -63,9 +63,11 @@ final class Liveness {
       ConnectionClosedException why = lifecycle.reason();
       connection.closeWith(why != null && why.getCause() != null
           ? why // an error close: the error stays the cause
-          : new DuplexTimeoutException("close did not finish within its deadline (the peer did"
-              + " not end its side in time); the connection was aborted and what was still"
-              + " queued failed"));
+          : new DuplexTimeoutException("close did not finish within its deadline: "
+              + (connection.pendingBytes() > 0 ? connection.pendingBytes() + " bytes queued"
+                  + " for the peer were not written in time (it reads too slowly)"
+                  : "the peer did not end its side in time")
+              + "; the connection was aborted and what was still queued failed"));
       return;
     }
     boolean inputDone = lifecycle.inputDone();
