@@ -34,18 +34,18 @@ public final class Wire {
   public static final int VERSION = 1;
 
   /**
-   * A CLOSE frame's body: {@code code} as a u16, then {@code reason} in UTF-8, cut at {@link
+   * A whole CLOSE frame: {@code code} as a u16, then {@code reason} in UTF-8, cut at {@link
    * io.duplex.CloseCodes#MAX_REASON_BYTES} bytes (never inside a character).
    */
-  public static java.nio.ByteBuffer closeBody(int code, String reason) {
+  public static java.nio.ByteBuffer closeFrame(int code, String reason) {
     byte[] text = reason.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     int n = Math.min(text.length, io.duplex.CloseCodes.MAX_REASON_BYTES);
     while (n < text.length && n > 0 && (text[n] & 0xC0) == 0x80) {
       n--; // back to the first byte of the character that does not fit
     }
-    java.nio.ByteBuffer body = java.nio.ByteBuffer.allocate(2 + n);
-    body.putShort((short) code).put(text, 0, n).flip();
-    return body;
+    java.nio.ByteBuffer frame = java.nio.ByteBuffer.allocate(HEADER_SIZE + 2 + n);
+    frame.putInt(TYPE_SIZE + 2 + n).put(CLOSE).putShort((short) code).put(text, 0, n).flip();
+    return frame;
   }
 
   /** A short name for a frame type, for messages. */

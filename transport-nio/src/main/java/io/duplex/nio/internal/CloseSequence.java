@@ -10,7 +10,6 @@ import io.duplex.TransportConfig;
 import io.duplex.codec.DecoderException;
 import io.duplex.codec.TooLongFrameException;
 import io.duplex.internal.Wire;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 
 /**
@@ -79,7 +78,7 @@ final class CloseSequence {
         lifecycle.deadline(System.nanoTime() + Durations.nanos(timeout));
         lifecycle.reason(reason);
         readLoop.execute(readHalf::discardWhileClosing);
-        writeHalf.endOutput(closeFrame(code, text));
+        writeHalf.endOutput(Wire.closeFrame(code, text));
         return;
       default:
         return;
@@ -168,7 +167,7 @@ final class CloseSequence {
     } else {
       readLoop.execute(readHalf::discardRaw);
     }
-    writeHalf.endOutput(closeFrame(code, String.valueOf(error.getMessage())));
+    writeHalf.endOutput(Wire.closeFrame(code, String.valueOf(error.getMessage())));
   }
 
   /** The CLOSE code that tells the peer about {@code error}, or -1 for none (an abort). */
@@ -189,12 +188,5 @@ final class CloseSequence {
       return CloseCodes.TIMEOUT;
     }
     return -1;
-  }
-
-  private static ByteBuffer closeFrame(int code, String reason) {
-    ByteBuffer body = Wire.closeBody(code, reason);
-    ByteBuffer frame = ByteBuffer.allocate(Wire.HEADER_SIZE + body.remaining());
-    frame.putInt(Wire.TYPE_SIZE + body.remaining()).put(Wire.CLOSE).put(body).flip();
-    return frame;
   }
 }

@@ -177,7 +177,7 @@ final class SocketWriter {
     }
     long now = 0;
     while (out.hasRemaining() && !ending) {
-      OutboundFrame f = control.poll();
+      OutboundFrame f = control.isEmpty() ? null : control.poll(); // no lock per message
       if (f == null && (f = queue.poll()) != null) {
         if (now == 0) {
           now = System.nanoTime();

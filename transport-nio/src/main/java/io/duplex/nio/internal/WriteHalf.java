@@ -153,7 +153,8 @@ final class WriteHalf {
 
   private void write(ByteBuffer frame, Kind kind, CompletableFuture<Void> promise,
       long deadlineNanos, long startDeadlineNanos) {
-    if (OutboundFrame.passed(System.nanoTime(), startDeadlineNanos)) {
+    if (startDeadlineNanos != Long.MAX_VALUE // no clock read for a frame without one
+        && OutboundFrame.passed(System.nanoTime(), startDeadlineNanos)) {
       dropStale(frame.remaining(), promise); // stale before it was sent: never written through
       return;
     }
@@ -322,9 +323,14 @@ final class WriteHalf {
       budget.release(open.size());
       open.fail(closed);
     }
+    failQueued(closed);
+  }
+
+  /** Takes every queued frame out and fails it with {@code cause}. Any thread. */
+  private void failQueued(ConnectionClosedException cause) {
     queue.clear(f -> {
       budget.release(f.size);
-      f.fail(closed);
+      f.fail(cause);
     });
   }
 
@@ -476,11 +482,7 @@ final class WriteHalf {
 
   /** Fails every queued frame; safe from any thread once the half is CLOSED. */
   private void failQueue() {
-    ConnectionClosedException cause = closedException(closedCause);
-    queue.clear(f -> {
-      budget.release(f.size);
-      f.fail(cause);
-    });
+    failQueued(closedException(closedCause));
   }
 
   static ByteBuffer copy(ByteBuffer frame) {
