@@ -11,4 +11,5 @@ module io.duplex.core {
   exports io.duplex.codec;
   exports io.duplex.peer;
   exports io.duplex.internal to io.duplex.transport.nio;
+  exports io.duplex.internal.noise to io.duplex.transport.nio;
 }
