@@ -10,6 +10,7 @@ module io.duplex.core {
   exports io.duplex;
   exports io.duplex.codec;
   exports io.duplex.peer;
+  exports io.duplex.security;
   exports io.duplex.internal to io.duplex.transport.nio;
   exports io.duplex.internal.noise to io.duplex.transport.nio;
 }

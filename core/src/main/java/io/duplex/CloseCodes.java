@@ -34,6 +34,8 @@ public final class CloseCodes {
   public static final int DUPLICATE = 8;
   /** The peer node is banned here for a while. */
   public static final int BANNED = 9;
+  /** The peer authenticated, and this node's authorizer does not allow it. */
+  public static final int UNAUTHORIZED = 10;
 
   /** The smallest code an application may send. */
   public static final int APPLICATION_MIN = 1000;
@@ -55,6 +57,7 @@ public final class CloseCodes {
       case LIMIT: return "LIMIT";
       case DUPLICATE: return "DUPLICATE";
       case BANNED: return "BANNED";
+      case UNAUTHORIZED: return "UNAUTHORIZED";
       default: return code >= APPLICATION_MIN ? "application " + code : "reserved " + code;
     }
   }

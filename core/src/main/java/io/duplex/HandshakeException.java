@@ -2,7 +2,9 @@ package io.duplex;
 
 /**
  * The handshake failed: the peer is not a duplex peer (no magic), speaks another protocol
- * version, belongs to another network, uses another codec, or did not finish in time. Both sides
+ * version or security mode, belongs to another network, uses another codec or cipher suite,
+ * failed to authenticate or to prove the identity expected of it, was refused by the
+ * authorizer, or did not finish in time. Both sides
  * fail the handshake, since each checks what the other sent. {@link #field()} names what differed.
  */
 public class HandshakeException extends DuplexException {
@@ -23,7 +25,26 @@ public class HandshakeException extends DuplexException {
     /** The handshake frame itself is malformed (truncated, empty or bad lengths, invalid text). */
     FORMAT,
     /** The handshake did not complete within the handshake timeout. */
-    TIMEOUT
+    TIMEOUT,
+    /**
+     * One side wants the secure channel and the other insecure plaintext (or another security
+     * mode): both sides must agree, and a secure node never falls back to plaintext.
+     */
+    SECURITY,
+    /** The peer uses another cipher suite. */
+    CIPHER_SUITE,
+    /**
+     * A secure handshake message did not authenticate, or carried an unusable key: the
+     * connection was tampered with, or the peer is broken or hostile.
+     */
+    AUTHENTICATION,
+    /**
+     * The peer's identity does not hold: its signature binding its identity key to its
+     * handshake key is wrong, or it is not the node id that was dialed.
+     */
+    IDENTITY,
+    /** The peer authenticated, and the configured {@code PeerAuthorizer} refused it. */
+    UNAUTHORIZED
   }
 
   private final Field field;

@@ -38,6 +38,15 @@ public interface Transport<T> extends AutoCloseable {
   CompletableFuture<Connection<T>> connect(InetSocketAddress remote);
 
   /**
+   * Dials {@code remote}, expecting to reach node {@code expected}: a secure handshake that
+   * reaches any other node (one that proves another identity, such as a man in the middle with
+   * its own key) fails with a {@link HandshakeException} of field {@code IDENTITY}, before the
+   * connection opens. In insecure plaintext mode the claimed node id is compared, which proves
+   * nothing.
+   */
+  CompletableFuture<Connection<T>> connect(InetSocketAddress remote, NodeId expected);
+
+  /**
    * Encodes {@code message} once with this transport's codec, for sending to many connections
    * with {@link Connection#send(Encoded)}.
    *

@@ -1,6 +1,9 @@
 package io.duplex;
 
 import io.duplex.internal.Checks;
+import io.duplex.security.CipherSuite;
+import io.duplex.security.Identity;
+import io.duplex.security.PeerAuthorizer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
@@ -13,15 +16,23 @@ import java.util.concurrent.Executor;
  * Builder#build()} runs: a bad value is an {@link IllegalArgumentException} that names the
  * setting and the value.
  *
+ * <p>Connections are secure by default: a Noise XX handshake authenticates both sides by their
+ * {@link Identity} keys, and every byte after it is sealed (docs/SECURITY.md). A node's id is
+ * its identity's, so a peer cannot claim an id it holds no key for. Plaintext is an explicit,
+ * loudly named opt-in for benchmarks and trusted test rigs ({@link Builder#insecurePlaintext()}),
+ * and both sides must agree on it.
+ *
  * <pre>{@code
  * TransportConfig config = TransportConfig.builder()
- *     .nodeId(NodeId.of("validator-1"))
+ *     .identity(Identity.loadOrGenerate(Path.of("node.key")))
  *     .networkId("testnet")
  *     .sendTimeout(Duration.ofSeconds(2))
  *     .build();
  * }</pre>
  */
 public final class TransportConfig {
+  /** Default {@link #cipherSuite()}. */
+  public static final CipherSuite DEFAULT_CIPHER_SUITE = CipherSuite.CHACHA20_POLY1305;
   /** Default {@link #networkId()}. */
   public static final String DEFAULT_NETWORK_ID = "duplex";
   /** Default {@link #sendTimeout()}: 5 seconds. */
@@ -66,6 +77,10 @@ public final class TransportConfig {
   public static final long DEFAULT_INBOUND_QUEUE_MAX_BYTES = 32L * 1024 * 1024;
 
   private final NodeId nodeId;
+  private final Identity identity;
+  private final boolean insecurePlaintext;
+  private final CipherSuite cipherSuite;
+  private final PeerAuthorizer authorizer;
   private final String networkId;
   private final Duration sendTimeout;
   private final Duration receiveTimeout;
@@ -89,7 +104,12 @@ public final class TransportConfig {
   private final Executor handlerExecutor;
 
   private TransportConfig(Builder b) {
-    nodeId = b.nodeId != null ? b.nodeId : NodeId.random();
+    insecurePlaintext = b.insecurePlaintext;
+    identity = insecurePlaintext ? null : b.identity != null ? b.identity : Identity.generate();
+    nodeId = insecurePlaintext ? (b.nodeId != null ? b.nodeId : NodeId.random())
+        : identity.nodeId();
+    cipherSuite = b.cipherSuite;
+    authorizer = b.authorizer;
     networkId = b.networkId;
     sendTimeout = b.sendTimeout;
     receiveTimeout = b.receiveTimeout;
@@ -118,7 +138,7 @@ public final class TransportConfig {
     return new Builder();
   }
 
-  /** The configuration with every setting at its default (and a random node id). */
+  /** The configuration with every setting at its default (and a fresh identity). */
   public static TransportConfig defaults() {
     return builder().build();
   }
@@ -128,9 +148,48 @@ public final class TransportConfig {
     return new Builder(this);
   }
 
-  /** This node's identity, sent in every handshake. Default: a random 16-byte id. */
+  /**
+   * This node's id, which peers see in the handshake: its {@link #identity()}'s (20 bytes of the
+   * key's SHA-256), or in {@link #insecurePlaintext()} mode the id set with {@link
+   * Builder#nodeId} (default: a random 16-byte id).
+   */
   public NodeId nodeId() {
     return nodeId;
+  }
+
+  /**
+   * This node's identity key, which proves its node id in every secure handshake. Default: a
+   * fresh one, made by {@link Builder#build()} (a node that restarts then has a new id: load a
+   * saved one for a stable id). Empty in {@link #insecurePlaintext()} mode.
+   */
+  public Optional<Identity> identity() {
+    return Optional.ofNullable(identity);
+  }
+
+  /**
+   * Whether connections skip the secure channel: no authentication and no encryption, the node
+   * id is whatever a peer claims, and anyone on the path reads and alters every byte. For
+   * benchmarks and trusted test rigs only; a secure node refuses such peers. Default false.
+   */
+  public boolean insecurePlaintext() {
+    return insecurePlaintext;
+  }
+
+  /**
+   * The cipher suite of secure connections; both sides must use the same one. Default {@link
+   * #DEFAULT_CIPHER_SUITE} (docs/SECURITY.md says why).
+   */
+  public CipherSuite cipherSuite() {
+    return cipherSuite;
+  }
+
+  /**
+   * Who may connect once authenticated (both directions), or empty for anyone. Secure
+   * connections only: in plaintext mode no peer is authenticated, so there is nothing to
+   * authorize (building such a configuration fails).
+   */
+  public Optional<PeerAuthorizer> authorizer() {
+    return Optional.ofNullable(authorizer);
   }
 
   /** The network this node belongs to; peers of another network are refused. Default "duplex". */
@@ -291,7 +350,9 @@ public final class TransportConfig {
 
   @Override
   public String toString() {
-    return "TransportConfig{nodeId=" + nodeId + ", networkId=" + networkId
+    return "TransportConfig{nodeId=" + nodeId.toHex()
+        + (insecurePlaintext ? ", INSECURE PLAINTEXT" : ", cipherSuite=" + cipherSuite)
+        + ", networkId=" + networkId
         + ", sendTimeout=" + sendTimeout + ", receiveTimeout=" + receiveTimeout
         + ", handshakeTimeout=" + handshakeTimeout + ", pingInterval=" + pingInterval
         + ", pongTimeout=" + pongTimeout + ", closeTimeout=" + closeTimeout
@@ -312,6 +373,10 @@ public final class TransportConfig {
    */
   public static final class Builder {
     private NodeId nodeId;
+    private Identity identity;
+    private boolean insecurePlaintext;
+    private CipherSuite cipherSuite = DEFAULT_CIPHER_SUITE;
+    private PeerAuthorizer authorizer;
     private String networkId = DEFAULT_NETWORK_ID;
     private Duration sendTimeout = DEFAULT_SEND_TIMEOUT;
     private Duration receiveTimeout = DEFAULT_RECEIVE_TIMEOUT;
@@ -335,7 +400,11 @@ public final class TransportConfig {
     private Builder() {}
 
     private Builder(TransportConfig c) {
-      nodeId = c.nodeId;
+      insecurePlaintext = c.insecurePlaintext;
+      nodeId = c.insecurePlaintext ? c.nodeId : null;
+      identity = c.identity;
+      cipherSuite = c.cipherSuite;
+      authorizer = c.authorizer;
       networkId = c.networkId;
       sendTimeout = c.sendTimeout;
       receiveTimeout = c.receiveTimeout;
@@ -357,9 +426,39 @@ public final class TransportConfig {
       handlerExecutor = c.handlerExecutor;
     }
 
-    /** See {@link TransportConfig#nodeId()}. */
+    /**
+     * Names this node in {@link #insecurePlaintext()} mode only; a secure node's id is its
+     * identity's ({@link #identity(Identity)}), and building fails if both are set.
+     */
     public Builder nodeId(NodeId nodeId) {
       this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
+      return this;
+    }
+
+    /** See {@link TransportConfig#identity()}. */
+    public Builder identity(Identity identity) {
+      this.identity = Objects.requireNonNull(identity, "identity");
+      return this;
+    }
+
+    /**
+     * Turns the secure channel off: INSECURE, see {@link TransportConfig#insecurePlaintext()}.
+     * Every peer must be configured so too.
+     */
+    public Builder insecurePlaintext() {
+      this.insecurePlaintext = true;
+      return this;
+    }
+
+    /** See {@link TransportConfig#cipherSuite()}. */
+    public Builder cipherSuite(CipherSuite cipherSuite) {
+      this.cipherSuite = Objects.requireNonNull(cipherSuite, "cipherSuite");
+      return this;
+    }
+
+    /** See {@link TransportConfig#authorizer()}. */
+    public Builder authorizer(PeerAuthorizer authorizer) {
+      this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
       return this;
     }
 
@@ -507,6 +606,21 @@ public final class TransportConfig {
      *     the frame limit is smaller)
      */
     public TransportConfig build() {
+      if (!insecurePlaintext && nodeId != null) {
+        throw new IllegalArgumentException("nodeId(" + nodeId + ") is set on a secure"
+            + " transport, whose node id is its identity key's: drop nodeId and set identity(...)"
+            + " (Identity.loadOrGenerate(path)), or, for a benchmark or trusted test rig only,"
+            + " add insecurePlaintext()");
+      }
+      if (insecurePlaintext && identity != null) {
+        throw new IllegalArgumentException("identity(...) is set with insecurePlaintext(): a"
+            + " plaintext connection proves no identity; drop one of the two");
+      }
+      if (insecurePlaintext && authorizer != null) {
+        throw new IllegalArgumentException("authorizer(...) is set with insecurePlaintext(): a"
+            + " plaintext peer is not authenticated, so its node id proves nothing; drop one of"
+            + " the two");
+      }
       if (lowWaterMark > highWaterMark) {
         throw new IllegalArgumentException(
             "lowWaterMark > highWaterMark: " + lowWaterMark + " > " + highWaterMark);

@@ -1,12 +1,15 @@
 package io.duplex;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.duplex.TransportConfig.Builder;
+import io.duplex.security.CipherSuite;
+import io.duplex.security.Identity;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -90,7 +93,34 @@ class TransportConfigTest {
         c.maxInboundConnectionsPerAddress());
     assertEquals(TransportConfig.DEFAULT_INBOUND_QUEUE_MAX_BYTES, c.inboundQueueMaxBytes());
     assertTrue(c.handlerExecutor().isEmpty());
-    assertEquals(16, c.nodeId().length(), "a random 16-byte id");
+    assertFalse(c.insecurePlaintext(), "secure by default");
+    assertEquals(TransportConfig.DEFAULT_CIPHER_SUITE, c.cipherSuite());
+    assertTrue(c.authorizer().isEmpty());
+    assertEquals(c.identity().orElseThrow().nodeId(), c.nodeId(), "the id is the key's");
+    assertEquals(20, c.nodeId().length());
+    assertEquals(16, TransportConfig.builder().insecurePlaintext().build().nodeId().length(),
+        "in plaintext mode, a random 16-byte id");
+  }
+
+  @Test
+  void shouldRefuseANamedIdOrAnAuthorizerThatTheModeCannotProve() {
+    IllegalArgumentException named = refused(
+        () -> TransportConfig.builder().nodeId(NodeId.of("n1")).build());
+    assertTrue(named.getMessage().contains("identity(") && named.getMessage()
+        .contains("insecurePlaintext()"), named.getMessage());
+    assertTrue(refused(() -> TransportConfig.builder().insecurePlaintext()
+        .identity(Identity.generate()).build()).getMessage().contains("proves no identity"));
+    assertTrue(refused(() -> TransportConfig.builder().insecurePlaintext()
+        .authorizer((peer, inbound) -> true).build()).getMessage().contains("not authenticated"));
+    Identity id = Identity.generate();
+    TransportConfig c = TransportConfig.builder().identity(id).cipherSuite(
+        CipherSuite.AES_256_GCM).build();
+    assertEquals(id.nodeId(), c.toBuilder().build().nodeId(), "toBuilder keeps the identity");
+    assertEquals(CipherSuite.AES_256_GCM, c.toBuilder().build().cipherSuite());
+    assertEquals(NodeId.of("n1"), TransportConfig.builder().insecurePlaintext()
+        .nodeId(NodeId.of("n1")).build().toBuilder().build().nodeId());
+    assertFalse(c.toString().contains(java.util.HexFormat.of().formatHex(id.publicKey())),
+        "toString shows the node id, no key");
   }
 
   @Test
@@ -141,9 +171,9 @@ class TransportConfigTest {
         refused(() -> b.maxInboundConnections(0)).getMessage());
     assertEquals("maxInboundConnectionsPerAddress <= 0: -1",
         refused(() -> b.maxInboundConnectionsPerAddress(-1)).getMessage());
-    NodeId id = NodeId.of("same");
-    assertEquals(TransportConfig.builder().nodeId(id).build().toString(),
-        b.nodeId(id).build().toString(), "refused values left every setting as it was");
+    Identity id = Identity.generate();
+    assertEquals(TransportConfig.builder().identity(id).build().toString(),
+        b.identity(id).build().toString(), "refused values left every setting as it was");
   }
 
   @Test
@@ -273,7 +303,7 @@ class TransportConfigTest {
   void shouldKeepEverySettingThroughToBuilder() {
     Executor direct = Runnable::run;
     Builder changed = TransportConfig.builder()
-        .nodeId(NodeId.of("n")).networkId("net")
+        .insecurePlaintext().nodeId(NodeId.of("n")).networkId("net")
         .maxFrameSize(MIB).maxHandshakeFrameSize(2048).highWaterMark(1000).lowWaterMark(10)
         .outboundHardLimit(2 * MIB).slowPeerPolicy(SlowPeerPolicy.DISCONNECT)
         .inboundQueueCapacity(3).inboundQueueMaxBytes(4).handlerExecutor(direct)

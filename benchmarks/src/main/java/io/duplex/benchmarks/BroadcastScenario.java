@@ -214,7 +214,7 @@ public final class BroadcastScenario {
     private final PeerNode<Tick> node;
 
     DuplexHub() throws Exception {
-      TransportConfig config = TransportConfig.builder().nodeId(NodeId.of("hub"))
+      TransportConfig config = TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("hub"))
           .maxFrameSize(64 * 1024).highWaterMark(512 * 1024).lowWaterMark(256 * 1024)
           .outboundHardLimit(1 << 20)
           .closeTimeout(java.time.Duration.ofMillis(500))
@@ -252,7 +252,7 @@ public final class BroadcastScenario {
     static AutoCloseable peer(InetSocketAddress hub, String id, Histogram h, long warmupEnds)
         throws Exception {
       Transport<Tick> t = NioTransport.builder(codec())
-          .config(TransportConfig.builder().nodeId(NodeId.of(id)).build())
+          .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of(id)).build())
           .handlersOnReadLoop(true).receiveBufferSize(BUFFER)
           .listener(new ConnectionListener<>() {
             @Override

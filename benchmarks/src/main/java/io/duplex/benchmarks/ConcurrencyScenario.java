@@ -195,7 +195,7 @@ public final class ConcurrencyScenario {
         Consumer<T> voteArrived, Runnable blockArrived) throws Exception {
       this.block = block;
       this.vote = vote;
-      TransportConfig config = TransportConfig.builder().nodeId(NodeId.of("b")).build();
+      TransportConfig config = TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("b")).build();
       b = NioTransport.builder(codec).config(config).handlersOnReadLoop(true)
           .listener(new ConnectionListener<>() {
             @Override
@@ -205,7 +205,7 @@ public final class ConcurrencyScenario {
           }).build();
       InetSocketAddress at = b.listen(new InetSocketAddress("127.0.0.1", 0));
       a = NioTransport.builder(codec)
-          .config(TransportConfig.builder().nodeId(NodeId.of("a")).build())
+          .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("a")).build())
           .handlersOnReadLoop(true)
           .listener(new ConnectionListener<>() {
             @Override

@@ -108,7 +108,7 @@ class ProtocolInteropTest {
   @Test
   void shouldLetAPlainNettyClientTalkToADuplexServer() throws Exception {
     try (Transport<ConsensusMessage> server = NioTransport.builder(JsonCodec.consensus())
-        .config(TransportConfig.builder().nodeId(NodeId.of("duplex-server")).build())
+        .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("duplex-server")).build())
         .listener(new ConnectionListener<>() {
           @Override
           public void onOpen(Connection<ConsensusMessage> c) {
@@ -162,7 +162,7 @@ class ProtocolInteropTest {
           }
         }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
     try (Transport<ConsensusMessage> client = NioTransport.builder(JsonCodec.consensus())
-        .config(TransportConfig.builder().nodeId(NodeId.of("duplex-client")).build()).build()) {
+        .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("duplex-client")).build()).build()) {
       Connection<ConsensusMessage> c = client.connect((InetSocketAddress) server.localAddress())
           .get(10, TimeUnit.SECONDS);
       assertEquals(NodeId.of("netty-server"), c.peer().nodeId());

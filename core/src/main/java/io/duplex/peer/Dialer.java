@@ -1,6 +1,7 @@
 package io.duplex.peer;
 
 import io.duplex.Connection;
+import io.duplex.NodeId;
 import io.duplex.Transport;
 import java.net.InetSocketAddress;
 import java.util.concurrent.CompletableFuture;
@@ -51,9 +52,12 @@ final class Dialer<T> {
     this.reconnectMaxNanos = reconnectMaxNanos;
   }
 
-  /** Keeps {@code address} dialed, starting now. Application thread. */
-  void add(InetSocketAddress address) {
-    targets.computeIfAbsent(address, a -> new Target<>(a, this)).start(0);
+  /**
+   * Keeps {@code peer}'s address dialed, starting now, refusing any node but its node id if it
+   * names one. Application thread.
+   */
+  void add(PeerAddress peer) {
+    targets.computeIfAbsent(peer.address(), a -> new Target<>(a, peer.nodeId(), this)).start(0);
   }
 
   /**
@@ -127,9 +131,9 @@ final class Dialer<T> {
     return group.hasPeerListeningAt(address);
   }
 
-  CompletableFuture<Connection<T>> connect(InetSocketAddress address) {
+  CompletableFuture<Connection<T>> connect(InetSocketAddress address, NodeId expected) {
     try {
-      return transport.connect(address);
+      return expected == null ? transport.connect(address) : transport.connect(address, expected);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

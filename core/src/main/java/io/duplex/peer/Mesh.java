@@ -95,8 +95,8 @@ final class Mesh<T> implements PeerNode<T>, ConnectionListener<T> {
       }
     }
     this.listenAddress = bound;
-    for (InetSocketAddress address : settings.dial) {
-      addPeer(address);
+    for (PeerAddress peer : settings.dial) {
+      addPeer(peer);
     }
   }
 
@@ -156,7 +156,12 @@ final class Mesh<T> implements PeerNode<T>, ConnectionListener<T> {
 
   @Override
   public void addPeer(InetSocketAddress address) {
-    dialer.add(java.util.Objects.requireNonNull(address, "address"));
+    dialer.add(PeerAddress.of(address));
+  }
+
+  @Override
+  public void addPeer(PeerAddress peer) {
+    dialer.add(java.util.Objects.requireNonNull(peer, "peer"));
   }
 
   @Override

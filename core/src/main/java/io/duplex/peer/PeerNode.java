@@ -69,6 +69,13 @@ public interface PeerNode<T> extends PeerGroup<T>, AutoCloseable {
   /** Dials {@code address} and keeps it connected, redialing with backoff when it drops. */
   void addPeer(InetSocketAddress address);
 
+  /**
+   * Dials {@code peer}'s address and keeps it connected, like {@link
+   * #addPeer(InetSocketAddress)}; if it names a node id, a dial that reaches any other node is
+   * refused (and retried with backoff), so nobody else can stand in for it.
+   */
+  void addPeer(PeerAddress peer);
+
   /** Stops redialing {@code address} and closes the connection made by dialing it, if any. */
   void removePeer(InetSocketAddress address);
 
@@ -134,7 +141,7 @@ public interface PeerNode<T> extends PeerGroup<T>, AutoCloseable {
 
     final TransportFactory<T> transports;
     InetSocketAddress listen;
-    final List<InetSocketAddress> dial = new ArrayList<>();
+    final List<PeerAddress> dial = new ArrayList<>();
     int maxInbound = DEFAULT_MAX_INBOUND;
     int maxOutbound = DEFAULT_MAX_OUTBOUND;
     int maxPerAddress = DEFAULT_MAX_PER_ADDRESS;
@@ -158,7 +165,18 @@ public interface PeerNode<T> extends PeerGroup<T>, AutoCloseable {
     /** Adds peers to dial and keep connected. */
     public Builder<T> dial(InetSocketAddress... addresses) {
       for (InetSocketAddress a : addresses) {
-        dial.add(Objects.requireNonNull(a, "address"));
+        dial.add(PeerAddress.of(a));
+      }
+      return this;
+    }
+
+    /**
+     * Adds peers to dial and keep connected, each refusing any node but the one it names (see
+     * {@link PeerAddress}).
+     */
+    public Builder<T> dial(PeerAddress... peers) {
+      for (PeerAddress p : peers) {
+        dial.add(Objects.requireNonNull(p, "peer"));
       }
       return this;
     }

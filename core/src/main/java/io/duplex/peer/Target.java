@@ -3,6 +3,7 @@ package io.duplex.peer;
 import io.duplex.CloseCodes;
 import io.duplex.Connection;
 import io.duplex.HandshakeException;
+import io.duplex.NodeId;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
@@ -44,6 +45,8 @@ final class Target<T> {
   private enum State { IDLE, WAITING, DIALING, CONNECTED, DONE }
 
   final InetSocketAddress address;
+  /** The node that must answer at {@code address}, or null for any. */
+  private final NodeId expected;
   private final Dialer<T> dialer;
   // Guarded by this.
   private State state = State.IDLE;
@@ -52,8 +55,9 @@ final class Target<T> {
   private Connection<T> connection; // while CONNECTED
   private ScheduledFuture<?> pending; // while WAITING
 
-  Target(InetSocketAddress address, Dialer<T> dialer) {
+  Target(InetSocketAddress address, NodeId expected, Dialer<T> dialer) {
     this.address = address;
+    this.expected = expected;
     this.dialer = dialer;
   }
 
@@ -85,7 +89,7 @@ final class Target<T> {
       }
       state = State.DIALING;
     }
-    dialer.connect(address).whenComplete(this::dialed);
+    dialer.connect(address, expected).whenComplete(this::dialed);
   }
 
   /** The dial completed: connected, or failed (see the class notes for the thread). */

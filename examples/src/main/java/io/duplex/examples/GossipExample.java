@@ -2,6 +2,7 @@ package io.duplex.examples;
 
 import io.duplex.NodeId;
 import io.duplex.TransportConfig;
+import io.duplex.security.Identity;
 import io.duplex.codec.Codecs;
 import io.duplex.nio.NioTransport;
 import io.duplex.peer.BroadcastResult;
@@ -12,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -52,6 +54,7 @@ final class GossipExample {
 
     AtomicReferenceArray<PeerNode<Gossip>> network = new AtomicReferenceArray<>(nodes);
     List<Set<Long>> known = new ArrayList<>();
+    Map<NodeId, String> names = new ConcurrentHashMap<>(); // node id -> the name we print
     List<Set<String>> upToDate = new ArrayList<>(); // the nodes each node heard say "all known"
     CountDownLatch done = new CountDownLatch(nodes);
     List<InetSocketAddress> started = new ArrayList<>();
@@ -60,8 +63,10 @@ final class GossipExample {
         int node = i;
         known.add(ConcurrentHashMap.newKeySet());
         upToDate.add(ConcurrentHashMap.newKeySet());
+        Identity identity = Identity.generate(); // a secure node's id is its key's
+        names.put(identity.nodeId(), DemoNetwork.name(i));
         PeerNode<Gossip> peerNode = PeerNode.builder(NioTransport.builder(codec)
-                .config(TransportConfig.builder().nodeId(NodeId.of(DemoNetwork.name(i)))
+                .config(TransportConfig.builder().identity(identity)
                     // every node runs on 127.0.0.1: all its peers dial from the one address
                     .maxInboundConnectionsPerAddress(
                         TransportConfig.DEFAULT_MAX_INBOUND_CONNECTIONS)
@@ -72,7 +77,7 @@ final class GossipExample {
             .onMessage((from, message) -> {
               if (message instanceof Gossip.Rumor r && known.get(node).add(r.id())) {
                 out.printf(Locale.ROOT, "%s heard rumor %d from %s after %d hop%s%n",
-                    DemoNetwork.name(node), r.id(), from.peer().nodeId(), r.hops() + 1,
+                    DemoNetwork.name(node), r.id(), names.get(from.peer().nodeId()), r.hops() + 1,
                     r.hops() == 0 ? "" : "s");
                 forward(network.get(node), new Gossip.Rumor(r.id(), r.hops() + 1, r.text()));
                 if (known.get(node).size() == rumors) {

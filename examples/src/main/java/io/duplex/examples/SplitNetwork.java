@@ -3,6 +3,7 @@ package io.duplex.examples;
 import io.duplex.Connection;
 import io.duplex.NodeId;
 import io.duplex.TransportConfig;
+import io.duplex.security.Identity;
 import io.duplex.codec.json.JsonCodec;
 import io.duplex.codec.message.ConsensusMessage;
 import io.duplex.codec.message.Proposal;
@@ -31,6 +32,8 @@ final class SplitNetwork implements DemoNetwork {
 
   /** Set once each by the constructor, read by the proposers and every node's handlers. */
   private final AtomicReferenceArray<PeerNode<ConsensusMessage>> nodes;
+  /** Each node's id (its identity key's), by index. */
+  private final NodeId[] ids;
   private final DemoStats stats;
 
   /**
@@ -43,13 +46,17 @@ final class SplitNetwork implements DemoNetwork {
     this.stats = stats;
     int n = stats.nodes();
     nodes = new AtomicReferenceArray<>(n);
+    ids = new NodeId[n];
     Throttle throttle = new Throttle(slowBytesPerSecond);
     List<InetSocketAddress> started = new ArrayList<>();
     try {
       for (int i = 0; i < n; i++) {
         int node = i;
-        TransportConfig.Builder config = TransportConfig.builder().nodeId(NodeId.of(
-            DemoNetwork.name(i))).highWaterMark(1 << 20).lowWaterMark(512 << 10)
+        // Secure by default: each node proves a fresh identity key in every handshake.
+        Identity identity = Identity.generate();
+        ids[i] = identity.nodeId();
+        TransportConfig.Builder config = TransportConfig.builder().identity(identity)
+            .highWaterMark(1 << 20).lowWaterMark(512 << 10)
             .maxFrameSize(2 << 20).outboundHardLimit(HARD_LIMIT)
             // A long send timeout: here the hard limit, not a timeout, is what bounds the slow
             // node's queue (a 256 KiB frame to it can take seconds to write).
@@ -110,7 +117,7 @@ final class SplitNetwork implements DemoNetwork {
 
   @Override
   public long pendingTowards(int node) {
-    NodeId id = NodeId.of(DemoNetwork.name(node));
+    NodeId id = ids[node];
     long most = 0;
     for (int i = 0; i < nodes.length(); i++) {
       if (i != node) {

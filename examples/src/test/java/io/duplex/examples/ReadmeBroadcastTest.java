@@ -29,7 +29,7 @@ class ReadmeBroadcastTest {
       InetSocketAddress... peers) throws Exception {
     return PeerNode.builder(
             NioTransport.builder(JsonCodec.consensus())
-                .config(TransportConfig.builder().nodeId(NodeId.of(id)).build())
+                .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of(id)).build())
                 .factory())
         .listen(new InetSocketAddress("127.0.0.1", 0))
         .dial(peers)

@@ -40,7 +40,7 @@ class ReadmeNodeTest {
   void shouldRunANodeAsTheReadmeShows() throws Exception {
     List<byte[]> atB = new CopyOnWriteArrayList<>();
     try (PeerNode<byte[]> b = PeerNode.builder(NioTransport.builder(ByteArrayCodec.instance())
-            .config(TransportConfig.builder().nodeId(NodeId.of("node-b")).build()).factory())
+            .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("node-b")).build()).factory())
         .listen(new InetSocketAddress("127.0.0.1", 0))
         .onMessage((peer, message) -> atB.add(message))
         .build()) {
@@ -49,7 +49,7 @@ class ReadmeNodeTest {
       // --- README.md: Running a node ---
       PeerNode<byte[]> node = PeerNode.builder(
               NioTransport.builder(ByteArrayCodec.instance())
-                  .config(TransportConfig.builder().nodeId(NodeId.of("node-a")).build())
+                  .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("node-a")).build())
                   .factory())
           .listen(new InetSocketAddress("127.0.0.1", 0))   // port 0: any free port
           .onMessage((peer, message) ->                   // every peer's messages

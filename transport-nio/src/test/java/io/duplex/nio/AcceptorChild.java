@@ -34,7 +34,7 @@ public final class AcceptorChild {
   public static void main(String[] args) throws Exception {
     LongAdder acceptFailures = new LongAdder();
     Transport<byte[]> server = NioTransport.builder(ByteArrayCodec.instance())
-        .config(TransportConfig.builder().nodeId(NodeId.of("server")).build())
+        .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("server")).build())
         .errorHandler((c, e) -> {
           if (c == null && e instanceof IOException) {
             acceptFailures.increment();
@@ -44,7 +44,7 @@ public final class AcceptorChild {
     InetSocketAddress at = server.listen(new InetSocketAddress("127.0.0.1", 0));
     // Warm up every path once (accept, handshake, close) while descriptors are still left.
     Transport<byte[]> client = NioTransport.builder(ByteArrayCodec.instance())
-        .config(TransportConfig.builder().nodeId(NodeId.of("client")).build()).build();
+        .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("client")).build()).build();
     Connection<byte[]> c = client.connect(at).get(10, TimeUnit.SECONDS);
     c.close().get(10, TimeUnit.SECONDS);
     client.close();

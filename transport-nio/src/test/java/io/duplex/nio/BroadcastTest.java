@@ -36,7 +36,7 @@ class BroadcastTest {
 
   private static PeerNode<byte[]> hub(Codec<byte[]> codec, SlowPeerPolicy policy)
       throws Exception {
-    TransportConfig config = TransportConfig.builder().nodeId(NodeId.of("hub"))
+    TransportConfig config = TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("hub"))
         .maxFrameSize(64 * 1024).highWaterMark(64 * 1024).lowWaterMark(32 * 1024)
         .outboundHardLimit(HARD).slowPeerPolicy(policy)
         .closeTimeout(Duration.ofMillis(500)).maxInboundConnectionsPerAddress(64).build();

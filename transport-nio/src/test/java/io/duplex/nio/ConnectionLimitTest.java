@@ -181,7 +181,7 @@ class ConnectionLimitTest {
   @Test
   void shouldGiveTheSlotBackWhenTheListenerRefusesTheConnection() throws Exception {
     try (Transport<byte[]> server = NioTransport.builder(ByteArrayCodec.instance())
-        .config(TransportConfig.builder().nodeId(NodeId.of("picky"))
+        .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("picky"))
             .maxInboundConnectionsPerAddress(1).build())
         .listener(new ConnectionListener<>() {
           @Override

@@ -34,10 +34,10 @@ public final class DirectMemoryChild {
 
   public static void main(String[] args) throws Exception {
     Transport<byte[]> server = NioTransport.builder(ByteArrayCodec.instance())
-        .config(TransportConfig.builder().nodeId(NodeId.of("server")).build()).build();
+        .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("server")).build()).build();
     InetSocketAddress at = server.listen(new InetSocketAddress("127.0.0.1", 0));
     Transport<byte[]> client = NioTransport.builder(ByteArrayCodec.instance())
-        .config(TransportConfig.builder().nodeId(NodeId.of("client")).build())
+        .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("client")).build())
         .errorHandler((c, e) -> { })
         .build();
     Connection<byte[]> c = client.connect(at).get(10, TimeUnit.SECONDS);

@@ -252,7 +252,7 @@ class FloodTest {
   private static PeerNode<byte[]> peerNode(String name,
       UnaryOperator<PeerNode.Builder<byte[]>> how) throws Exception {
     return how.apply(PeerNode.builder(NioTransport.builder(ByteArrayCodec.instance())
-        .config(TransportConfig.builder().nodeId(NodeId.of(name)).build()).factory())).build();
+        .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of(name)).build()).factory())).build();
   }
 
   @Test

@@ -133,7 +133,7 @@ class HandlerTest {
   void shouldRunHandlersOnTheReadLoopWhenAskedAndSpreadConnectionsOverSeveralLoops()
       throws Exception {
     try (Transport<byte[]> server = NioTransport.builder(ByteArrayCodec.instance())
-            .config(TransportConfig.builder().nodeId(NodeId.of("server")).build())
+            .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("server")).build())
             .handlersOnReadLoop(true).readLoops(2).writeLoops(2)
             .listener(new io.duplex.ConnectionListener<>() {
               @Override

@@ -246,7 +246,7 @@ class LoadTest {
         long seed) throws Exception {
       this.index = index;
       this.random = new Random(seed);
-      TransportConfig config = TransportConfig.builder().nodeId(NodeId.of("n" + index))
+      TransportConfig config = TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("n" + index))
           .closeTimeout(Duration.ofMillis(500))
           .maxInboundConnectionsPerAddress(64) // every node is on 127.0.0.1
           .build();

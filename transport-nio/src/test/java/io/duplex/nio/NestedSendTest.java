@@ -155,7 +155,7 @@ class NestedSendTest {
     // written through at once.
     AtomicReference<CompletableFuture<Void>> innerSent = new AtomicReference<>();
     AtomicReference<Thread> listener = new AtomicReference<>();
-    TransportConfig config = TransportConfig.builder().nodeId(NodeId.of("client"))
+    TransportConfig config = TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("client"))
         .highWaterMark(1024).lowWaterMark(512).handlerExecutor(Runnable::run).build();
     try (Peers.Node server = node("server").listen();
         Transport<byte[]> client = clientSendingInnerWhenUnwritable(config, 0, innerSent,
@@ -186,7 +186,7 @@ class NestedSendTest {
     long high = 64 * 1024;
     AtomicReference<CompletableFuture<Void>> innerSent = new AtomicReference<>();
     AtomicReference<Thread> listener = new AtomicReference<>();
-    TransportConfig config = TransportConfig.builder().nodeId(NodeId.of("client"))
+    TransportConfig config = TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("client"))
         .highWaterMark(high).lowWaterMark(high / 2).handlerExecutor(Runnable::run).build();
     try (Peers.Node server = node("server", b -> b.inboundQueueCapacity(1),
             t -> t.receiveBufferSize(16 * 1024), c -> { }).listen();

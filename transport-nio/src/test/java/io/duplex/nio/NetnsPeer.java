@@ -59,7 +59,7 @@ public final class NetnsPeer {
       settings.put(kv[0], kv[1]);
     }
     String name = settings.getOrDefault("name", role.equals("node") ? "b" : role);
-    TransportConfig.Builder b = TransportConfig.builder().nodeId(NodeId.of(name))
+    TransportConfig.Builder b = TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of(name))
         .maxInboundConnectionsPerAddress(64);
     millis(settings, "pingInterval").ifPresent(b::pingInterval);
     millis(settings, "pongTimeout").ifPresent(b::pongTimeout);

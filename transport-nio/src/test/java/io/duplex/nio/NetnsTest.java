@@ -318,7 +318,7 @@ class NetnsTest {
       ns.shape(End.ROOT, "tbf", "rate", "8mbit", "burst", "16kb", "latency", "100ms");
       Netns.Child sink = ns.start("sink");
       NodeId slowId = NodeId.of("sink");
-      TransportConfig config = TransportConfig.builder().nodeId(NodeId.of("hub"))
+      TransportConfig config = TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("hub"))
           .maxFrameSize(64 * 1024).highWaterMark(64 * 1024).lowWaterMark(32 * 1024)
           .outboundHardLimit(hard).slowPeerPolicy(policy)
           .closeTimeout(Duration.ofMillis(500)).maxInboundConnectionsPerAddress(64).build();
@@ -440,7 +440,7 @@ class NetnsTest {
       List<Connection<byte[]>> left = new CopyOnWriteArrayList<>();
       List<ConnectionClosedException> causes = new CopyOnWriteArrayList<>();
       AtomicLong leftAt = new AtomicLong();
-      TransportConfig config = TransportConfig.builder().nodeId(NodeId.of("a"))
+      TransportConfig config = TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("a"))
           .pingInterval(Duration.ofMillis(100)).pongTimeout(Duration.ofMillis(400))
           .handshakeTimeout(Duration.ofMillis(500)).closeTimeout(Duration.ofMillis(500))
           .build();

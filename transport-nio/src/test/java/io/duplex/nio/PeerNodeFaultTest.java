@@ -74,7 +74,7 @@ class PeerNodeFaultTest {
   private static PeerNode<byte[]> peerNode(String name,
       UnaryOperator<TransportConfig.Builder> settings,
       UnaryOperator<PeerNode.Builder<byte[]>> how) throws Exception {
-    TransportConfig config = settings.apply(TransportConfig.builder().nodeId(NodeId.of(name))
+    TransportConfig config = settings.apply(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of(name))
         .closeTimeout(Duration.ofMillis(500))).build();
     return how.apply(PeerNode.builder(NioTransport.builder(ByteArrayCodec.instance())
         .config(config).factory())

@@ -39,7 +39,7 @@ class PeerNodeTest {
 
   private static PeerNode<byte[]> node(String name, UnaryOperator<PeerNode.Builder<byte[]>> how)
       throws Exception {
-    TransportConfig config = TransportConfig.builder().nodeId(NodeId.of(name))
+    TransportConfig config = TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of(name))
         .closeTimeout(Duration.ofMillis(500)).build();
     return how.apply(PeerNode.builder(NioTransport.builder(ByteArrayCodec.instance())
         .config(config).factory())
@@ -66,7 +66,7 @@ class PeerNodeTest {
       }
     };
     return how.apply(PeerNode.builder(NioTransport.builder(other)
-        .config(TransportConfig.builder().nodeId(NodeId.of(name)).build()).factory())).build();
+        .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of(name)).build()).factory())).build();
   }
 
   private static InetSocketAddress address(PeerNode<?> node) {

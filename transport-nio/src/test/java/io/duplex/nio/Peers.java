@@ -47,7 +47,13 @@ final class Peers {
 
     CodecNode(String name, Codec<T> codec, Consumer<TransportConfig.Builder> settings,
         Consumer<NioTransport.Builder<T>> nio, Consumer<Connection<T>> onOpen) {
-      TransportConfig.Builder b = TransportConfig.builder().nodeId(NodeId.of(name));
+      this(name, codec, settings, nio, onOpen, false);
+    }
+
+    CodecNode(String name, Codec<T> codec, Consumer<TransportConfig.Builder> settings,
+        Consumer<NioTransport.Builder<T>> nio, Consumer<Connection<T>> onOpen, boolean secure) {
+      TransportConfig.Builder b = secure ? TransportConfig.builder()
+          : TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of(name));
       settings.accept(b);
       NioTransport.Builder<T> t = NioTransport.builder(codec);
       nio.accept(t);
@@ -108,6 +114,12 @@ final class Peers {
     Node(String name, Consumer<TransportConfig.Builder> settings,
         Consumer<NioTransport.Builder<byte[]>> nio, Consumer<Connection<byte[]>> onOpen) {
       super(name, ByteArrayCodec.instance(), settings, nio, onOpen);
+    }
+
+    Node(String name, Consumer<TransportConfig.Builder> settings,
+        Consumer<NioTransport.Builder<byte[]>> nio, Consumer<Connection<byte[]>> onOpen,
+        boolean secure) {
+      super(name, ByteArrayCodec.instance(), settings, nio, onOpen, secure);
     }
 
     @Override

@@ -25,7 +25,7 @@ class QuickStartTest {
     // --- from README.md ---
     // A server that echoes every message back on its connection.
     Transport<byte[]> server = NioTransport.builder(ByteArrayCodec.instance())
-        .config(TransportConfig.builder().nodeId(NodeId.of("server")).build())
+        .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("server")).build())
         .listener(new ConnectionListener<>() {
           @Override
           public void onOpen(Connection<byte[]> c) {

@@ -20,7 +20,7 @@ class SmokeTest {
   @Test
   void shouldEchoOverLoopback() throws Exception {
     try (Transport<byte[]> server = NioTransport.builder(ByteArrayCodec.instance())
-            .config(TransportConfig.builder().nodeId(NodeId.of("server")).build())
+            .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("server")).build())
             .listener(new ConnectionListener<>() {
               @Override
               public void onOpen(Connection<byte[]> c) {
@@ -29,7 +29,7 @@ class SmokeTest {
             })
             .build();
         Transport<byte[]> client = NioTransport.builder(ByteArrayCodec.instance())
-            .config(TransportConfig.builder().nodeId(NodeId.of("client")).build())
+            .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("client")).build())
             .build()) {
       InetSocketAddress at = server.listen(new InetSocketAddress("127.0.0.1", 0));
       Connection<byte[]> c = client.connect(at).get(10, TimeUnit.SECONDS);

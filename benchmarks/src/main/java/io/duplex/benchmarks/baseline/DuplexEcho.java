@@ -24,7 +24,7 @@ public final class DuplexEcho implements Echo {
 
   public DuplexEcho() throws Exception {
     server = NioTransport.builder(ByteArrayCodec.instance())
-        .config(TransportConfig.builder().nodeId(NodeId.of("server")).build())
+        .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("server")).build())
         .handlersOnReadLoop(true)
         .listener(new ConnectionListener<>() {
           @Override
@@ -34,7 +34,7 @@ public final class DuplexEcho implements Echo {
         }).build();
     InetSocketAddress at = server.listen(new InetSocketAddress("127.0.0.1", 0));
     client = NioTransport.builder(ByteArrayCodec.instance())
-        .config(TransportConfig.builder().nodeId(NodeId.of("client")).build()).build();
+        .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("client")).build()).build();
     connection = client.connect(at).get(10, TimeUnit.SECONDS);
   }
 

@@ -25,7 +25,7 @@ public final class DuplexStreams implements Streams {
   private volatile long received;
 
   public DuplexStreams(int count) throws Exception {
-    TransportConfig serverConfig = TransportConfig.builder().nodeId(NodeId.of("server")).build();
+    TransportConfig serverConfig = TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("server")).build();
     server = NioTransport.builder(ByteArrayCodec.instance()).config(serverConfig)
         .handlersOnReadLoop(true)
         .listener(new ConnectionListener<>() {
@@ -36,7 +36,7 @@ public final class DuplexStreams implements Streams {
         }).build();
     InetSocketAddress at = server.listen(new InetSocketAddress("127.0.0.1", 0));
     client = NioTransport.builder(ByteArrayCodec.instance())
-        .config(TransportConfig.builder().nodeId(NodeId.of("client"))
+        .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("client"))
             .outboundHardLimit(256L << 20).highWaterMark(64L << 20).build())
         .build();
     for (int i = 0; i < count; i++) {

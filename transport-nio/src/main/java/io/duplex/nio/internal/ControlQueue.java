@@ -61,7 +61,12 @@ final class ControlQueue {
 
   /** Queues the handshake frame. Read loop, once, before any other frame. */
   synchronized void offerHandshake(ByteBuffer frame) {
-    add(OutboundFrame.control(frame));
+    add(OutboundFrame.handshake(frame, null));
+  }
+
+  /** Queues secure handshake bytes, and the sealer for what follows them (or null). */
+  synchronized void offerHandshake(ByteBuffer bytes, Sealer sealer) {
+    add(OutboundFrame.handshake(bytes, sealer));
   }
 
   /**

@@ -3,7 +3,9 @@ package io.duplex.nio.internal;
 import io.duplex.Connection;
 import io.duplex.ConnectionClosedException;
 import io.duplex.ConnectionListener;
+import io.duplex.NodeId;
 import io.duplex.PeerInfo;
+import io.duplex.internal.SecureHandshake;
 import io.duplex.Transport;
 import io.duplex.TransportStats;
 import io.duplex.TransportConfig;
@@ -90,6 +92,8 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
   private final InboundLimits limits;
   // Written by listen(), read by handshakes on the read loops.
   private volatile PeerInfo localInfo;
+  /** The static X25519 key of secure handshakes, signed by the identity; null in plaintext. */
+  private final SecureHandshake.StaticKey staticKey;
   // Failures, logged at most once per peer and kind every ERROR_LOG_INTERVAL_MILLIS. Any thread.
   private final RateLimitedLog errorLog = new RateLimitedLog(log, ERROR_LOG_INTERVAL_MILLIS);
 
@@ -107,6 +111,7 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
     this.limits = new InboundLimits(config);
     this.localInfo = new PeerInfo(config.nodeId(), config.networkId(), 0, codec.name(),
         config.maxFrameSize());
+    this.staticKey = config.identity().map(SecureHandshake.StaticKey::generate).orElse(null);
     if (config.handlerExecutor().isPresent()) {
       this.handlerExecutor = config.handlerExecutor().get();
       this.ownedHandlerExecutor = null;
@@ -223,6 +228,15 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
 
   @Override
   public CompletableFuture<Connection<T>> connect(InetSocketAddress remote) {
+    return dial(remote, null);
+  }
+
+  @Override
+  public CompletableFuture<Connection<T>> connect(InetSocketAddress remote, NodeId expected) {
+    return dial(remote, java.util.Objects.requireNonNull(expected, "expected"));
+  }
+
+  private CompletableFuture<Connection<T>> dial(InetSocketAddress remote, NodeId expected) {
     if (closed.get()) {
       return CompletableFuture.failedFuture(
           new ConnectionClosedException("transport is closed; cannot connect to " + remote));
@@ -232,7 +246,7 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
       channel = SocketChannel.open();
       configure(channel);
       boolean connected = channel.connect(remote);
-      NioConnection<T> connection = newConnection(channel, remote, connected, true);
+      NioConnection<T> connection = newConnection(channel, remote, connected, true, expected);
       dialed.increment();
       return connection.openFuture();
     } catch (IOException | RuntimeException e) {
@@ -275,7 +289,7 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
       }
       admitted = true;
       configure(channel);
-      newConnection(channel, remote, true, false);
+      newConnection(channel, remote, true, false, null);
       slot = false; // the connection owns it now, and closed() gives it back
       admitted = false; // and the connection tells the listener how it ends
       accepted.increment();
@@ -325,10 +339,10 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
   }
 
   private NioConnection<T> newConnection(SocketChannel channel, InetSocketAddress remote,
-      boolean connected, boolean dialed) {
+      boolean connected, boolean dialed, NodeId expected) {
     int n = nextLoop.getAndIncrement() & Integer.MAX_VALUE;
     NioConnection<T> connection = new NioConnection<>(this, channel, remote, connected, dialed,
-        readLoops[n % readLoops.length], writeLoops[n % writeLoops.length]);
+        expected, readLoops[n % readLoops.length], writeLoops[n % writeLoops.length]);
     // From here nothing throws: accepted() hands the connection its limit slot at this point.
     connections.add(connection);
     connection.readLoop().execute(connection::register);
@@ -501,6 +515,10 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
   /** Whether handlers and listeners run on the read loop, as NioTransport.Builder set it. */
   boolean handlersOnReadLoop() {
     return handlersOnReadLoop;
+  }
+
+  SecureHandshake.StaticKey staticKey() {
+    return staticKey;
   }
 
   PeerInfo localInfo() {

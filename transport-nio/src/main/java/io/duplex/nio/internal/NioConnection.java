@@ -8,12 +8,15 @@ import io.duplex.DuplexException;
 import io.duplex.Encoded;
 import io.duplex.HandshakeException;
 import io.duplex.MessageHandler;
+import io.duplex.NodeId;
 import io.duplex.PeerInfo;
 import io.duplex.TransportConfig;
 import io.duplex.codec.Codec;
 import io.duplex.codec.EncoderException;
 import io.duplex.internal.FrameBuffer;
 import io.duplex.internal.Handshake;
+import io.duplex.internal.SecureHandshake;
+import io.duplex.internal.noise.CipherState;
 import io.duplex.internal.Wire;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -64,6 +67,10 @@ final class NioConnection<T> implements Connection<T> {
   private final InetSocketAddress remote;
   private final long sendTimeoutNanos;
   private final boolean dialed;
+  /** The node id the dialer expects to reach, or null. */
+  private final NodeId expected;
+  /** The secure handshake while it runs; null in plaintext mode and once done. Read loop. */
+  private SecureHandshake secure;
 
   private final AtomicReference<ConnectionClosedException> closeCause = new AtomicReference<>();
   private final CompletableFuture<Connection<T>> opened = new CompletableFuture<>();
@@ -79,8 +86,10 @@ final class NioConnection<T> implements Connection<T> {
   private final Runnable writabilityEvent = this::fireWritability;
 
   NioConnection(LoopTransport<T> transport, SocketChannel channel, InetSocketAddress remote,
-      boolean connected, boolean dialed, ReadLoop readLoop, WriteLoop writeLoop) {
+      boolean connected, boolean dialed, NodeId expected, ReadLoop readLoop,
+      WriteLoop writeLoop) {
     this.dialed = dialed;
+    this.expected = expected;
     this.transport = transport;
     this.config = transport.config();
     this.codec = transport.codec();
@@ -147,14 +156,55 @@ final class NioConnection<T> implements Connection<T> {
 
   private void connected() throws IOException {
     local = (InetSocketAddress) channel.getLocalAddress();
+    if (!config.insecurePlaintext()) {
+      secure = new SecureHandshake(dialed, config.cipherSuite(), transport.localInfo(),
+          transport.staticKey(), expected, config.authorizer().orElse(null),
+          config.maxHandshakeFrameSize(), null);
+      writeHalf.handshake(secure.start(), null);
+      return;
+    }
     FrameBuffer buffer = FrameBuffer.forFrames(128, config.maxHandshakeFrameSize());
     Handshake.encode(transport.localInfo(), buffer);
     writeHalf.handshake(buffer.finishFrame(Wire.HANDSHAKE));
   }
 
+  /**
+   * Bytes of a secure connection before its handshake completed: the handshake takes what is
+   * its, answers, and once complete installs the two cipher states, one per half. What it leaves
+   * in {@code bytes} are the first records. Read loop.
+   */
+  void onSecureBytes(ByteBuffer bytes) {
+    ByteBuffer answer = secure.read(bytes);
+    if (!secure.isComplete()) {
+      if (answer != null) {
+        writeHalf.handshake(answer, null);
+      }
+      return;
+    }
+    SecureHandshake done = secure;
+    secure = null;
+    CipherState[] keys = done.split();
+    // The sealer starts after our last handshake bytes (the initiator's third message; none for
+    // the responder), and the opener with the next byte read: one cipher state per half.
+    writeHalf.handshake(answer != null ? answer : ByteBuffer.allocate(0),
+        new Sealer(keys[0], channel));
+    readHalf.startOpening(new Opener(keys[1]));
+    onHandshake(done.peer());
+  }
+
+  /** Whether this connection runs the secure channel (not insecure plaintext). */
+  boolean isSecure() {
+    return !config.insecurePlaintext();
+  }
+
   /** The peer's handshake arrived. Read loop. */
   void onHandshake(PeerInfo remoteInfo) {
     Handshake.check(transport.localInfo(), remoteInfo);
+    if (expected != null && !expected.equals(remoteInfo.nodeId())) { // plaintext: a claim only
+      throw new HandshakeException(HandshakeException.Field.IDENTITY, "handshake failed:"
+          + " dialed node " + expected + " and the peer claims to be node "
+          + remoteInfo.nodeId() + " (insecure plaintext: nothing proves either)");
+    }
     peer = remoteInfo;
     sendLimit = Math.min(config.maxFrameSize(), remoteInfo.maxFrameSize());
     readHalf.handshakeDone(config.maxFrameSize());

@@ -23,10 +23,15 @@ final class OutboundFrame {
     /** A run of coalesced {@code sendLater} messages in one buffer ({@link Batch}). */
     BATCH,
     /**
-     * HANDSHAKE or PING: a few bytes that go ahead of queued messages, bounded by count in the
-     * {@link ControlQueue} rather than by the hard limit.
+     * A PING: a few bytes that go ahead of queued messages, bounded by count in the {@link
+     * ControlQueue} rather than by the hard limit.
      */
     CONTROL,
+    /**
+     * Handshake bytes: the plaintext HANDSHAKE frame, or the secure handshake's preface and
+     * messages. Control frames, ahead of any message.
+     */
+    HANDSHAKE,
     /** A PONG: a control frame, owed to the peer until it is written. */
     PONG,
     /** The CLOSE frame: after everything else, and followed by the FIN. */
@@ -51,6 +56,11 @@ final class OutboundFrame {
   final Batch batch;
   /** Messages this frame carries: 1, or a batch's count. */
   final int frames;
+  /**
+   * On the last handshake frame of a secure connection: the sealer everything after this frame
+   * goes through, installed by the role holder once the frame is written. Otherwise null.
+   */
+  final Sealer sealer;
 
   /**
    * 0 while queued; 1 once a thread has claimed the frame, to write it (the role holder) or to
@@ -60,6 +70,11 @@ final class OutboundFrame {
 
   private OutboundFrame(Kind kind, ByteBuffer bytes, int size, CompletableFuture<Void> promise,
       long deadlineNanos, long startDeadlineNanos, Batch batch, int frames) {
+    this(kind, bytes, size, promise, deadlineNanos, startDeadlineNanos, batch, frames, null);
+  }
+
+  private OutboundFrame(Kind kind, ByteBuffer bytes, int size, CompletableFuture<Void> promise,
+      long deadlineNanos, long startDeadlineNanos, Batch batch, int frames, Sealer sealer) {
     this.kind = kind;
     this.bytes = bytes;
     this.size = size;
@@ -68,6 +83,7 @@ final class OutboundFrame {
     this.startDeadlineNanos = startDeadlineNanos;
     this.batch = batch;
     this.frames = frames;
+    this.sealer = sealer;
   }
 
   /**
@@ -100,10 +116,19 @@ final class OutboundFrame {
         batch, frames);
   }
 
-  /** A control frame (HANDSHAKE, PING) nobody waits on; it never times out. */
+  /** A PING nobody waits on; it never times out. */
   static OutboundFrame control(ByteBuffer bytes) {
     return new OutboundFrame(Kind.CONTROL, bytes, bytes.remaining(), null, Long.MAX_VALUE,
         Long.MAX_VALUE, null, 1);
+  }
+
+  /**
+   * Secure handshake bytes (maybe none); if {@code sealer} is not null, every byte after them is
+   * sealed with it.
+   */
+  static OutboundFrame handshake(ByteBuffer bytes, Sealer sealer) {
+    return new OutboundFrame(Kind.HANDSHAKE, bytes, bytes.remaining(), null, Long.MAX_VALUE,
+        Long.MAX_VALUE, null, 1, sealer);
   }
 
   /** A PONG; it never times out. */

@@ -11,6 +11,7 @@ import io.duplex.codec.CorruptedFrameException;
 import io.duplex.codec.DecoderException;
 import io.duplex.codec.FrameDecoder;
 import io.duplex.codec.TooLongFrameException;
+import io.duplex.security.RecordException;
 import io.duplex.internal.Handshake;
 import io.duplex.internal.Wire;
 import java.io.EOFException;
@@ -56,6 +57,7 @@ final class ReadHalf<T> {
   private final FrameDecoder decoder;
   private final InboundQueue inbound;
   private final boolean handlersOnReadLoop;
+  private final boolean secure;
   /** Reading stopped: the inbound queue is full. */
   private static final int INBOUND_FULL = 1;
   /** Reading stopped: as many PONGs wait as may (a peer that sends PINGs and does not read). */
@@ -92,6 +94,8 @@ final class ReadHalf<T> {
   private boolean discarding;
   private boolean discardingRaw;
   private boolean pongQueued;
+  /** Opens the records of a secure connection once its handshake is done; null until then. */
+  private Opener opener;
 
   ReadHalf(NioConnection<T> connection, Codec<T> codec, int preHandshakeLimit, int capacity,
       long maxBytes, boolean handlersOnReadLoop) {
@@ -101,6 +105,7 @@ final class ReadHalf<T> {
     decoder.limit(preHandshakeLimit, "pre-handshake max frame size");
     this.inbound = new InboundQueue(capacity, maxBytes);
     this.handlersOnReadLoop = handlersOnReadLoop;
+    this.secure = connection.isSecure();
   }
 
   /** The read selector's key for this connection. Read loop. */
@@ -135,19 +140,15 @@ final class ReadHalf<T> {
           continue; // closing after an error: the bytes are not decoded, only read to the FIN
         }
         buffer.flip();
-        ByteBuffer frame;
-        boolean completed = false;
-        while ((frame = decoder.next(buffer)) != null) {
-          completed = true;
-          onFrame(frame);
-          if (connection.isClosed() || discardingRaw) {
-            return;
-          }
+        int decoded = secure ? readSecure(buffer) : decodeAll(buffer);
+        if (decoded == STOP) {
+          return;
         }
+        boolean completed = decoded == COMPLETED;
         if (pongQueued) {
           answerPings();
         }
-        if (!decoder.hasPartialFrame()) {
+        if (!hasPartialFrame()) {
           if (frameStartNanos != NO_FRAME) {
             frameStartNanos = NO_FRAME; // (a volatile read is cheaper than a store on every read)
           }
@@ -173,6 +174,58 @@ final class ReadHalf<T> {
     }
   }
 
+  /** {@link #decodeAll} results: stop reading; no frame was completed; some were. */
+  private static final int STOP = -1;
+  private static final int NONE = 0;
+  private static final int COMPLETED = 1;
+
+  /** Handles every whole frame in {@code bytes}. */
+  private int decodeAll(ByteBuffer bytes) {
+    int result = NONE;
+    ByteBuffer frame;
+    while ((frame = decoder.next(bytes)) != null) {
+      result = COMPLETED;
+      onFrame(frame);
+      if (connection.isClosed() || discardingRaw) {
+        return STOP;
+      }
+    }
+    return result;
+  }
+
+  /**
+   * A secure connection's bytes: the handshake's until it completes, then records, each opened
+   * and its plaintext decoded before the next is opened. A record that does not open throws,
+   * and nothing of it is delivered.
+   */
+  private int readSecure(ByteBuffer bytes) {
+    if (opener == null) {
+      connection.onSecureBytes(bytes);
+      if (opener == null || connection.isClosed()) {
+        return connection.isClosed() ? STOP : NONE;
+      }
+    }
+    int result = NONE;
+    ByteBuffer plain;
+    while ((plain = opener.next(bytes)) != null) {
+      int r = decodeAll(plain);
+      if (r == STOP) {
+        return STOP;
+      }
+      result = Math.max(result, r);
+    }
+    return result;
+  }
+
+  /** The handshake completed: records from now on. Read loop. */
+  void startOpening(Opener opener) {
+    this.opener = opener;
+  }
+
+  private boolean hasPartialFrame() {
+    return decoder.hasPartialFrame() || (opener != null && opener.hasPartialRecord());
+  }
+
   /**
    * Writes the PONGs the read queued, once per read rather than once per PING; if as many wait
    * as may (the peer does not read them), stops reading it until they drain. Read loop.
@@ -187,6 +240,12 @@ final class ReadHalf<T> {
   }
 
   private static HandshakeException notDuplex(TooLongFrameException e) {
+    if (e.length() == io.duplex.internal.Wire.MAGIC) { // "DPLX" where a length should be
+      return new HandshakeException(HandshakeException.Field.SECURITY, "handshake failed: the"
+          + " peer wants the secure channel (its first bytes are the duplex 2 preface), and this"
+          + " node runs insecure plaintext; both sides must agree: drop insecurePlaintext() here"
+          + " (a secure node never falls back to plaintext)", e);
+    }
     return new HandshakeException(HandshakeException.Field.MAGIC, "handshake failed: the peer's"
         + " first bytes announce a frame of " + e.length() + " bytes, over the pre-handshake limit "
         + e.limit() + "; it is not a duplex peer (or it is hostile)", e);
@@ -195,7 +254,12 @@ final class ReadHalf<T> {
   private void endOfStream() {
     inputDone = true;
     cancelRead();
-    if (decoder.hasPartialFrame() && !discardingRaw) {
+    if (opener != null && opener.hasPartialRecord() && !discardingRaw) {
+      connection.closeWith(new RecordException(RecordException.Reason.TRUNCATED, "the peer's"
+          + " stream ended in the middle of a record; nothing of the record is delivered and the"
+          + " connection is closed (the peer crashed, was cut off, or the stream was truncated"
+          + " on the way)"));
+    } else if (decoder.hasPartialFrame() && !discardingRaw) {
       // A violation, not an orderly close: its EOFException cause tells the two apart by type,
       // and the error handler hears of it like any other (a pending connect fails with it).
       connection.closeWith(new ConnectionClosedException("the peer closed the connection in the"

@@ -19,8 +19,12 @@ import java.util.concurrent.CompletableFuture;
  * taken out of the queues and not yet fully written ({@code staged}, in stream order), and the
  * end of the output: the CLOSE frame, then the FIN.
  *
- * <p>Threads: {@code staged}, {@code batch}, {@code batchStart}, {@code ending} and {@code
- * outputShut} belong to the role holder; the compare-and-set on the half's state hands them over
+ * <p>On a secure connection, once the handshake frame that carries the {@link Sealer} is written,
+ * everything after it is gathered as plaintext, sealed into one record per write and written;
+ * the frames sealed count as written.
+ *
+ * <p>Threads: {@code staged}, {@code batch}, {@code batchStart}, {@code ending}, {@code
+ * outputShut} and {@code sealer} belong to the role holder; the compare-and-set on the half's state hands them over
  * with a happens-before edge. {@code closeFrame} and {@code endRequested} are written once by the
  * thread that ends the output ({@link #requestEnd}) and read by holders.
  */
@@ -54,6 +58,8 @@ final class SocketWriter {
   private int[] batchStart = new int[64];
   private boolean ending;
   private boolean outputShut;
+  /** Seals what is written, once the handshake installed it; null on a plaintext connection. */
+  private Sealer sealer;
 
   SocketWriter(NioConnection<?> connection, SocketChannel channel, PendingBytes budget,
       OutboundQueue queue, ControlQueue control, Coalescer coalescer) {
@@ -77,9 +83,12 @@ final class SocketWriter {
     return endRequested;
   }
 
-  /** Whether frames are staged (taken out of the queues, not fully written). Role holder. */
+  /**
+   * Whether frames are staged (taken out of the queues, not fully written), or sealed bytes wait.
+   * Role holder.
+   */
   boolean hasStaged() {
-    return !staged.isEmpty();
+    return !staged.isEmpty() || (sealer != null && sealer.hasPending());
   }
 
   /**
@@ -92,7 +101,11 @@ final class SocketWriter {
       long deadlineNanos, long startDeadlineNanos, boolean oneBuffer) {
     int size = frame.remaining();
     try {
-      writeDirect(frame, oneBuffer);
+      if (sealer == null) {
+        writeDirect(frame, oneBuffer);
+      } else {
+        writeSealed(frame, oneBuffer);
+      }
     } catch (Throwable t) { // an I/O error, or an Error such as no direct memory left
       budget.release(size);
       WriteHalf.fail(promise, connection.closeQuietly(t));
@@ -131,14 +144,38 @@ final class SocketWriter {
   }
 
   /**
+   * Seals {@code src} a record at a time and writes the records until done, the socket full, or
+   * (if {@code oneBuffer}) one record written. Sealed bytes waiting go first.
+   */
+  private void writeSealed(ByteBuffer src, boolean oneBuffer) throws IOException {
+    if (sealer.hasPending() && !sealer.writePending()) {
+      return;
+    }
+    ByteBuffer plain = DIRECT.get();
+    for (boolean first = true; src.hasRemaining() && (first || !oneBuffer); first = false) {
+      plain.clear().limit(Sealer.GATHER);
+      copySome(src, plain);
+      if (!sealer.sealAndWrite(plain.flip())) {
+        return;
+      }
+    }
+  }
+
+  /**
    * Writes until nothing is left ({@link #DONE}), the socket is full ({@link #FULL}) or {@code
    * gathers} buffers are written and more waits ({@link #TURN_UP}). Role holder.
    */
   int drain(int gathers) throws IOException {
+    if (sealer != null) {
+      return drainSealed(gathers);
+    }
     ByteBuffer out = DIRECT.get();
     for (int g = 0; ; g++) {
       if (outputShut) {
         return DONE;
+      }
+      if (sealer != null) {
+        return drainSealed(gathers - g); // the handshake just went out: the rest is sealed
       }
       if (g == gathers) {
         boolean more = !staged.isEmpty() || !queue.isEmpty() || !control.isEmpty()
@@ -163,9 +200,42 @@ final class SocketWriter {
     }
   }
 
+  /** {@link #drain} on a secure connection: each gather is sealed as one record. */
+  private int drainSealed(int gathers) throws IOException {
+    ByteBuffer plain = DIRECT.get();
+    for (int g = 0; ; g++) {
+      if (outputShut) {
+        return DONE;
+      }
+      if (sealer.hasPending() && !sealer.writePending()) {
+        return FULL;
+      }
+      if (g == gathers) {
+        boolean more = !staged.isEmpty() || !queue.isEmpty() || !control.isEmpty()
+            || endRequested;
+        return more ? TURN_UP : DONE;
+      }
+      plain.clear().limit(Sealer.GATHER);
+      int n = fill(plain);
+      if (n == 0) {
+        if (ending) {
+          shutOutput(); // everything, the CLOSE included, is sealed and written
+        }
+        return DONE;
+      }
+      plain.flip();
+      int copied = plain.remaining();
+      settle(n, copied); // sealed bytes are committed: their frames are done
+      if (copied > 0 && !sealer.sealAndWrite(plain)) {
+        return FULL;
+      }
+    }
+  }
+
   /**
    * Copies into {@code out} the staged frames, then waiting control frames, then queued
-   * messages; at the end of the output, the CLOSE. Returns the frames touched.
+   * messages; at the end of the output, the CLOSE. Returns the frames touched. Stops after a
+   * frame that installs a {@link Sealer}: what follows it is sealed.
    */
   private int fill(ByteBuffer out) {
     int n = 0;
@@ -174,6 +244,9 @@ final class SocketWriter {
         return n;
       }
       n = copyInto(out, f, n);
+      if (f.sealer != null) {
+        return n;
+      }
     }
     long now = 0;
     while (out.hasRemaining() && !ending) {
@@ -198,6 +271,9 @@ final class SocketWriter {
       }
       staged.addLast(f);
       n = copyInto(out, f, n);
+      if (f.sealer != null) {
+        return n;
+      }
     }
     return n;
   }
@@ -253,6 +329,9 @@ final class SocketWriter {
   private void written(OutboundFrame f) {
     if (f.counted()) {
       budget.release(f.size);
+    }
+    if (f.sealer != null) {
+      sealer = f.sealer; // the handshake is written: from here on, every byte is sealed
     }
     switch (f.kind) {
       case BATCH:

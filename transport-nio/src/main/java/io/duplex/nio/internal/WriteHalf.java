@@ -272,6 +272,15 @@ final class WriteHalf {
   }
 
   /**
+   * Queues secure handshake bytes and writes them; if {@code sealer} is not null, everything
+   * queued after them is sealed with it. Read loop.
+   */
+  void handshake(ByteBuffer bytes, Sealer sealer) {
+    control.offerHandshake(bytes, sealer);
+    flush(LOOP_GATHERS);
+  }
+
+  /**
    * Queues a PONG; it is written by {@link #flushControl()} after the read, or by the holder.
    * Returns true if the PONGs waiting reached their bound: stop reading the peer. Read loop.
    */

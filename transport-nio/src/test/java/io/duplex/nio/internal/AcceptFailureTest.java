@@ -52,7 +52,7 @@ class AcceptFailureTest {
         failures.add(cause);
       }
     };
-    TransportConfig config = TransportConfig.builder().nodeId(NodeId.of("server")).build();
+    TransportConfig config = TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("server")).build();
     LoopTransport<byte[]> transport = new LoopTransport<>(config, ByteArrayCodec.instance(),
         listener, (c, e) -> reported.add(e), 1, 1, false,
         Map.of(StandardSocketOptions.TCP_NODELAY, true));

@@ -58,7 +58,7 @@ class NioTransportBuilderTest {
 
   private static NioTransport.Builder<byte[]> builder(String name) {
     return NioTransport.builder(ByteArrayCodec.instance())
-        .config(TransportConfig.builder().nodeId(NodeId.of(name)).build());
+        .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of(name)).build());
   }
 
   private static <V> V option(Connection<?> connection, SocketOption<V> option)

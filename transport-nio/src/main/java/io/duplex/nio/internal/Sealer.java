@@ -1,0 +1,73 @@
+package io.duplex.nio.internal;
+
+import io.duplex.internal.Records;
+import io.duplex.internal.noise.CipherState;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+
+/**
+ * The sending half of a secure connection: its cipher state, which seals gathered plaintext into
+ * records, and the sealed bytes the socket did not take yet. Belongs to the write role holder
+ * (the compare-and-set that hands the role over orders its fields); installed by the holder when
+ * the last plaintext handshake frame is written.
+ *
+ * <p>A sealed byte is committed: it goes out before anything sealed later, and the frames it
+ * came from count as written once sealed. {@code pending} holds at most one gather of records
+ * ({@link #GATHER} bytes of plaintext, sealed), allocated the first time the socket fills.
+ */
+final class Sealer {
+  /** Plaintext sealed per write system call: one full record. */
+  static final int GATHER = Records.MAX_PLAINTEXT;
+
+  private static final ThreadLocal<ByteBuffer> SEALED = ThreadLocal.withInitial(
+      () -> ByteBuffer.allocateDirect(GATHER + Records.LENGTH_SIZE + 16 * 2));
+
+  private final CipherState state;
+  private final SocketChannel channel;
+  private ByteBuffer pending; // sealed bytes not yet written: flipped, or null/empty
+
+  Sealer(CipherState state, SocketChannel channel) {
+    this.state = state;
+    this.channel = channel;
+  }
+
+  /** Whether sealed bytes wait for the socket. */
+  boolean hasPending() {
+    return pending != null && pending.hasRemaining();
+  }
+
+  /** Writes the sealed bytes that wait; true once none is left. */
+  boolean writePending() throws IOException {
+    channel.write(pending);
+    return !pending.hasRemaining();
+  }
+
+  /**
+   * Seals {@code plain}'s remaining bytes (at most {@link #GATHER}) as one record and writes it;
+   * what the socket does not take waits in {@code pending}. Returns true if all was written.
+   */
+  boolean sealAndWrite(ByteBuffer plain) throws IOException {
+    ByteBuffer out = SEALED.get();
+    out.clear();
+    Records.rekeyIfDue(state);
+    out.putShort((short) (plain.remaining() + CipherState.TAG_SIZE));
+    state.encrypt(plain, out);
+    out.flip();
+    channel.write(out);
+    if (!out.hasRemaining()) {
+      return true;
+    }
+    if (pending == null) {
+      pending = ByteBuffer.allocate(out.capacity());
+    }
+    pending.clear();
+    pending.put(out).flip();
+    return false;
+  }
+
+  /** Forgets the key. Role holder, at the end. */
+  void destroy() {
+    state.destroy();
+  }
+}
