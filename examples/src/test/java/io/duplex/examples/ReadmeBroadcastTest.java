@@ -3,7 +3,7 @@ package io.duplex.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.duplex.NodeId;
+import io.duplex.security.Identity;
 import io.duplex.TransportConfig;
 import io.duplex.codec.json.JsonCodec;
 import io.duplex.codec.message.ConsensusMessage;
@@ -25,11 +25,11 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class ReadmeBroadcastTest {
 
-  private static PeerNode<ConsensusMessage> node(String id, List<String> heard,
+  private static PeerNode<ConsensusMessage> node(Identity id, List<String> heard,
       InetSocketAddress... peers) throws Exception {
     return PeerNode.builder(
             NioTransport.builder(JsonCodec.consensus())
-                .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of(id)).build())
+                .config(TransportConfig.builder().identity(id).build())
                 .factory())
         .listen(new InetSocketAddress("127.0.0.1", 0))
         .dial(peers)
@@ -40,9 +40,10 @@ class ReadmeBroadcastTest {
   @Test
   void shouldBroadcastAsTheReadmeShows() throws Exception {
     List<String> heard = new CopyOnWriteArrayList<>();
-    try (PeerNode<ConsensusMessage> v2 = node("validator-2", heard);
-        PeerNode<ConsensusMessage> v3 = node("validator-3", heard);
-        PeerNode<ConsensusMessage> node = node("validator-1", new CopyOnWriteArrayList<>(),
+    Identity validator1 = Identity.generate();
+    try (PeerNode<ConsensusMessage> v2 = node(Identity.generate(), heard);
+        PeerNode<ConsensusMessage> v3 = node(Identity.generate(), heard);
+        PeerNode<ConsensusMessage> node = node(validator1, new CopyOnWriteArrayList<>(),
             v2.listenAddress().orElseThrow(), v3.listenAddress().orElseThrow())) {
       Await.until(() -> node.size() == 2);
 
@@ -54,8 +55,9 @@ class ReadmeBroadcastTest {
       node.broadcast(proposal, Duration.ofMillis(500)).all().get(10, TimeUnit.SECONDS);
 
       Await.until(() -> heard.size() == 4);
-      assertEquals(2, heard.stream().filter(h -> h.startsWith("validator-1: Vote")).count());
-      assertTrue(heard.stream().anyMatch(h -> h.startsWith("validator-1: Proposal")), heard::toString);
+      String from = validator1.nodeId() + ": ";
+      assertEquals(2, heard.stream().filter(h -> h.startsWith(from + "Vote")).count());
+      assertTrue(heard.stream().anyMatch(h -> h.startsWith(from + "Proposal")), heard::toString);
     }
   }
 }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.duplex.Connection;
 import io.duplex.ConnectionClosedException;
 import io.duplex.NodeId;
+import io.duplex.peer.PeerAddress;
+import io.duplex.security.Identity;
 import io.duplex.TransportConfig;
 import io.duplex.codec.ByteArrayCodec;
 import io.duplex.nio.NioTransport;
@@ -24,6 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The README's "Running a node", run as written there: the lines between the markers below are
@@ -37,19 +40,23 @@ class ReadmeNodeTest {
   private static final String TEST_ONLY = "// test only";
 
   @Test
-  void shouldRunANodeAsTheReadmeShows() throws Exception {
+  void shouldRunANodeAsTheReadmeShows(@TempDir Path keys) throws Exception {
     List<byte[]> atB = new CopyOnWriteArrayList<>();
+    Identity identityB = Identity.generate();
     try (PeerNode<byte[]> b = PeerNode.builder(NioTransport.builder(ByteArrayCodec.instance())
-            .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("node-b")).build()).factory())
+            .config(TransportConfig.builder().identity(identityB).build()).factory())
         .listen(new InetSocketAddress("127.0.0.1", 0))
         .onMessage((peer, message) -> atB.add(message))
         .build()) {
       InetSocketAddress nodeB = b.listenAddress().orElseThrow();
+      NodeId nodeBId = identityB.nodeId();
+      Path keyFile = keys.resolve("node-a.key");
       CompletableFuture<Throwable> written = new CompletableFuture<>();
       // --- README.md: Running a node ---
+      Identity identity = Identity.loadOrGenerate(keyFile); // the node's key; its id follows
       PeerNode<byte[]> node = PeerNode.builder(
               NioTransport.builder(ByteArrayCodec.instance())
-                  .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("node-a")).build())
+                  .config(TransportConfig.builder().identity(identity).build())
                   .factory())
           .listen(new InetSocketAddress("127.0.0.1", 0))   // port 0: any free port
           .onMessage((peer, message) ->                   // every peer's messages
@@ -76,11 +83,11 @@ class ReadmeNodeTest {
           .build();
       InetSocketAddress address = node.listenAddress().orElseThrow(); // tell your peers
 
-      node.addPeer(nodeB);                                // dials; redials whenever it drops
+      node.addPeer(PeerAddress.of(nodeBId, nodeB));       // dials; redials whenever it drops
       // ... once node-b has joined:
       Await.until(() -> node.size() == 1 && b.size() == 1); // test only
       assertEquals(address.getPort(), b.peers().get(0).peer().listenPort()); // test only
-      node.sendTo(NodeId.of("node-b"), "hello".getBytes())
+      node.sendTo(nodeBId, "hello".getBytes())
           .whenComplete((v, error) -> {
             // error == null: WRITTEN, handed to the kernel; not yet read by node-b
             written.complete(error); // test only
@@ -108,7 +115,7 @@ class ReadmeNodeTest {
       }
       in |= line.trim().equals(BEGIN);
     }
-    int indent = test.get(0).indexOf('P');
+    int indent = test.get(0).length() - test.get(0).stripLeading().length();
     List<String> expected = new ArrayList<>();
     for (String line : test) {
       expected.add(line.length() >= indent ? line.substring(indent) : line.trim());

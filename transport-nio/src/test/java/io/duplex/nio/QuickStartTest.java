@@ -1,6 +1,7 @@
 package io.duplex.nio;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import io.duplex.ConnectionListener;
 import io.duplex.NodeId;
 import io.duplex.Transport;
 import io.duplex.TransportConfig;
+import io.duplex.security.Identity;
 import io.duplex.codec.ByteArrayCodec;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -23,9 +25,10 @@ class QuickStartTest {
   void shouldRunTheReadmeQuickStart() throws Exception {
     CompletableFuture<Throwable> sent = new CompletableFuture<>();
     // --- from README.md ---
-    // A server that echoes every message back on its connection.
+    // A server that echoes every message back on its connection. Secure by default: a fresh
+    // identity key (load one with Identity.loadOrGenerate(path) for a stable node id).
     Transport<byte[]> server = NioTransport.builder(ByteArrayCodec.instance())
-        .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("server")).build())
+        .config(TransportConfig.builder().identity(Identity.generate()).build())
         .listener(new ConnectionListener<>() {
           @Override
           public void onOpen(Connection<byte[]> c) {
@@ -38,6 +41,7 @@ class QuickStartTest {
     // A client: connect (handshake included), send without blocking, receive by pull.
     Transport<byte[]> client = NioTransport.builder(ByteArrayCodec.instance()).build();
     Connection<byte[]> connection = client.connect(address).join();
+    NodeId serverId = connection.peer().nodeId();       // authenticated: the server's key
     connection.send("hello".getBytes())                 // returns at once
         .whenComplete((v, error) -> sent.complete(error));
     byte[] echo = connection.receive(Duration.ofSeconds(5));
@@ -48,6 +52,7 @@ class QuickStartTest {
     server.close();
     // --- end ---
     assertNull(sent.get());
+    assertEquals(server.config().nodeId(), serverId);
     assertArrayEquals("hello".getBytes(), echo);
     assertTrue(!rtt.isNegative());
   }

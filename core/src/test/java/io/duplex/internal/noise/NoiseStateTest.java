@@ -121,6 +121,29 @@ class NoiseStateTest {
 
   @ParameterizedTest
   @EnumSource(NoiseSuite.class)
+  void recordsRekeyBothSidesAtTheSameNonce(NoiseSuite suite) {
+    CipherState[][] pair = handshake(suite);
+    CipherState send = pair[0][0];
+    CipherState receive = pair[1][1];
+    long at = io.duplex.internal.Records.REKEY_INTERVAL;
+    send.setNonce(at - 1);
+    receive.setNonce(at - 1);
+    for (String text : new String[] {"before", "after", "later"}) {
+      io.duplex.internal.Records.rekeyIfDue(send);
+      ByteBuffer sealed = seal(send, text);
+      io.duplex.internal.Records.rekeyIfDue(receive);
+      assertArrayEquals(bytes(text), open(receive, sealed));
+    }
+    CipherState[][] other = handshake(suite); // a receiver that skips the rekey cannot open
+    other[0][0].setNonce(at);
+    other[1][1].setNonce(at);
+    io.duplex.internal.Records.rekeyIfDue(other[0][0]);
+    ByteBuffer sealed = seal(other[0][0], "x");
+    assertThrows(NoiseException.class, () -> open(other[1][1], sealed));
+  }
+
+  @ParameterizedTest
+  @EnumSource(NoiseSuite.class)
   void theLastNonceIsNeverUsed(NoiseSuite suite) {
     CipherState[][] pair = handshake(suite);
     pair[0][0].setNonce(-1L);
