@@ -32,10 +32,26 @@ final class Args {
 
   /** Parses {@code args}; every flag must be {@code --} and a name in {@code known}. */
   static Args parse(String[] args, Set<String> known) throws UsageException {
+    return parse(args, known, Set.of());
+  }
+
+  /**
+   * Parses {@code args}: {@code --name value} for a name in {@code known}, or {@code --name}
+   * alone for a name in {@code switches}.
+   */
+  static Args parse(String[] args, Set<String> known, Set<String> switches)
+      throws UsageException {
     Map<String, String> values = new HashMap<>();
     for (int i = 0; i < args.length; i += 2) {
       String flag = args[i];
       String name = flag.startsWith("--") ? flag.substring(2) : "";
+      if (switches.contains(name)) {
+        if (values.put(name, "true") != null) {
+          throw new UsageException("option " + flag + " given twice");
+        }
+        i--; // no value follows a switch
+        continue;
+      }
       if (!known.contains(name)) {
         throw new UsageException("unknown option '" + flag + "'");
       }
@@ -47,6 +63,11 @@ final class Args {
       }
     }
     return new Args(values);
+  }
+
+  /** Whether the switch {@code --name} was given. */
+  boolean has(String name) {
+    return values.containsKey(name);
   }
 
   /** The value of {@code --name}, or {@code fallback} if it was not given. */

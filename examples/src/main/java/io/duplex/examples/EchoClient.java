@@ -4,7 +4,9 @@ import io.duplex.Connection;
 import io.duplex.ConnectionClosedException;
 import io.duplex.ReceiveTimeoutException;
 import io.duplex.Transport;
+import io.duplex.NodeId;
 import io.duplex.TransportConfig;
+import io.duplex.security.KeyFileException;
 import io.duplex.codec.ByteArrayCodec;
 import io.duplex.codec.Codec;
 import io.duplex.codec.binary.ConsensusBinaryCodec;
@@ -28,7 +30,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code echo-client --port P [--host 127.0.0.1] [--count N] [--size B]
- * [--codec json|binary|bytes] [--window W]}: sends N numbered messages of about B bytes to an
+ * [--codec json|binary|bytes] [--window W] [--server-id HEX] [--key FILE | --insecure]}: sends N numbered messages of about B bytes to an
  * {@link EchoServer}, never more than W without their echo (and none more while the transport's
  * outbound queue is over its high water mark), checks that every echo comes back exactly as sent
  * and in order, and measures each message's round trip (from just before {@code send} to the
@@ -52,7 +54,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class EchoClient {
   static final String USAGE = "echo-client --port P [--host 127.0.0.1] [--count N] [--size B]"
-      + " [--codec json|binary|bytes] [--window W]";
+      + " [--codec json|binary|bytes] [--window W] [--server-id HEX] " + Security.USAGE;
 
   /** How long to wait for the next echo before giving up on the rest. */
   private static final Duration ECHO_TIMEOUT = Duration.ofSeconds(10);
@@ -67,23 +69,36 @@ final class EchoClient {
   private EchoClient() {}
 
   private record Options(InetSocketAddress server, String codec, int count, int size,
-      int window) {}
+      int window, TransportConfig config, NodeId serverId) {}
 
   /** The program; returns the exit status. */
   static int run(String[] args, PrintStream out, PrintStream err) {
     Options o;
     try {
-      Args a = Args.parse(args, Set.of("port", "host", "count", "size", "codec", "window"));
+      Args a = Args.parse(args, Set.of("port", "host", "count", "size", "codec", "window", "key",
+          "server-id"), Set.of("insecure"));
+      String serverId = a.string("server-id", null);
+      NodeId expected;
+      try {
+        expected = serverId == null ? null : NodeId.fromHex(serverId);
+      } catch (IllegalArgumentException e) {
+        throw new Args.UsageException("--server-id must be the server's node id in hex: "
+            + e.getMessage());
+      }
       o = new Options(
           new InetSocketAddress(a.string("host", "127.0.0.1"), a.requiredInt("port", 1, 65535)),
           a.oneOf("codec", "json", List.of("json", "binary", "bytes")),
           a.intValue("count", 10_000, 1, MAX_COUNT),
           a.intValue("size", 256, 0, MAX_SIZE),
-          a.intValue("window", 64, 1, 1_000_000));
+          a.intValue("window", 64, 1, 1_000_000),
+          Security.config(a).build(), expected);
     } catch (Args.UsageException e) {
       err.println("echo-client: " + e.getMessage());
       err.println("usage: " + USAGE);
       return Args.USAGE_STATUS;
+    } catch (KeyFileException e) {
+      err.println("echo-client: " + e.getMessage());
+      return 1;
     }
     if (o.server().isUnresolved()) {
       err.println("echo-client: cannot connect to " + hostAndPort(o.server()) + ": unknown host");
@@ -104,10 +119,12 @@ final class EchoClient {
 
   private static <T> int run(Messages<T> messages, Options o, PrintStream out, PrintStream err)
       throws InterruptedException {
-    try (Transport<T> transport = NioTransport.builder(messages.codec()).build()) {
+    try (Transport<T> transport = NioTransport.builder(messages.codec()).config(o.config())
+        .build()) {
       Connection<T> connection;
       try {
-        connection = transport.connect(o.server())
+        connection = (o.serverId() == null ? transport.connect(o.server())
+            : transport.connect(o.server(), o.serverId()))
             .get(CONNECT_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       } catch (ExecutionException | TimeoutException e) {
         String why = e instanceof TimeoutException

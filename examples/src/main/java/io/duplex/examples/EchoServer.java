@@ -5,6 +5,7 @@ import io.duplex.ConnectionClosedException;
 import io.duplex.ConnectionListener;
 import io.duplex.Transport;
 import io.duplex.TransportConfig;
+import io.duplex.security.KeyFileException;
 import io.duplex.codec.ByteArrayCodec;
 import io.duplex.codec.Codec;
 import io.duplex.codec.binary.ConsensusBinaryCodec;
@@ -22,13 +23,18 @@ import java.util.concurrent.CountDownLatch;
 import java.util.function.Consumer;
 
 /**
- * {@code echo-server --port P [--host 127.0.0.1] [--codec json|binary|bytes]}: sends every
+ * {@code echo-server --port P [--host 127.0.0.1] [--codec json|binary|bytes] [--key FILE |
+ * --insecure]}: sends every
  * message back on the connection it came from, until the process is stopped. SIGTERM or Ctrl-C
  * closes it gracefully: it stops listening and closes each connection after writing the echoes
  * already queued.
  *
  * <p>Output: exactly one line on stdout once it listens, {@code echo-server listening on
- * 127.0.0.1:9000 (codec json)}, with the real port when {@code --port 0} let the system pick one.
+ * 127.0.0.1:9000 (codec json, node 3f2a...)}, with the real port when {@code --port 0} let the
+ * system pick one, and the node id clients may expect ({@code --server-id}); {@code INSECURE
+ * plaintext} in its place with {@code --insecure}. Connections are secure unless {@code
+ * --insecure}: the identity key is {@code --key FILE} (created there, owner-only, if the file
+ * does not exist), or a fresh one for this run.
  * Exit status: 1 if the address cannot be bound (one line on stderr), 2 for bad options.
  *
  * <p>Codecs: {@code json} (the default) and {@code binary} speak the consensus message family
@@ -37,7 +43,7 @@ import java.util.function.Consumer;
  */
 final class EchoServer {
   static final String USAGE =
-      "echo-server --port P [--host 127.0.0.1] [--codec json|binary|bytes]";
+      "echo-server --port P [--host 127.0.0.1] [--codec json|binary|bytes] " + Security.USAGE;
 
   private EchoServer() {}
 
@@ -87,15 +93,20 @@ final class EchoServer {
   static int run(String[] args, PrintStream out, PrintStream err, Consumer<Running> started) {
     InetSocketAddress at;
     String codecName;
+    TransportConfig config;
     try {
-      Args a = Args.parse(args, Set.of("port", "host", "codec"));
+      Args a = Args.parse(args, Set.of("port", "host", "codec", "key"), Set.of("insecure"));
       int port = a.requiredInt("port", 0, 65535);
       at = new InetSocketAddress(a.string("host", "127.0.0.1"), port);
       codecName = a.oneOf("codec", "json", List.of("json", "binary", "bytes"));
+      config = Security.config(a).build();
     } catch (Args.UsageException e) {
       err.println("echo-server: " + e.getMessage());
       err.println("usage: " + USAGE);
       return Args.USAGE_STATUS;
+    } catch (KeyFileException e) {
+      err.println("echo-server: " + e.getMessage());
+      return 1;
     }
     if (at.isUnresolved()) {
       err.println("echo-server: cannot listen on " + at.getHostString() + ":" + at.getPort()
@@ -105,7 +116,7 @@ final class EchoServer {
 
     Running server;
     try {
-      server = start(codec(codecName), at);
+      server = start(codec(codecName), at, config);
     } catch (IOException e) {
       err.println("echo-server: " + e.getMessage()); // "cannot listen on <address>: <reason>"
       return 1;
@@ -115,7 +126,7 @@ final class EchoServer {
     }
     started.accept(server);
     out.println("echo-server listening on " + hostAndPort(server.address) + " (codec "
-        + codecName + ")");
+        + codecName + ", " + Security.describe(config) + ")");
     out.flush();
 
     try {
@@ -136,9 +147,10 @@ final class EchoServer {
   }
 
   /** Starts a transport that echoes on every connection, and binds {@code at}. */
-  private static <T> Running start(Codec<T> codec, InetSocketAddress at) throws IOException {
+  private static <T> Running start(Codec<T> codec, InetSocketAddress at,
+      TransportConfig config) throws IOException {
     Transport<T> transport = NioTransport.builder(codec)
-        .config(TransportConfig.defaults())
+        .config(config)
         .listener(new ConnectionListener<T>() {
           @Override
           public void onOpen(Connection<T> connection) {

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class EchoJarIT {
   private static final Pattern LISTENING =
-      Pattern.compile("echo-server listening on 127\\.0\\.0\\.1:(\\d+) \\(codec json\\)");
+      Pattern.compile(
+          "echo-server listening on 127\\.0\\.0\\.1:(\\d+) \\(codec json, node ([0-9a-f]{40})\\)");
 
   @TempDir
   Path logs;
@@ -73,7 +74,8 @@ class EchoJarIT {
       Matcher listening = LISTENING.matcher(line);
       assertTrue(listening.matches(), line);
 
-      Process client = java(jar, "echo-client", "--port", listening.group(1), "--count", "2000")
+      Process client = java(jar, "echo-client", "--port", listening.group(1), "--count", "2000",
+          "--server-id", listening.group(2)) // only that key may answer
           .redirectOutput(clientOut)
           .redirectError(clientErr)
           .start();

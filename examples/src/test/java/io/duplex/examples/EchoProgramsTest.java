@@ -21,6 +21,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Assumptions;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.Path;
+import java.nio.file.Files;
+import io.duplex.security.Identity;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -116,8 +122,8 @@ class EchoProgramsTest {
     assertPercentilesAscend(lines[2]);
 
     assertEquals(0, stop(server));
-    assertEquals("echo-server listening on 127.0.0.1:" + port + " (codec " + codec + ")\n",
-        serverOut.text());
+    assertMatches("echo-server listening on 127\\.0\\.0\\.1:" + port + " \\(codec " + codec
+        + ", node [0-9a-f]{40}\\)\n", serverOut.text());
     assertEquals("", serverErr.text());
   }
 
@@ -234,6 +240,59 @@ class EchoProgramsTest {
     assertEquals("echo-client: cannot connect to 127.0.0.1:" + port + ": Connection refused\n",
         err.text());
     assertEquals("", out.text());
+  }
+
+  // ---- security options ----------------------------------------------------------------------
+
+  @Test
+  @Timeout(60)
+  void shouldKeepTheNodeIdOfAKeyFileAndLetOnlyThatServerAnswer(@TempDir Path dir)
+      throws Exception {
+    Path key = dir.resolve("keys").resolve("server.key");
+    EchoServer.Running server = startServer("--port", "0", "--key", key.toString());
+    String id = Identity.load(key).nodeId().toHex(); // made there, owner-only (load checks)
+    String port = Integer.toString(server.address().getPort());
+
+    assertEquals(0, EchoClient.run(new String[] {"--port", port, "--count", "100",
+        "--server-id", id}, out, err), err.text());
+    String other = Identity.generate().nodeId().toHex();
+    assertEquals(1, EchoClient.run(new String[] {"--port", port, "--count", "100",
+        "--server-id", other}, new Output(), err));
+    assertTrue(err.text().contains("dialed node " + other + " and reached node " + id),
+        err.text());
+    assertEquals(0, stop(server));
+    assertTrue(serverOut.text().contains("node " + id + ")"), serverOut.text());
+  }
+
+  @Test
+  @Timeout(60)
+  void shouldEchoInPlaintextOnlyWhenBothSidesAreInsecure() throws Exception {
+    EchoServer.Running server = startServer("--port", "0", "--insecure");
+    String port = Integer.toString(server.address().getPort());
+
+    assertEquals(0, EchoClient.run(new String[] {"--port", port, "--count", "100",
+        "--insecure"}, out, err), err.text());
+    assertEquals(1, EchoClient.run(new String[] {"--port", port, "--count", "100"},
+        new Output(), err), "a secure client refuses a plaintext server");
+    assertTrue(err.text().contains("insecure plaintext") && err.text().contains("agree"),
+        err.text());
+    assertEquals(0, stop(server));
+    assertTrue(serverOut.text().contains("(codec json, INSECURE plaintext)"), serverOut.text());
+  }
+
+  @Test
+  @Timeout(30)
+  void shouldRefuseAKeyFileOthersCanRead(@TempDir Path dir) throws Exception {
+    Path key = dir.resolve("server.key");
+    Identity.generate().save(key);
+    Assumptions.assumeTrue(key.getFileSystem().supportedFileAttributeViews().contains("posix"));
+    Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
+
+    assertEquals(1, EchoServer.run(new String[] {"--port", "0", "--key", key.toString()},
+        serverOut, serverErr, r -> fail("it must not listen")));
+    assertTrue(serverErr.text().contains("chmod 600"), serverErr.text());
+    assertEquals(2, EchoClient.run(new String[] {"--port", "1", "--key", key.toString(),
+        "--insecure"}, out, err), "the two options contradict each other");
   }
 
   @Test
