@@ -44,6 +44,44 @@ public final class NodeId implements Comparable<NodeId> {
     return new NodeId(b);
   }
 
+  /**
+   * The id whose bytes {@code hex} spells, two hex digits a byte, either case: the inverse of
+   * {@link #toHex()}. IllegalArgumentException if {@code hex} has an odd number of digits, a
+   * character that is not a hex digit, or spells fewer than 1 or more than 64 bytes.
+   */
+  public static NodeId fromHex(String hex) {
+    int digits = hex.length();
+    if (digits % 2 != 0) {
+      throw new IllegalArgumentException(
+          "node id hex must have an even number of digits, two per byte: " + digits + " digits");
+    }
+    if (digits == 0 || digits > 2 * MAX_LENGTH) {
+      throw new IllegalArgumentException("node id hex must be 2 to " + 2 * MAX_LENGTH
+          + " digits (1 to " + MAX_LENGTH + " bytes): " + digits + " digits");
+    }
+    byte[] b = new byte[digits / 2];
+    for (int i = 0; i < b.length; i++) {
+      b[i] = (byte) (hexDigit(hex, 2 * i) << 4 | hexDigit(hex, 2 * i + 1));
+    }
+    return new NodeId(b);
+  }
+
+  /** The value of the ASCII hex digit at {@code hex[i]} (Character.digit takes other scripts). */
+  private static int hexDigit(String hex, int i) {
+    char c = hex.charAt(i);
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    throw new IllegalArgumentException(
+        "node id hex has a character that is not a hex digit at index " + i + ": '" + c + "'");
+  }
+
   /** A copy of the id's bytes. */
   public byte[] toBytes() {
     return bytes.clone();
@@ -52,6 +90,11 @@ public final class NodeId implements Comparable<NodeId> {
   /** The number of bytes in the id. */
   public int length() {
     return bytes.length;
+  }
+
+  /** All of the id's bytes as lower-case hex, two digits a byte; {@link #fromHex} reads it. */
+  public String toHex() {
+    return Bytes.hex(bytes);
   }
 
   @Override
