@@ -1,7 +1,8 @@
 /**
  * duplex core: the public API ({@code io.duplex}), the codec SPI and framing ({@code
- * io.duplex.codec}), and the peer layer ({@code io.duplex.peer}: a node that keeps its peers
- * connected and broadcasts to them). {@code io.duplex.internal} is shared with duplex's own
+ * io.duplex.codec}), the peer layer ({@code io.duplex.peer}: a node that keeps its peers
+ * connected and broadcasts to them), and node identities ({@code io.duplex.security}: Ed25519
+ * key pairs and their key files). {@code io.duplex.internal} is shared with duplex's own
  * transport only.
  */
 module io.duplex.core {
@@ -10,5 +11,6 @@ module io.duplex.core {
   exports io.duplex;
   exports io.duplex.codec;
   exports io.duplex.peer;
+  exports io.duplex.security;
   exports io.duplex.internal to io.duplex.transport.nio;
 }
