@@ -1,7 +1,8 @@
 /**
  * duplex core: the public API ({@code io.duplex}), the codec SPI and framing ({@code
- * io.duplex.codec}), and the peer layer ({@code io.duplex.peer}: a node that keeps its peers
- * connected and broadcasts to them). {@code io.duplex.internal} is shared with duplex's own
+ * io.duplex.codec}), the peer layer ({@code io.duplex.peer}: a node that keeps its peers
+ * connected and broadcasts to them), and node identities ({@code io.duplex.security}: Ed25519
+ * key pairs and their key files). {@code io.duplex.internal} is shared with duplex's own
  * transport only.
  */
 module io.duplex.core {

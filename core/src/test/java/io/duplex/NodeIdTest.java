@@ -104,6 +104,53 @@ class NodeIdTest {
   }
 
   @Test
+  void shouldSpellEveryByteAsLowerCaseHex() {
+    assertEquals("00ff10", id(0, 0xFF, 0x10).toHex());
+    assertEquals("6e6f64652d31", NodeId.of("node-1").toHex(), "printable ids too");
+    assertEquals("node-1", NodeId.of("node-1").toString(), "toString is unchanged");
+    assertEquals("ab".repeat(64), NodeId.of(filled(64, 0xAB)).toHex());
+  }
+
+  @Test
+  void shouldReadHexInEitherCaseBackIntoTheSameId() {
+    assertEquals(id(0, 0xFF, 0x10), NodeId.fromHex("00ff10"));
+    assertEquals(id(0xAB, 0xCD, 0xEF), NodeId.fromHex("AbCdeF"));
+    assertEquals(id(0x80), NodeId.fromHex("80"));
+    assertEquals(64, NodeId.fromHex("ff".repeat(64)).length());
+    Random random = new Random(2);
+    for (int i = 0; i < 100; i++) {
+      byte[] b = new byte[1 + random.nextInt(NodeId.MAX_LENGTH)];
+      random.nextBytes(b);
+      NodeId original = NodeId.of(b);
+      assertEquals(original, NodeId.fromHex(original.toHex()), original.toHex());
+    }
+  }
+
+  @Test
+  void shouldRefuseHexThatIsOddTooShortTooLongOrNotHex() {
+    assertEquals("node id hex must have an even number of digits, two per byte: 3 digits",
+        assertThrows(IllegalArgumentException.class, () -> NodeId.fromHex("abc")).getMessage());
+    assertEquals("node id hex must be 2 to 128 digits (1 to 64 bytes): 0 digits",
+        assertThrows(IllegalArgumentException.class, () -> NodeId.fromHex("")).getMessage());
+    assertEquals("node id hex must be 2 to 128 digits (1 to 64 bytes): 130 digits",
+        assertThrows(IllegalArgumentException.class, () -> NodeId.fromHex("00".repeat(65)))
+            .getMessage());
+    assertEquals("node id hex has a character that is not a hex digit at index 3: 'g'",
+        assertThrows(IllegalArgumentException.class, () -> NodeId.fromHex("00ag")).getMessage());
+    assertThrows(IllegalArgumentException.class, () -> NodeId.fromHex("0x00"));
+    assertThrows(IllegalArgumentException.class, () -> NodeId.fromHex(" 00 "));
+    assertThrows(IllegalArgumentException.class, () -> NodeId.fromHex("-1"));
+    assertThrows(IllegalArgumentException.class, () -> NodeId.fromHex("\u0661\u0662"),
+        "Arabic-Indic digits are digits to Character.digit, not hex");
+  }
+
+  private static byte[] filled(int length, int value) {
+    byte[] b = new byte[length];
+    Arrays.fill(b, (byte) value);
+    return b;
+  }
+
+  @Test
   void shouldMakeRandom16ByteIds() {
     NodeId a = NodeId.random();
     assertEquals(16, a.length());

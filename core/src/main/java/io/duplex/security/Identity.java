@@ -93,8 +93,6 @@ public final class Identity {
       return of(keyFactory().generatePrivate(new PKCS8EncodedKeySpec(pkcs8)));
     } catch (InvalidKeySpecException e) {
       throw new IllegalStateException("the JDK refused its own PKCS#8 form of an Ed25519 key", e);
-    } finally {
-      Arrays.fill(pkcs8, (byte) 0);
     }
   }
 
@@ -244,17 +242,13 @@ public final class Identity {
       KeyPair pair = generator.generateKeyPair();
       byte[] used = pair.getPrivate() instanceof EdECPrivateKey ed
           ? ed.getBytes().orElse(new byte[0]) : new byte[0];
-      boolean same = MessageDigest.isEqual(used, seed);
-      Arrays.fill(used, (byte) 0);
-      if (!same) {
+      if (!MessageDigest.isEqual(used, seed)) {
         throw new IllegalStateException(
             "the JDK's Ed25519 key pair generator did not use the seed it was given");
       }
       return new Identity(pair);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("the JDK cannot make an Ed25519 key pair from a seed", e);
-    } finally {
-      Arrays.fill(seed, (byte) 0);
     }
   }
 

@@ -29,8 +29,8 @@ import java.security.KeyFactory;
 import java.security.PrivateKey;
 import java.security.spec.InvalidKeySpecException;
 import java.security.spec.PKCS8EncodedKeySpec;
-import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
@@ -60,13 +60,14 @@ final class KeyFiles {
   private static final String MAKE_ONE =
       "make an Ed25519 key with Identity.generate().save(FILE) or"
           + " openssl genpkey -algorithm ed25519 -out FILE, then chmod 600 FILE";
+  private static final String DAMAGED = "restore the file from a backup, or move it away and"
+      + " make a new key (the node id changes)";
 
   private KeyFiles() {}
 
   /** The Ed25519 private key in the PEM file {@code file}. */
   static PrivateKey readPrivateKey(Path file) {
-    byte[] bytes = read(file);
-    byte[] der = decodePem(file, bytes);
+    byte[] der = decodePem(file, read(file));
     try {
       return Identity.keyFactory().generatePrivate(new PKCS8EncodedKeySpec(der));
     } catch (InvalidKeySpecException e) {
@@ -77,10 +78,7 @@ final class KeyFiles {
       }
       throw new KeyFileException("key file " + file + " does not hold a valid PKCS#8 Ed25519"
           + " private key (its DER is corrupt, or of a key type duplex does not know): "
-          + damaged(), file, e);
-    } finally {
-      Arrays.fill(bytes, (byte) 0);
-      Arrays.fill(der, (byte) 0);
+          + DAMAGED, file, e);
     }
   }
 
@@ -94,10 +92,9 @@ final class KeyFiles {
       Files.createDirectories(dir);
     } catch (IOException e) {
       throw new KeyFileException("cannot create the directory " + dir + " for key file " + file
-          + " (" + e + "): pass --key a path in a directory you may write", file, e);
+          + ": " + e + "; pass --key a path in a directory you may write", file, e);
     }
-    byte[] der = key.getEncoded();
-    byte[] pem = encodePem(der);
+    byte[] pem = encodePem(key.getEncoded());
     try {
       FileAttribute<?>[] ownerOnly = supportsPosix(dir)
           ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY)}
@@ -119,11 +116,8 @@ final class KeyFiles {
     } catch (FileAlreadyExistsException e) {
       throw alreadyExists(file);
     } catch (IOException e) {
-      throw new KeyFileException("cannot write key file " + file + " (" + e
-          + "): pass --key a path you may write, on a file system with room", file, e);
-    } finally {
-      Arrays.fill(der, (byte) 0);
-      Arrays.fill(pem, (byte) 0);
+      throw new KeyFileException("cannot write key file " + file + ": " + e
+          + "; pass --key a path you may write, on a file system with room", file, e);
     }
   }
 
@@ -151,7 +145,7 @@ final class KeyFiles {
           : Files.readAttributes(file, BasicFileAttributes.class);
     } catch (NoSuchFileException e) {
       throw new KeyFileException("no key file at " + file + ": create one with"
-          + " Identity.generate().save(" + file + "), or pass --key to a path that exists", file, e);
+          + " Identity.generate().save(" + file + "), or pass --key to a path that exists", file);
     } catch (IOException e) {
       throw cannotRead(file, e);
     }
@@ -160,21 +154,16 @@ final class KeyFiles {
           + (attributes.isDirectory() ? "a directory" : "not a regular file")
           + ": pass --key the path of a PEM key file", file);
     }
-    if (attributes instanceof PosixFileAttributes posix) {
-      Set<PosixFilePermission> open = EnumSet.noneOf(PosixFilePermission.class);
-      open.addAll(posix.permissions());
-      open.retainAll(GROUP_OR_OTHERS);
-      if (!open.isEmpty()) {
-        throw new KeyFileException("key file " + file + " has permissions "
-            + PosixFilePermissions.toString(posix.permissions())
-            + ", so other users may read or change this node's private key: run chmod 600 "
-            + file, file);
-      }
+    if (attributes instanceof PosixFileAttributes posix
+        && !Collections.disjoint(posix.permissions(), GROUP_OR_OTHERS)) {
+      throw new KeyFileException("key file " + file + " has permissions "
+          + PosixFilePermissions.toString(posix.permissions())
+          + ", so other users may read or change this node's private key: run chmod 600 " + file,
+          file);
     }
     try (InputStream in = Files.newInputStream(file)) {
       byte[] bytes = in.readNBytes(MAX_FILE_BYTES + 1);
       if (bytes.length > MAX_FILE_BYTES) {
-        Arrays.fill(bytes, (byte) 0);
         throw new KeyFileException("key file " + file + " is larger than " + MAX_FILE_BYTES
             + " bytes, far more than a PEM Ed25519 key (119 bytes): pass --key a key file", file);
       }
@@ -188,9 +177,9 @@ final class KeyFiles {
   private static byte[] decodePem(Path file, byte[] bytes) {
     String text = new String(bytes, StandardCharsets.ISO_8859_1).strip();
     int labelEnd = text.indexOf(DASHES, BEGIN.length());
-    String label = text.startsWith(BEGIN) && labelEnd > 0
+    String label = text.startsWith(BEGIN) && labelEnd >= 0
         ? text.substring(BEGIN.length(), labelEnd) : null;
-    if (label == null || label.indexOf('\n') >= 0) {
+    if (label == null || label.indexOf('\n') >= 0 || label.indexOf('\r') >= 0) {
       throw new KeyFileException("key file " + file + " is not PEM: it does not start with "
           + BEGIN + LABEL + DASHES + "; " + MAKE_ONE, file);
     }
@@ -206,7 +195,7 @@ final class KeyFiles {
     int bodyStart = labelEnd + DASHES.length();
     if (!text.endsWith(END_LINE) || text.length() - END_LINE.length() < bodyStart) {
       throw new KeyFileException("key file " + file + " does not end with " + END_LINE
-          + " (cut short, or more than one PEM block): " + damaged(), file);
+          + " (cut short, or more than one PEM block): " + DAMAGED, file);
     }
     String base64 = WHITESPACE.matcher(text.substring(bodyStart, text.length() - END_LINE.length()))
         .replaceAll("");
@@ -214,7 +203,7 @@ final class KeyFiles {
       return Base64.getDecoder().decode(base64);
     } catch (IllegalArgumentException e) {
       throw new KeyFileException("key file " + file + " has corrupt base64 between its BEGIN and"
-          + " END lines: " + damaged(), file, e);
+          + " END lines: " + DAMAGED, file, e);
     }
   }
 
@@ -227,7 +216,6 @@ final class KeyFiles {
     System.arraycopy(begin, 0, pem, 0, begin.length);
     System.arraycopy(base64, 0, pem, begin.length, base64.length);
     System.arraycopy(end, 0, pem, begin.length + base64.length, end.length);
-    Arrays.fill(base64, (byte) 0);
     return pem;
   }
 
@@ -249,18 +237,13 @@ final class KeyFiles {
     return Files.getFileStore(path).supportsFileAttributeView(PosixFileAttributeView.class);
   }
 
-  private static String damaged() {
-    return "restore the file from a backup, or move it away and make a new key (the node id"
-        + " changes)";
-  }
-
   private static KeyFileException alreadyExists(Path file) {
     return new KeyFileException(file + " already exists; delete it first or load it", file);
   }
 
   private static KeyFileException cannotRead(Path file, IOException e) {
-    String why = e instanceof AccessDeniedException
-        ? "permission denied: run as the user that owns it" : e + ": pass --key a readable file";
-    return new KeyFileException("cannot read key file " + file + " (" + why + ")", file, e);
+    String what = e instanceof AccessDeniedException
+        ? "permission denied; run as the user that owns it" : e + "; pass --key a readable file";
+    return new KeyFileException("cannot read key file " + file + ": " + what, file, e);
   }
 }
