@@ -51,6 +51,13 @@ class BaselinesSmokeTest {
   }
 
   @Test
+  void shouldOfferNettyTlsRightAfterNetty() {
+    var names = Baselines.available();
+    assertEquals(names.indexOf(Baselines.NETTY) + 1, names.indexOf(Baselines.NETTY_TLS),
+        names.toString());
+  }
+
+  @Test
   void shouldOfferVirtualThreadsExactlyWhenTheJdkHasThem() {
     // On JDK 21+ the jdk21 profile compiles the baseline; on 17 it must be left out, not fail.
     assertEquals(Runtime.version().feature() >= 21,
@@ -92,6 +99,9 @@ class BaselinesSmokeTest {
   @Test
   void shouldRunTheConcurrencyScenarioWithEachTransport() throws Exception {
     for (String transport : Baselines.available()) {
+      if (transport.equals(Baselines.NETTY_TLS)) {
+        continue; // the scenarios compare plaintext transports; they have no TLS variant
+      }
       ConcurrencyScenario.Result r = ConcurrencyScenario.run(transport, 2);
       org.junit.jupiter.api.Assertions.assertEquals(2_000, r.votes(), transport);
       org.junit.jupiter.api.Assertions.assertTrue(r.latency().getTotalCount() > 0, transport);
