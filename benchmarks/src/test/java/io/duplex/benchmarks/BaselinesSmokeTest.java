@@ -81,6 +81,15 @@ class BaselinesSmokeTest {
   }
 
   @Test
+  void shouldHandshakeWithEverySecureTransport() throws Exception {
+    try (Handshakes handshakes = TlsHandshakeBenchmark.open(Baselines.NETTY_TLS)) {
+      for (int i = 0; i < 3; i++) {
+        handshakes.connectAndClose();
+      }
+    }
+  }
+
+  @Test
   void shouldRunTheBroadcastScenarioWithEachTransport() throws Exception {
     BroadcastScenario.Result duplex = BroadcastScenario.run("duplex", 2, true);
     org.junit.jupiter.api.Assertions.assertTrue(duplex.latency().getTotalCount() > 0);
