@@ -90,6 +90,22 @@ class BaselinesSmokeTest {
   }
 
   @Test
+  void shouldRunEveryAeadBenchmarkOnce() throws Exception {
+    for (String suite : new String[] {AeadBenchmark.CHACHA, AeadBenchmark.AES_GCM}) {
+      AeadBenchmark b = new AeadBenchmark();
+      b.suite = suite;
+      b.size = 1024;
+      b.setUp();
+      for (int i = 0; i < 3; i++) { // a fresh nonce each time, or the JDK refuses
+        assertEquals(1024 + AeadBenchmark.TAG, b.sealArray(), suite);
+        assertEquals(1024 + AeadBenchmark.TAG, b.sealBuffer(), suite);
+        assertEquals(1024, b.openArray(), suite);
+        assertEquals(1024, b.openBuffer(), suite);
+      }
+    }
+  }
+
+  @Test
   void shouldRunTheBroadcastScenarioWithEachTransport() throws Exception {
     BroadcastScenario.Result duplex = BroadcastScenario.run("duplex", 2, true);
     org.junit.jupiter.api.Assertions.assertTrue(duplex.latency().getTotalCount() > 0);
