@@ -65,7 +65,10 @@ public class AeadBenchmark {
   private byte[] sealed;
   private ByteBuffer plainDirect;
   private ByteBuffer sealedDirect;
-  /** Two records, each sealed under its own nonce, that the open benchmarks take in turn. */
+  /**
+   * Two records, each sealed under its own nonce, that the open benchmarks take in turn from
+   * {@code next}, the first one first (the last {@code init} of set-up was the second's).
+   */
   private final byte[][] records = new byte[2][];
   private final ByteBuffer[] recordsDirect = new ByteBuffer[2];
   private final AlgorithmParameterSpec[] recordSpecs = new AlgorithmParameterSpec[2];
@@ -120,17 +123,19 @@ public class AeadBenchmark {
 
   @Benchmark
   public int openArray() throws GeneralSecurityException {
+    int r = next;
     next ^= 1;
-    cipher.init(Cipher.DECRYPT_MODE, key, recordSpecs[next]);
-    return cipher.doFinal(records[next], 0, size + TAG, plain, 0);
+    cipher.init(Cipher.DECRYPT_MODE, key, recordSpecs[r]);
+    return cipher.doFinal(records[r], 0, size + TAG, plain, 0);
   }
 
   @Benchmark
   public int openBuffer() throws GeneralSecurityException {
+    int r = next;
     next ^= 1;
-    ByteBuffer record = recordsDirect[next].rewind();
+    ByteBuffer record = recordsDirect[r].rewind();
     plainDirect.clear();
-    cipher.init(Cipher.DECRYPT_MODE, key, recordSpecs[next]);
+    cipher.init(Cipher.DECRYPT_MODE, key, recordSpecs[r]);
     return cipher.doFinal(record, plainDirect);
   }
 }
