@@ -6,6 +6,7 @@ import io.duplex.benchmarks.baseline.LockedEcho;
 import io.duplex.benchmarks.baseline.LockedStreams;
 import io.duplex.benchmarks.baseline.NettyEcho;
 import io.duplex.benchmarks.baseline.NettyStreams;
+import io.duplex.benchmarks.baseline.NettyTls;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
@@ -15,11 +16,14 @@ import java.util.List;
  * The baselines every workload runs, by the names the benchmarks' {@code transport} parameter
  * and the scenarios' first argument take. {@value #VIRTUAL_THREADS} exists only when the
  * benchmarks were built and run on JDK 21 or newer (the {@code jdk21} Maven profile compiles it).
+ * {@value #NETTY_TLS} is {@value #NETTY} with TLS 1.3 ({@link NettyTls}): the baseline for a
+ * secure duplex, not one the plaintext report compares with.
  */
 public final class Baselines {
   public static final String LOCKED = "locked";
   public static final String VIRTUAL_THREADS = "virtual-threads";
   public static final String NETTY = "netty";
+  public static final String NETTY_TLS = "netty-tls";
   public static final String DUPLEX = "duplex";
 
   /** Where the virtual-thread baseline lives; compiled only on JDK 21+ (src/main/java21). */
@@ -47,6 +51,7 @@ public final class Baselines {
       names.add(VIRTUAL_THREADS);
     }
     names.add(NETTY);
+    names.add(NETTY_TLS);
     names.add(DUPLEX);
     return names;
   }
@@ -57,6 +62,7 @@ public final class Baselines {
       case LOCKED -> new LockedStreams(connections);
       case VIRTUAL_THREADS -> virtualThreads("streams", connections);
       case NETTY -> new NettyStreams(connections);
+      case NETTY_TLS -> new NettyStreams(connections, new NettyTls());
       case DUPLEX -> new DuplexStreams(connections);
       default -> throw unknown(name);
     };
@@ -68,6 +74,7 @@ public final class Baselines {
       case LOCKED -> new LockedEcho();
       case VIRTUAL_THREADS -> virtualThreads("echo");
       case NETTY -> new NettyEcho();
+      case NETTY_TLS -> new NettyEcho(new NettyTls());
       case DUPLEX -> new DuplexEcho();
       default -> throw unknown(name);
     };
@@ -75,7 +82,7 @@ public final class Baselines {
 
   static IllegalArgumentException unknown(String name) {
     return new IllegalArgumentException("unknown baseline '" + name + "': use one of "
-        + List.of(LOCKED, VIRTUAL_THREADS, NETTY, DUPLEX));
+        + List.of(LOCKED, VIRTUAL_THREADS, NETTY, NETTY_TLS, DUPLEX));
   }
 
   /**

@@ -51,6 +51,13 @@ class BaselinesSmokeTest {
   }
 
   @Test
+  void shouldOfferNettyTlsRightAfterNetty() {
+    var names = Baselines.available();
+    assertEquals(names.indexOf(Baselines.NETTY) + 1, names.indexOf(Baselines.NETTY_TLS),
+        names.toString());
+  }
+
+  @Test
   void shouldOfferVirtualThreadsExactlyWhenTheJdkHasThem() {
     // On JDK 21+ the jdk21 profile compiles the baseline; on 17 it must be left out, not fail.
     assertEquals(Runtime.version().feature() >= 21,
@@ -74,6 +81,47 @@ class BaselinesSmokeTest {
   }
 
   @Test
+  void shouldHandshakeWithEverySecureTransport() throws Exception {
+    try (Handshakes handshakes = TlsHandshakeBenchmark.open(Baselines.NETTY_TLS)) {
+      for (int i = 0; i < 3; i++) {
+        handshakes.connectAndClose();
+      }
+    }
+  }
+
+  @Test
+  void shouldRunEveryAeadBenchmarkOnce() throws Exception {
+    for (String suite : new String[] {AeadBenchmark.CHACHA, AeadBenchmark.AES_GCM}) {
+      // Each method in a set-up of its own, as JMH runs them: the JDK's ChaCha20 refuses an
+      // init with the key and nonce of the one before, whether to seal or open.
+      AeadBenchmark b = aead(suite);
+      for (int i = 0; i < 3; i++) {
+        assertEquals(1024 + AeadBenchmark.TAG, b.sealArray(), suite);
+      }
+      b = aead(suite);
+      for (int i = 0; i < 3; i++) {
+        assertEquals(1024 + AeadBenchmark.TAG, b.sealBuffer(), suite);
+      }
+      b = aead(suite);
+      for (int i = 0; i < 3; i++) {
+        assertEquals(1024, b.openArray(), suite);
+      }
+      b = aead(suite);
+      for (int i = 0; i < 3; i++) {
+        assertEquals(1024, b.openBuffer(), suite);
+      }
+    }
+  }
+
+  private static AeadBenchmark aead(String suite) throws Exception {
+    AeadBenchmark b = new AeadBenchmark();
+    b.suite = suite;
+    b.size = 1024;
+    b.setUp();
+    return b;
+  }
+
+  @Test
   void shouldRunTheBroadcastScenarioWithEachTransport() throws Exception {
     BroadcastScenario.Result duplex = BroadcastScenario.run("duplex", 2, true);
     org.junit.jupiter.api.Assertions.assertTrue(duplex.latency().getTotalCount() > 0);
@@ -92,6 +140,9 @@ class BaselinesSmokeTest {
   @Test
   void shouldRunTheConcurrencyScenarioWithEachTransport() throws Exception {
     for (String transport : Baselines.available()) {
+      if (transport.equals(Baselines.NETTY_TLS)) {
+        continue; // the scenarios compare plaintext transports; they have no TLS variant
+      }
       ConcurrencyScenario.Result r = ConcurrencyScenario.run(transport, 2);
       org.junit.jupiter.api.Assertions.assertEquals(2_000, r.votes(), transport);
       org.junit.jupiter.api.Assertions.assertTrue(r.latency().getTotalCount() > 0, transport);

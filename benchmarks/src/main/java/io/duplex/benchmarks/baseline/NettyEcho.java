@@ -26,6 +26,9 @@ import java.util.concurrent.TimeUnit;
  * Netty ping-pong with the same framing: the server echoes in its handler ({@code
  * writeAndFlush}); the client writes and flushes from the caller's thread and takes the echo
  * from a queue its handler fills, as a blocking client of Netty would.
+ *
+ * <p>Given a {@link NettyTls} (the {@code netty-tls} baseline), the same with an {@code
+ * SslHandler} first in both pipelines; the handshake is done before the constructor returns.
  */
 public final class NettyEcho implements Echo {
   private final EventLoopGroup serverGroup =
@@ -36,13 +39,22 @@ public final class NettyEcho implements Echo {
   private final Channel serverChannel;
   private final Channel channel;
 
+  /** Plain TCP. */
   public NettyEcho() throws Exception {
+    this(null);
+  }
+
+  /** Secured by {@code tls} when it is not null. */
+  public NettyEcho(NettyTls tls) throws Exception {
     serverChannel = new ServerBootstrap().group(serverGroup)
         .channel(NioServerSocketChannel.class)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            if (tls != null) {
+              ch.pipeline().addLast(tls.serverHandler(ch.alloc()));
+            }
             ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(16 << 20, 0, 4, 0, 4),
                 new LengthFieldPrepender(4),
                 new ChannelInboundHandlerAdapter() {
@@ -59,6 +71,9 @@ public final class NettyEcho implements Echo {
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            if (tls != null) {
+              ch.pipeline().addLast(tls.clientHandler(ch.alloc()));
+            }
             ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(16 << 20, 0, 4, 0, 4),
                 new LengthFieldPrepender(4),
                 new ChannelInboundHandlerAdapter() {
@@ -71,6 +86,9 @@ public final class NettyEcho implements Echo {
           }
         })
         .connect(serverChannel.localAddress()).sync().channel();
+    if (tls != null) {
+      NettyTls.handshake(channel).sync();
+    }
   }
 
   @Override

@@ -26,6 +26,10 @@ import java.util.List;
  * 4-byte length prepended by {@code LengthFieldPrepender}, decoded by {@code
  * LengthFieldBasedFrameDecoder(max, 0, 4, 0, 4)}, pooled direct buffers, and a burst written
  * inside the event loop with void promises and one flush. One event loop thread per side.
+ *
+ * <p>Given a {@link NettyTls} (the {@code netty-tls} baseline), the same with an {@code
+ * SslHandler} first in both pipelines; each connection's handshake is done before the
+ * constructor returns.
  */
 public final class NettyStreams implements Streams {
   private final EventLoopGroup serverGroup =
@@ -37,13 +41,22 @@ public final class NettyStreams implements Streams {
   // Written only by the server's single event loop thread.
   private volatile long received;
 
+  /** Plain TCP over {@code count} connections. */
   public NettyStreams(int count) throws Exception {
+    this(count, null);
+  }
+
+  /** Over {@code count} connections, secured by {@code tls} when it is not null. */
+  public NettyStreams(int count, NettyTls tls) throws Exception {
     serverChannel = new ServerBootstrap().group(serverGroup)
         .channel(NioServerSocketChannel.class)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            if (tls != null) {
+              ch.pipeline().addLast(tls.serverHandler(ch.alloc()));
+            }
             ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(16 << 20, 0, 4, 0, 4),
                 new ChannelInboundHandlerAdapter() {
                   @Override
@@ -62,11 +75,18 @@ public final class NettyStreams implements Streams {
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            if (tls != null) {
+              ch.pipeline().addLast(tls.clientHandler(ch.alloc()));
+            }
             ch.pipeline().addLast(new LengthFieldPrepender(4));
           }
         });
     for (int i = 0; i < count; i++) {
-      channels.add(bootstrap.connect(at).sync().channel());
+      Channel ch = bootstrap.connect(at).sync().channel();
+      if (tls != null) {
+        NettyTls.handshake(ch).sync();
+      }
+      channels.add(ch);
     }
   }
 
