@@ -31,8 +31,11 @@ import java.util.concurrent.Executor;
  * }</pre>
  */
 public final class TransportConfig {
-  /** Default {@link #cipherSuite()}. */
-  public static final CipherSuite DEFAULT_CIPHER_SUITE = CipherSuite.CHACHA20_POLY1305;
+  /**
+   * Default {@link #cipherSuite()}: AES-256-GCM, which the JDK runs 5 to 12 times faster than
+   * ChaCha20-Poly1305 on CPUs with AES instructions, on JDK 17 and 25 alike (docs/SECURITY.md).
+   */
+  public static final CipherSuite DEFAULT_CIPHER_SUITE = CipherSuite.AES_256_GCM;
   /** Default {@link #networkId()}. */
   public static final String DEFAULT_NETWORK_ID = "duplex";
   /** Default {@link #sendTimeout()}: 5 seconds. */

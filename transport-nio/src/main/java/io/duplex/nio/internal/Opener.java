@@ -16,6 +16,11 @@ final class Opener {
   private static final ThreadLocal<ByteBuffer> PLAIN =
       ThreadLocal.withInitial(() -> ByteBuffer.allocate(Records.MAX_PLAINTEXT));
 
+  /** A whole record copied out of the read buffer, per read loop. */
+  private static final ThreadLocal<ByteBuffer> SEALED =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocate(Records.MAX_CIPHERTEXT));
+  private static final byte[] NO_AD = new byte[0];
+
   private final CipherState state;
   private ByteBuffer partial; // a record's first bytes, read so far; null or empty if none
 
@@ -53,14 +58,15 @@ final class Opener {
       keep(src);
       return null;
     }
+    // Copied out of the read buffer (the loop's direct one) first: the JDK's ciphers run
+    // fastest on arrays (docs/benchmarks/aead-and-tls.md), and a copy costs little beside them.
+    ByteBuffer sealed = SEALED.get().clear();
+    src.position(src.position() + Records.LENGTH_SIZE);
     int limit = src.limit();
-    int end = src.position() + Records.LENGTH_SIZE + length;
-    src.position(src.position() + Records.LENGTH_SIZE).limit(end);
-    try {
-      return open(src);
-    } finally {
-      src.limit(limit).position(end);
-    }
+    src.limit(src.position() + length);
+    sealed.put(src).flip();
+    src.limit(limit);
+    return open(sealed);
   }
 
   /** Adds bytes of {@code src} to the partial record until it is whole; true if it is. */
@@ -101,16 +107,19 @@ final class Opener {
     return length;
   }
 
+  /** Opens {@code sealed}'s remaining bytes, a heap buffer, into the loop's plaintext buffer. */
   private ByteBuffer open(ByteBuffer sealed) {
     ByteBuffer plain = PLAIN.get();
     plain.clear();
     Records.rekeyIfDue(state);
     try {
-      state.decrypt(sealed, plain);
+      int n = state.decryptWithAd(NO_AD, sealed.array(), sealed.arrayOffset() + sealed.position(),
+          sealed.remaining(), plain.array(), 0);
+      plain.limit(n);
+      return plain;
     } catch (NoiseException e) {
       throw new RecordException(RecordException.Reason.AUTHENTICATION, "record refused: "
           + e.getMessage() + "; nothing of it is delivered and the connection closes", e);
     }
-    return plain.flip();
   }
 }

@@ -20,8 +20,23 @@ final class Sealer {
   /** Plaintext sealed per write system call: one full record. */
   static final int GATHER = Records.MAX_PLAINTEXT;
 
+  /**
+   * The sealed record, per writing thread. Heap, not direct: the JDK's ciphers run fastest on
+   * arrays (through a direct buffer, ChaCha20 copies the record to the heap first, and AES-GCM
+   * is a third slower: docs/benchmarks/aead-and-tls.md); the channel copies it out once.
+   */
   private static final ThreadLocal<ByteBuffer> SEALED = ThreadLocal.withInitial(
-      () -> ByteBuffer.allocateDirect(GATHER + Records.LENGTH_SIZE + 16 * 2));
+      () -> ByteBuffer.allocate(Records.LENGTH_SIZE + Records.MAX_CIPHERTEXT));
+
+  private static final byte[] NO_AD = new byte[0];
+  /** Where the holder gathers plaintext to seal, per writing thread (heap, as {@link #SEALED}). */
+  private static final ThreadLocal<ByteBuffer> PLAIN =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocate(GATHER));
+
+  /** This thread's plaintext gather buffer. */
+  static ByteBuffer plainBuffer() {
+    return PLAIN.get();
+  }
 
   private final CipherState state;
   private final SocketChannel channel;
@@ -44,16 +59,21 @@ final class Sealer {
   }
 
   /**
-   * Seals {@code plain}'s remaining bytes (at most {@link #GATHER}) as one record and writes it;
-   * what the socket does not take waits in {@code pending}. Returns true if all was written.
+   * Seals {@code plain}'s remaining bytes (at most {@link #GATHER}; a heap buffer) as one record
+   * and writes it; what the socket does not take waits in {@code pending}. Returns true if all
+   * was written.
    */
   boolean sealAndWrite(ByteBuffer plain) throws IOException {
     ByteBuffer out = SEALED.get();
-    out.clear();
     Records.rekeyIfDue(state);
-    out.putShort((short) (plain.remaining() + CipherState.TAG_SIZE));
-    state.encrypt(plain, out);
-    out.flip();
+    int n = plain.remaining();
+    byte[] sealed = out.array();
+    sealed[0] = (byte) ((n + CipherState.TAG_SIZE) >>> 8);
+    sealed[1] = (byte) (n + CipherState.TAG_SIZE);
+    int length = state.encryptWithAd(NO_AD, plain.array(), plain.arrayOffset() + plain.position(),
+        n, sealed, Records.LENGTH_SIZE);
+    plain.position(plain.limit());
+    out.clear().limit(Records.LENGTH_SIZE + length);
     channel.write(out);
     if (!out.hasRemaining()) {
       return true;

@@ -151,7 +151,7 @@ final class SocketWriter {
     if (sealer.hasPending() && !sealer.writePending()) {
       return;
     }
-    ByteBuffer plain = DIRECT.get();
+    ByteBuffer plain = Sealer.plainBuffer();
     for (boolean first = true; src.hasRemaining() && (first || !oneBuffer); first = false) {
       plain.clear().limit(Sealer.GATHER);
       copySome(src, plain);
@@ -202,7 +202,7 @@ final class SocketWriter {
 
   /** {@link #drain} on a secure connection: each gather is sealed as one record. */
   private int drainSealed(int gathers) throws IOException {
-    ByteBuffer plain = DIRECT.get();
+    ByteBuffer plain = Sealer.plainBuffer();
     for (int g = 0; ; g++) {
       if (outputShut) {
         return DONE;
