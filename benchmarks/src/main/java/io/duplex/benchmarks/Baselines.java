@@ -7,6 +7,7 @@ import io.duplex.benchmarks.baseline.LockedStreams;
 import io.duplex.benchmarks.baseline.NettyEcho;
 import io.duplex.benchmarks.baseline.NettyStreams;
 import io.duplex.benchmarks.baseline.NettyTls;
+import io.duplex.security.CipherSuite;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
@@ -25,6 +26,10 @@ public final class Baselines {
   public static final String NETTY = "netty";
   public static final String NETTY_TLS = "netty-tls";
   public static final String DUPLEX = "duplex";
+  /** duplex over its secure channel with the default suite, AES-256-GCM. */
+  public static final String DUPLEX_SECURE = "duplex-secure";
+  /** duplex over its secure channel with ChaCha20-Poly1305. */
+  public static final String DUPLEX_CHACHA = "duplex-chacha";
 
   /** Where the virtual-thread baseline lives; compiled only on JDK 21+ (src/main/java21). */
   static final String VIRTUAL_THREADS_CLASS = "io.duplex.benchmarks.VirtualThreads";
@@ -53,6 +58,8 @@ public final class Baselines {
     names.add(NETTY);
     names.add(NETTY_TLS);
     names.add(DUPLEX);
+    names.add(DUPLEX_SECURE);
+    names.add(DUPLEX_CHACHA);
     return names;
   }
 
@@ -64,6 +71,8 @@ public final class Baselines {
       case NETTY -> new NettyStreams(connections);
       case NETTY_TLS -> new NettyStreams(connections, new NettyTls());
       case DUPLEX -> new DuplexStreams(connections);
+      case DUPLEX_SECURE -> new DuplexStreams(connections, CipherSuite.AES_256_GCM);
+      case DUPLEX_CHACHA -> new DuplexStreams(connections, CipherSuite.CHACHA20_POLY1305);
       default -> throw unknown(name);
     };
   }
@@ -76,13 +85,16 @@ public final class Baselines {
       case NETTY -> new NettyEcho();
       case NETTY_TLS -> new NettyEcho(new NettyTls());
       case DUPLEX -> new DuplexEcho();
+      case DUPLEX_SECURE -> new DuplexEcho(CipherSuite.AES_256_GCM);
+      case DUPLEX_CHACHA -> new DuplexEcho(CipherSuite.CHACHA20_POLY1305);
       default -> throw unknown(name);
     };
   }
 
   static IllegalArgumentException unknown(String name) {
     return new IllegalArgumentException("unknown baseline '" + name + "': use one of "
-        + List.of(LOCKED, VIRTUAL_THREADS, NETTY, NETTY_TLS, DUPLEX));
+        + List.of(LOCKED, VIRTUAL_THREADS, NETTY, NETTY_TLS, DUPLEX, DUPLEX_SECURE,
+            DUPLEX_CHACHA));
   }
 
   /**

@@ -1,6 +1,8 @@
 package io.duplex.benchmarks;
 
+import io.duplex.benchmarks.baseline.DuplexHandshakes;
 import io.duplex.benchmarks.baseline.NettyHandshakes;
+import io.duplex.security.CipherSuite;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -30,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch"})
 public class TlsHandshakeBenchmark {
-  @Param({Baselines.NETTY_TLS})
+  @Param({Baselines.NETTY_TLS, Baselines.DUPLEX_SECURE, Baselines.DUPLEX_CHACHA})
   public String transport;
 
   private Handshakes handshakes;
@@ -39,8 +41,11 @@ public class TlsHandshakeBenchmark {
   static Handshakes open(String transport) throws Exception {
     return switch (transport) {
       case Baselines.NETTY_TLS -> new NettyHandshakes();
+      case Baselines.DUPLEX_SECURE -> new DuplexHandshakes(CipherSuite.AES_256_GCM);
+      case Baselines.DUPLEX_CHACHA -> new DuplexHandshakes(CipherSuite.CHACHA20_POLY1305);
       default -> throw new IllegalArgumentException("no secure transport '" + transport
-          + "': use " + Baselines.NETTY_TLS);
+          + "': use " + Baselines.NETTY_TLS + ", " + Baselines.DUPLEX_SECURE + " or "
+          + Baselines.DUPLEX_CHACHA);
     };
   }
 

@@ -1,5 +1,7 @@
 package io.duplex.benchmarks;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -82,9 +84,12 @@ class BaselinesSmokeTest {
 
   @Test
   void shouldHandshakeWithEverySecureTransport() throws Exception {
-    try (Handshakes handshakes = TlsHandshakeBenchmark.open(Baselines.NETTY_TLS)) {
-      for (int i = 0; i < 3; i++) {
-        handshakes.connectAndClose();
+    for (String transport : List.of(Baselines.NETTY_TLS, Baselines.DUPLEX_SECURE,
+        Baselines.DUPLEX_CHACHA)) {
+      try (Handshakes handshakes = TlsHandshakeBenchmark.open(transport)) {
+        for (int i = 0; i < 3; i++) {
+          handshakes.connectAndClose();
+        }
       }
     }
   }
@@ -140,7 +145,8 @@ class BaselinesSmokeTest {
   @Test
   void shouldRunTheConcurrencyScenarioWithEachTransport() throws Exception {
     for (String transport : Baselines.available()) {
-      if (transport.equals(Baselines.NETTY_TLS)) {
+      if (transport.equals(Baselines.NETTY_TLS) || transport.equals(Baselines.DUPLEX_SECURE)
+          || transport.equals(Baselines.DUPLEX_CHACHA)) {
         continue; // the scenarios compare plaintext transports; they have no TLS variant
       }
       ConcurrencyScenario.Result r = ConcurrencyScenario.run(transport, 2);

@@ -2,7 +2,7 @@ package io.duplex.benchmarks.baseline;
 
 import io.duplex.Connection;
 import io.duplex.ConnectionListener;
-import io.duplex.NodeId;
+import io.duplex.security.CipherSuite;
 import io.duplex.Transport;
 import io.duplex.TransportConfig;
 import io.duplex.benchmarks.Echo;
@@ -22,9 +22,15 @@ public final class DuplexEcho implements Echo {
   private final Transport<byte[]> client;
   private final Connection<byte[]> connection;
 
+  /** Insecure plaintext, as the plaintext report compares. */
   public DuplexEcho() throws Exception {
+    this(null);
+  }
+
+  /** Over the secure channel with {@code suite}, or plaintext if it is null. */
+  public DuplexEcho(CipherSuite suite) throws Exception {
     server = NioTransport.builder(ByteArrayCodec.instance())
-        .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("server")).build())
+        .config(DuplexSecurity.config(suite, "server").build())
         .handlersOnReadLoop(true)
         .listener(new ConnectionListener<>() {
           @Override
@@ -34,7 +40,7 @@ public final class DuplexEcho implements Echo {
         }).build();
     InetSocketAddress at = server.listen(new InetSocketAddress("127.0.0.1", 0));
     client = NioTransport.builder(ByteArrayCodec.instance())
-        .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("client")).build()).build();
+        .config(DuplexSecurity.config(suite, "client").build()).build();
     connection = client.connect(at).get(10, TimeUnit.SECONDS);
   }
 

@@ -2,7 +2,7 @@ package io.duplex.benchmarks.baseline;
 
 import io.duplex.Connection;
 import io.duplex.ConnectionListener;
-import io.duplex.NodeId;
+import io.duplex.security.CipherSuite;
 import io.duplex.Transport;
 import io.duplex.TransportConfig;
 import io.duplex.benchmarks.Streams;
@@ -24,8 +24,14 @@ public final class DuplexStreams implements Streams {
   // Written only by the server's single read loop.
   private volatile long received;
 
+  /** Insecure plaintext streams, as the plaintext report compares. */
   public DuplexStreams(int count) throws Exception {
-    TransportConfig serverConfig = TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("server")).build();
+    this(count, null);
+  }
+
+  /** Streams over the secure channel with {@code suite}, or plaintext if it is null. */
+  public DuplexStreams(int count, CipherSuite suite) throws Exception {
+    TransportConfig serverConfig = DuplexSecurity.config(suite, "server").build();
     server = NioTransport.builder(ByteArrayCodec.instance()).config(serverConfig)
         .handlersOnReadLoop(true)
         .listener(new ConnectionListener<>() {
@@ -36,7 +42,7 @@ public final class DuplexStreams implements Streams {
         }).build();
     InetSocketAddress at = server.listen(new InetSocketAddress("127.0.0.1", 0));
     client = NioTransport.builder(ByteArrayCodec.instance())
-        .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("client"))
+        .config(DuplexSecurity.config(suite, "client")
             .outboundHardLimit(256L << 20).highWaterMark(64L << 20).build())
         .build();
     for (int i = 0; i < count; i++) {
