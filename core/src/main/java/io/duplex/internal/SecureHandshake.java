@@ -337,6 +337,14 @@ public final class SecureHandshake {
     return suite == CipherSuite.AES_256_GCM ? NoiseSuite.AES_GCM : NoiseSuite.CHACHA_POLY;
   }
 
+  /**
+   * Whether this side is the responder and has sent message 2 (its identity and settings), and
+   * waits for the initiator's last message.
+   */
+  public boolean awaitsLastMessage() {
+    return !initiator && messagesRead == 1 && split == null;
+  }
+
   /** Whether both sides' messages are done. */
   public boolean isComplete() {
     return split != null;

@@ -115,8 +115,7 @@ final class CloseSequence {
   void onInputEnded(boolean byPeer) {
     readHalf.close();
     if (!connection.isHandshaken() && byPeer) {
-      connection.closeWith(new ConnectionClosedException("the peer closed the connection"
-          + " during the handshake"));
+      connection.closeWith(new ConnectionClosedException(connection.closedDuringHandshake()));
       return;
     }
     int before = lifecycle.inputEnded();

@@ -192,6 +192,16 @@ final class NioConnection<T> implements Connection<T> {
     onHandshake(done.peer());
   }
 
+  /** What a peer's FIN before the handshake completed means, for the close cause. Read loop. */
+  String closedDuringHandshake() {
+    if (secure != null && secure.awaitsLastMessage()) {
+      return "the peer closed the connection during the secure handshake, after it read our"
+          + " identity and settings: it refused them (another network id or codec, not the node"
+          + " id it dialed, or its authorizer said no; its log says which)";
+    }
+    return "the peer closed the connection during the handshake";
+  }
+
   /** Whether this connection runs the secure channel (not insecure plaintext). */
   boolean isSecure() {
     return !config.insecurePlaintext();

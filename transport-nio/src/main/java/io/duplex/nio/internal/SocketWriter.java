@@ -24,8 +24,8 @@ import java.util.concurrent.CompletableFuture;
  * the frames sealed count as written.
  *
  * <p>Threads: {@code staged}, {@code batch}, {@code batchStart}, {@code ending}, {@code
- * outputShut} and {@code sealer} belong to the role holder; the compare-and-set on the half's state hands them over
- * with a happens-before edge. {@code closeFrame} and {@code endRequested} are written once by the
+ * outputShut} and {@code sealer} belong to the role holder; the compare-and-set on the half's
+ * state hands them over with a happens-before edge. {@code closeFrame} and {@code endRequested} are written once by the
  * thread that ends the output ({@link #requestEnd}) and read by holders.
  */
 final class SocketWriter {
@@ -225,8 +225,11 @@ final class SocketWriter {
       }
       plain.flip();
       int copied = plain.remaining();
-      settle(n, copied); // sealed bytes are committed: their frames are done
-      if (copied > 0 && !sealer.sealAndWrite(plain)) {
+      // Sealed bytes are committed (the rest waits in the sealer), so their frames are done; a
+      // sealing or write error leaves them staged, to fail with the close.
+      boolean all = copied == 0 || sealer.sealAndWrite(plain);
+      settle(n, copied);
+      if (!all) {
         return FULL;
       }
     }
