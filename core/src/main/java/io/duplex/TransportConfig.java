@@ -290,7 +290,8 @@ public final class TransportConfig {
    * or {@link #maxFrameSize()} if that is smaller, but never below {@value
    * #MIN_HANDSHAKE_FRAME_SIZE}, the protocol's minimum: {@code min(4096, max(1024,
    * maxFrameSize))}. Left unset, it follows {@link #maxFrameSize()}, through {@link #toBuilder()}
-   * too.
+   * too. On a secure connection it bounds each secure handshake message instead (at most 65,535
+   * bytes, Noise's limit).
    */
   public int maxHandshakeFrameSize() {
     return maxHandshakeFrameSize;

@@ -32,7 +32,8 @@ import java.util.Arrays;
  *   payload of 2 and 3:   32 identity key (Ed25519), 64 signature over
  *                         "duplex-noise-static-key:" || the sender's static X25519 key,
  *                         u8 n network id, u16 listen port, u8 n codec, u32 max frame size,
- *                         u16 n extensions (u16 type, u16 length, bytes)*; unknown types ignored
+ *                         u16 n, then n bytes of extensions: (u16 type, u16 length, bytes)*;
+ *                         unknown types ignored
  * </pre>
  *
  * The prologue is the initiator's preface: the responder refuses a preface unlike its own, so

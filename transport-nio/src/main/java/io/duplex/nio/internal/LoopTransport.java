@@ -112,6 +112,11 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
     this.localInfo = new PeerInfo(config.nodeId(), config.networkId(), 0, codec.name(),
         config.maxFrameSize());
     this.staticKey = config.identity().map(SecureHandshake.StaticKey::generate).orElse(null);
+    if (config.insecurePlaintext()) {
+      log.warn("transport {} runs INSECURE PLAINTEXT (insecurePlaintext()): peers are not"
+          + " authenticated, any peer may claim any node id, and every byte can be read and"
+          + " altered on the way; for benchmarks and trusted test rigs only", id);
+    }
     if (config.handlerExecutor().isPresent()) {
       this.handlerExecutor = config.handlerExecutor().get();
       this.ownedHandlerExecutor = null;
