@@ -34,8 +34,17 @@ public final class CloseCodes {
   public static final int DUPLICATE = 8;
   /** The peer node is banned here for a while. */
   public static final int BANNED = 9;
-  /** The peer authenticated, and this node's authorizer does not allow it. */
+  /**
+   * The secure handshake authenticated the peer, and this node's authorizer does not allow it.
+   * Sent in place of opening the connection.
+   */
   public static final int UNAUTHORIZED = 10;
+  /**
+   * The secure handshake authenticated the peer, and its settings do not match this node's:
+   * another network id or codec, or the peer is this node itself. Sent in place of opening the
+   * connection; the reason names what differs.
+   */
+  public static final int MISMATCH = 11;
 
   /** The smallest code an application may send. */
   public static final int APPLICATION_MIN = 1000;
@@ -58,6 +67,7 @@ public final class CloseCodes {
       case DUPLICATE: return "DUPLICATE";
       case BANNED: return "BANNED";
       case UNAUTHORIZED: return "UNAUTHORIZED";
+      case MISMATCH: return "MISMATCH";
       default: return code >= APPLICATION_MIN ? "application " + code : "reserved " + code;
     }
   }
@@ -74,9 +84,11 @@ public final class CloseCodes {
 
   /**
    * Whether {@code code} says that the side which sent it met an error caused by the other side
-   * (protocol, frame size, decoding, handler, timeout, limit), as opposed to an orderly close.
+   * (protocol, frame size, decoding, handler, timeout, limit, a refused handshake), as opposed to
+   * an orderly close.
    */
   public static boolean isError(int code) {
-    return code >= PROTOCOL_ERROR && code <= LIMIT;
+    return (code >= PROTOCOL_ERROR && code <= LIMIT) || code == UNAUTHORIZED
+        || code == MISMATCH;
   }
 }

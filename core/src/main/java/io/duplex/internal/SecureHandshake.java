@@ -101,6 +101,7 @@ public final class SecureHandshake {
   private PeerInfo peer;
   private byte[] peerIdentityKey;
   private CipherState[] split;
+  private HandshakeException refusal;
 
   /**
    * @param initiator whether this side dialed
@@ -307,16 +308,22 @@ public final class SecureHandshake {
         p.position(p.position() + n); // past the end: IllegalArgumentException, below
       }
       PeerInfo remote = new PeerInfo(id, network, listenPort, codec, maxFrameSize);
-      Handshake.check(local, remote);
       if (expected != null && !expected.equals(id)) {
         throw new HandshakeException(Field.IDENTITY, "handshake failed: dialed node "
             + expected.toHex() + " and reached node " + id.toHex() + ", which proved that"
             + " identity; the address belongs to another node, or someone on the path answered"
             + " with its own key");
       }
-      if (authorizer != null && !authorized(remote)) {
-        throw new HandshakeException(Field.UNAUTHORIZED, "handshake failed: node " + id.toHex()
-            + " authenticated, and this node's authorizer does not allow it");
+      // The peer proved its identity: a refusal from here on is told to it, sealed, once both
+      // sides have their keys (refusal()), so that both sides say why.
+      try {
+        Handshake.check(local, remote);
+        if (authorizer != null && !authorized(remote)) {
+          throw new HandshakeException(Field.UNAUTHORIZED, "handshake failed: node "
+              + id.toHex() + " authenticated, and this node's authorizer does not allow it");
+        }
+      } catch (HandshakeException e) {
+        refusal = e;
       }
       peer = remote;
       peerIdentityKey = identityKey;
@@ -344,6 +351,21 @@ public final class SecureHandshake {
    */
   public boolean awaitsLastMessage() {
     return !initiator && messagesRead == 1 && split == null;
+  }
+
+  /**
+   * Why this side refuses the authenticated peer (its settings differ, or the authorizer said
+   * no), or null. Once complete, a refusing side sends a sealed CLOSE with {@link
+   * #refusalCode()} and the message, and does not open the connection.
+   */
+  public HandshakeException refusal() {
+    return refusal;
+  }
+
+  /** The CLOSE code of {@link #refusal()}. */
+  public int refusalCode() {
+    return refusal.field() == Field.UNAUTHORIZED ? io.duplex.CloseCodes.UNAUTHORIZED
+        : io.duplex.CloseCodes.MISMATCH;
   }
 
   /** Whether both sides' messages are done. */

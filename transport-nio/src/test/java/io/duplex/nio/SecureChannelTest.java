@@ -67,6 +67,63 @@ class SecureChannelTest {
     }
   }
 
+  @ParameterizedTest
+  @EnumSource(CipherSuite.class)
+  void aRefusedPeerHearsWhyInASealedCloseAndTheRefuserNeverOpensIt(CipherSuite suite)
+      throws Exception {
+    // The responder's authorizer refuses the dialer once it proved its identity (message 3).
+    Identity clientId = Identity.generate();
+    try (Peers.Node server = new Peers.Node("s", b -> b.cipherSuite(suite)
+            .authorizer((peer, inbound) -> !peer.nodeId().equals(clientId.nodeId())),
+            t -> { }, c -> { }, true).listen();
+        Peers.Node client = secure(clientId, suite)) {
+      java.util.concurrent.CompletableFuture<io.duplex.Connection<byte[]>> dial =
+          client.transport.connect(server.address);
+      Throwable why;
+      try {
+        Connection<byte[]> c = dial.get(10, TimeUnit.SECONDS); // the initiator opens first
+        c.closeFuture().get(10, TimeUnit.SECONDS);
+        why = c.closeCause();
+      } catch (java.util.concurrent.ExecutionException e) {
+        why = e.getCause();
+      }
+      io.duplex.PeerClosedException closed =
+          org.junit.jupiter.api.Assertions.assertInstanceOf(io.duplex.PeerClosedException.class,
+              why);
+      assertEquals(io.duplex.CloseCodes.UNAUTHORIZED, closed.code(), closed.toString());
+      assertTrue(closed.getMessage().contains("authorizer"), closed.getMessage());
+      Peers.await("the server tells its listener", 10,
+          () -> !server.handshakeFailures.isEmpty());
+      io.duplex.HandshakeException refused = org.junit.jupiter.api.Assertions.assertInstanceOf(
+          io.duplex.HandshakeException.class, server.handshakeFailures.get(0));
+      assertEquals(io.duplex.HandshakeException.Field.UNAUTHORIZED, refused.field());
+      assertTrue(server.opened.isEmpty(), "the refused peer never opened on the server");
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(CipherSuite.class)
+  void aNetworkMismatchIsNamedOnBothSides(CipherSuite suite) throws Exception {
+    try (Peers.Node server = new Peers.Node("s", b -> b.cipherSuite(suite).networkId("main"),
+            t -> { }, c -> { }, true).listen();
+        Peers.Node client = new Peers.Node("c", b -> b.cipherSuite(suite).networkId("test"),
+            t -> { }, c -> { }, true)) {
+      java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+          java.util.concurrent.ExecutionException.class,
+          () -> client.transport.connect(server.address).get(10, TimeUnit.SECONDS));
+      io.duplex.HandshakeException dialer = org.junit.jupiter.api.Assertions.assertInstanceOf(
+          io.duplex.HandshakeException.class, e.getCause());
+      assertEquals(io.duplex.HandshakeException.Field.NETWORK_ID, dialer.field());
+      // The server checks the dialer's settings in message 3 and refuses them too, with the
+      // same field; the two sealed CLOSEs cross, and neither side ever opens.
+      Peers.await("the server refuses it", 10, () -> !server.handshakeFailures.isEmpty());
+      io.duplex.HandshakeException listener = org.junit.jupiter.api.Assertions.assertInstanceOf(
+          io.duplex.HandshakeException.class, server.handshakeFailures.get(0));
+      assertEquals(io.duplex.HandshakeException.Field.NETWORK_ID, listener.field());
+      assertTrue(server.opened.isEmpty() && client.opened.isEmpty(), "nobody opened");
+    }
+  }
+
   static Peers.Node secure(Identity id, CipherSuite suite) {
     return new Peers.Node("n", b -> b.identity(id).cipherSuite(suite), t -> { }, c -> { },
         true);

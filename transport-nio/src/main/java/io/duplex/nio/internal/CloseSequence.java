@@ -4,6 +4,7 @@ import io.duplex.CloseCodes;
 import io.duplex.ConnectionClosedException;
 import io.duplex.DuplexTimeoutException;
 import io.duplex.HandlerException;
+import io.duplex.HandshakeException;
 import io.duplex.PeerClosedException;
 import io.duplex.ProtocolException;
 import io.duplex.TransportConfig;
@@ -114,7 +115,7 @@ final class CloseSequence {
   /** The peer's FIN arrived ({@code byPeer}), or input was shut down. Read loop. */
   void onInputEnded(boolean byPeer) {
     readHalf.close();
-    if (!connection.isHandshaken() && byPeer) {
+    if (!connection.isHandshaken() && byPeer && lifecycle.reason() == null) {
       connection.closeWith(new ConnectionClosedException(connection.closedDuringHandshake()));
       return;
     }
@@ -167,6 +168,26 @@ final class CloseSequence {
       readLoop.execute(readHalf::discardRaw);
     }
     writeHalf.endOutput(Wire.closeFrame(code, String.valueOf(error.getMessage())));
+  }
+
+  /**
+   * Refuses a peer whose secure handshake completed: tells it why in a sealed CLOSE with {@code
+   * code}, then the FIN, reading its bytes raw (undecoded) to its FIN for at most the error
+   * close timeout; the connection never opens, and its connect future fails with {@code
+   * refusal}. Read loop.
+   */
+  void refuse(HandshakeException refusal, int code) {
+    if (!lifecycle.refuse()) {
+      connection.closeWith(refusal);
+      return;
+    }
+    Duration timeout = config.closeTimeout().compareTo(ERROR_CLOSE_TIMEOUT) < 0
+        ? config.closeTimeout() : ERROR_CLOSE_TIMEOUT;
+    lifecycle.deadline(System.nanoTime() + Durations.nanos(timeout));
+    lifecycle.reason(new ConnectionClosedException("connection refused: "
+        + refusal.getMessage(), refusal));
+    readHalf.discardRaw();
+    writeHalf.endOutput(Wire.closeFrame(code, String.valueOf(refusal.getMessage())));
   }
 
   /** The CLOSE code that tells the peer about {@code error}, or -1 for none (an abort). */

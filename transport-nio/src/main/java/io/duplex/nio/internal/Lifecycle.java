@@ -99,6 +99,23 @@ final class Lifecycle {
     }
   }
 
+  /**
+   * Ends the output of a connection whose secure handshake completed and which this side
+   * refuses (it never opens): a graceful end from HANDSHAKING. True for the caller that started
+   * it. Read loop.
+   */
+  boolean refuse() {
+    for (; ; ) {
+      int s = state.get();
+      if ((s & (CLOSED | OUTPUT_ENDING)) != 0 || (s & STAGE) != HANDSHAKING) {
+        return false;
+      }
+      if (state.compareAndSet(s, s | OUTPUT_ENDING | GRACEFUL)) {
+        return true;
+      }
+    }
+  }
+
   /** The FIN went out. Returns true if the input had ended too: the connection is done. */
   boolean outputShut() {
     return (set(OUTPUT_SHUT) & INPUT_ENDED) != 0;

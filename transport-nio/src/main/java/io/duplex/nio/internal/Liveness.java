@@ -47,6 +47,12 @@ final class Liveness {
       return;
     }
     int stage = lifecycle.stage();
+    long deadline = lifecycle.closeDeadline();
+    if (lifecycle.ending() && deadline != Lifecycle.NO_DEADLINE && now - deadline > 0
+        && stage != Lifecycle.OPEN) { // a refused handshake's CLOSE and FIN took too long
+      connection.closeWith(lifecycle.reason());
+      return;
+    }
     if (stage != Lifecycle.OPEN) {
       if (now - createdNanos > handshakeNanos) {
         connection.closeWith(stage == Lifecycle.CONNECTING
@@ -58,7 +64,6 @@ final class Liveness {
       }
       return;
     }
-    long deadline = lifecycle.closeDeadline();
     if (lifecycle.ending() && deadline != Lifecycle.NO_DEADLINE && now - deadline > 0) {
       ConnectionClosedException why = lifecycle.reason();
       connection.closeWith(why != null && why.getCause() != null

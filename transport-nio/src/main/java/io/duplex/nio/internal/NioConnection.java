@@ -188,6 +188,10 @@ final class NioConnection<T> implements Connection<T> {
     // the responder), and the opener with the next byte read: one cipher state per half.
     writeHalf.handshake(answer != null ? answer : ByteBuffer.allocate(0),
         new Sealer(keys[0], channel));
+    if (done.refusal() != null) { // the peer proved who it is: tell it why, sealed; never open
+      closing.refuse(done.refusal(), done.refusalCode());
+      return;
+    }
     readHalf.startOpening(new Opener(keys[1]));
     onHandshake(done.peer());
   }

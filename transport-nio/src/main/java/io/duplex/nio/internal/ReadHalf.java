@@ -201,8 +201,11 @@ final class ReadHalf<T> {
   private int readSecure(ByteBuffer bytes) {
     if (opener == null) {
       connection.onSecureBytes(bytes);
-      if (opener == null || connection.isClosed()) {
-        return connection.isClosed() ? STOP : NONE;
+      if (connection.isClosed() || discardingRaw) {
+        return STOP; // failed, or refused: nothing of this peer is decoded
+      }
+      if (opener == null) {
+        return NONE;
       }
     }
     int result = NONE;
