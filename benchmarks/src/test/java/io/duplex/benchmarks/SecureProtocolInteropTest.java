@@ -17,6 +17,7 @@ import io.duplex.codec.message.ConsensusMessage;
 import io.duplex.codec.message.Vote;
 import io.duplex.codec.message.VoteType;
 import io.duplex.nio.NioTransport;
+import io.duplex.security.CipherSuite;
 import io.duplex.security.Identity;
 import io.duplex.security.RecordException;
 import java.io.BufferedOutputStream;
@@ -75,7 +76,9 @@ class SecureProtocolInteropTest {
 
     Server() throws IOException {
       transport = NioTransport.builder(JsonCodec.consensus())
-          .config(TransportConfig.builder().identity(identity).build())
+          // The client below speaks ChaChaPoly; the default suite is AES-256-GCM.
+          .config(TransportConfig.builder().identity(identity)
+              .cipherSuite(CipherSuite.CHACHA20_POLY1305).build())
           .errorHandler((c, e) -> error.complete(e))
           .listener(new ConnectionListener<>() {
             @Override
