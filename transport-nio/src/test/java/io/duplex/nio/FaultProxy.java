@@ -195,7 +195,7 @@ final class FaultProxy implements AutoCloseable {
       return way == Way.TO_SERVER ? toServer : toClient;
     }
 
-    /** Bytes forwarded so far in {@code way}. */
+    /** Bytes forwarded so far in {@code way} (counted as each slice is handed to the socket). */
     long forwarded(Way way) {
       return (way == Way.TO_SERVER ? forwardedToServer : forwardedToClient).get();
     }
@@ -297,11 +297,12 @@ final class FaultProxy implements AutoCloseable {
         }
         len = own.take(all.take(len)); // both budgets are meant to be used one at a time
         if (len > 0) {
-          all.flip(chunk, off, len, forwarded.get());
-          own.flip(chunk, off, len, forwarded.get());
+          // Counted before the write: a peer that has read a byte finds it counted.
+          long start = forwarded.getAndAdd(len);
+          all.flip(chunk, off, len, start);
+          own.flip(chunk, off, len, start);
           out.write(chunk, off, len);
           out.flush();
-          forwarded.addAndGet(len);
           off += len;
         }
         if (all.exhausted() || own.exhausted()) {
