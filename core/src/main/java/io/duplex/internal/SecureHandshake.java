@@ -184,7 +184,10 @@ public final class SecureHandshake {
     return null;
   }
 
-  /** Fills {@code in} from {@code src} up to {@code n} bytes; true once it holds them. */
+  /**
+   * Fills {@code in} from {@code src} up to {@code n} bytes; true once it holds them (or more:
+   * the length field is asked for again while the message after it is still arriving).
+   */
   private boolean fill(ByteBuffer src, int n) {
     int take = Math.min(src.remaining(), n - in.position());
     if (take > 0) {
@@ -193,7 +196,7 @@ public final class SecureHandshake {
       in.put(src);
       src.limit(limit);
     }
-    return in.position() == n;
+    return in.position() >= n;
   }
 
   private ByteBuffer onMessage(byte[] message) {

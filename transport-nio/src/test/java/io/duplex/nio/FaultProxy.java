@@ -47,6 +47,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       sends that way. The other direction keeps working until one of the peers closes. It
  *       does not heal: the stream is broken. Set on the whole proxy, the byte budget is shared
  *       by every connection.</li>
+ *   <li>{@link Faults#flipAt flip}: flips the lowest bit of the byte at a given offset of the
+ *       direction's stream (counted from the link's first byte that way), once, as an attacker
+ *       on the path (or a memory error a checksum missed) would. Nothing else changes.</li>
  *   <li>{@link Link#reset reset}: closes both sockets of a connection with {@code SO_LINGER 0},
  *       so both peers get a TCP RST at once (and lose whatever was in flight). {@link
  *       #resetAll()} resets every connection, and {@link #refuse(boolean)} resets new connections
@@ -82,6 +85,7 @@ final class FaultProxy implements AutoCloseable {
     private volatile long bytesPerSecond; // 0: unlimited
     private volatile boolean cut;
     private final AtomicLong truncateBudget = new AtomicLong(-1); // -1: no truncation
+    private final AtomicLong flipAt = new AtomicLong(-1); // -1: none
 
     /** Holds every chunk for {@code delay} before forwarding it; zero for none. */
     Faults delay(Duration delay) {
@@ -113,11 +117,33 @@ final class FaultProxy implements AutoCloseable {
       return changed();
     }
 
+    /**
+     * Flips the lowest bit of the byte at {@code offset} of this direction's stream of a link
+     * (its first byte forwarded that way is offset 0), once; on the whole proxy, of the first
+     * link to get there.
+     */
+    Faults flipAt(long offset) {
+      if (offset < 0) {
+        throw new IllegalArgumentException("offset < 0: " + offset);
+      }
+      flipAt.set(offset);
+      return changed();
+    }
+
+    /** Flips the byte due in {@code chunk[off, off + len)}, which is at {@code start}. */
+    private void flip(byte[] chunk, int off, int len, long start) {
+      long at = flipAt.get();
+      if (at >= start && at < start + len && flipAt.compareAndSet(at, -1)) {
+        chunk[off + (int) (at - start)] ^= 1;
+      }
+    }
+
     /** Clears every fault of this direction; a cut resumes. A truncation already done stays. */
     Faults heal() {
       delayNanos = 0;
       bytesPerSecond = 0;
       truncateBudget.set(-1);
+      flipAt.set(-1);
       cut = false;
       return changed();
     }
@@ -169,7 +195,7 @@ final class FaultProxy implements AutoCloseable {
       return way == Way.TO_SERVER ? toServer : toClient;
     }
 
-    /** Bytes forwarded so far in {@code way}. */
+    /** Bytes forwarded so far in {@code way} (counted as each slice is handed to the socket). */
     long forwarded(Way way) {
       return (way == Way.TO_SERVER ? forwardedToServer : forwardedToClient).get();
     }
@@ -271,9 +297,12 @@ final class FaultProxy implements AutoCloseable {
         }
         len = own.take(all.take(len)); // both budgets are meant to be used one at a time
         if (len > 0) {
+          // Counted before the write: a peer that has read a byte finds it counted.
+          long start = forwarded.getAndAdd(len);
+          all.flip(chunk, off, len, start);
+          own.flip(chunk, off, len, start);
           out.write(chunk, off, len);
           out.flush();
-          forwarded.addAndGet(len);
           off += len;
         }
         if (all.exhausted() || own.exhausted()) {

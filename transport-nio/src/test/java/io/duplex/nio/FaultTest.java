@@ -200,10 +200,18 @@ class FaultTest {
   }
 
   /**
+   * The nodes of this class's tests: insecure plaintext here, secure in {@link SecureFaultTest}.
+   */
+  Peers.Node node(String name, Consumer<TransportConfig.Builder> settings,
+      Consumer<NioTransport.Builder<byte[]>> nio, Consumer<Connection<byte[]>> onOpen) {
+    return Peers.node(name, settings, nio, onOpen);
+  }
+
+  /**
    * A dialing node ("client"), the proxy, a listening node ("server"), one connection through
    * them, and a record of every connection each side opened, to check each closes exactly once.
    */
-  static final class Path implements AutoCloseable {
+  final class Path implements AutoCloseable {
     final List<Connection<byte[]>> clientOpened = new CopyOnWriteArrayList<>();
     final List<Connection<byte[]>> serverOpened = new CopyOnWriteArrayList<>();
     final Peers.Node server;
@@ -222,13 +230,12 @@ class FaultTest {
     Path(Consumer<TransportConfig.Builder> clientSettings,
         Consumer<TransportConfig.Builder> serverSettings,
         Consumer<NioTransport.Builder<byte[]>> clientTransport) throws Exception {
-      server = Peers.node("server", quickClose(serverSettings), serverOpened::add).listen();
+      server = node("server", quickClose(serverSettings), t -> { }, serverOpened::add).listen();
       FaultProxy p = null;
       Peers.Node n = null;
       try {
         p = new FaultProxy(server.address);
-        n = Peers.node("client", quickClose(clientSettings), clientTransport,
-            clientOpened::add);
+        n = node("client", quickClose(clientSettings), clientTransport, clientOpened::add);
         c = n.transport.connect(p.address()).get(10, TimeUnit.SECONDS);
         s = server.nextOpened();
         link = p.links().get(0);
@@ -397,6 +404,39 @@ class FaultTest {
     path.assertEachConnectionClosedOnce();
   }
 
+  /**
+   * Small messages gathered by {@code sendLater} into a black hole: the socket fills inside a
+   * write (on a secure connection, inside a record), and the frame it cut times out and closes
+   * the connection. A send that succeeded had its last byte on the socket: once healed, exactly
+   * those arrive.
+   */
+  @Test
+  void shouldDeliverExactlyTheSendsThatSucceededWhenABlackHoleBreaksAFrame() throws Exception {
+    int n = 2000;
+    int size = 1000;
+    Path path = new Path(b -> b.sendTimeout(Duration.ofMillis(300)), b -> { },
+        t -> t.sendBufferSize(64 * 1024));
+    try (path) {
+      Receiver atServer = new Receiver(path.s, size);
+      path.link.faults(Way.TO_SERVER).cut();
+      List<CompletableFuture<Void>> sends = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        sends.add(path.c.sendLater(message(i, size)));
+      }
+      path.c.flush();
+      Outcome sent = settle(sends);
+      System.out.println("FaultTest black hole, small messages: " + sent);
+      assertTrue(sent.ok > 0 && sent.ok < n, sent.toString());
+      path.c.closeFuture().get(10, TimeUnit.SECONDS);
+      assertInstanceOf(SendTimeoutException.class, path.c.closeCause().getCause(),
+          path.c.closeCause().toString());
+      path.link.faults(Way.TO_SERVER).heal();
+      atServer.awaitEnd();
+      assertDeliveredExactlyTheSent(sent, atServer);
+    }
+    path.assertEachConnectionClosedOnce();
+  }
+
   @ParameterizedTest
   @EnumSource(Way.class)
   void shouldCloseAPeerThatFallsSilentWithAPongTimeout(Way cut) throws Exception {
@@ -460,11 +500,11 @@ class FaultTest {
 
   @Test
   void shouldFailTheConnectWhenTheHandshakeCannotCrossTheLink() throws Exception {
-    try (Peers.Node server = Peers.node("server",
-            b -> b.handshakeTimeout(Duration.ofMillis(300))).listen();
+    try (Peers.Node server = node("server", b -> b.handshakeTimeout(Duration.ofMillis(300)),
+            t -> { }, c -> { }).listen();
         FaultProxy proxy = new FaultProxy(server.address);
-        Peers.Node client = Peers.node("client",
-            b -> b.handshakeTimeout(Duration.ofMillis(300)))) {
+        Peers.Node client = node("client", b -> b.handshakeTimeout(Duration.ofMillis(300)),
+            t -> { }, c -> { })) {
       proxy.faults(Way.TO_SERVER).cut();
       proxy.faults(Way.TO_CLIENT).cut();
       CompletableFuture<Connection<byte[]>> connect = client.transport.connect(proxy.address());

@@ -78,7 +78,7 @@ class LoadTest {
   /** A closed connection's ledgers are dropped this long after it closed (soak: bounded heap). */
   private static final long PRUNE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(10);
 
-  private final long seconds = Long.getLong("duplex.load.seconds", 30);
+  private final long seconds = Long.getLong("duplex.load.seconds", defaultSeconds());
   private final boolean checkFlat = Boolean.getBoolean("duplex.load.flat");
 
   /** Send ledgers by "senderLocal>senderRemote"; written by traffic threads, read by handlers. */
@@ -102,6 +102,21 @@ class LoadTest {
   private final LongAdder ledgersChecked = new LongAdder();
   private int ledgersOpenAtEnd;
   private final List<String> samples = new ArrayList<>();
+
+  /** The run's length without {@code -Dduplex.load.seconds}. A constant: called at construction. */
+  long defaultSeconds() {
+    return 30;
+  }
+
+  /** The node id of node {@code index}, in every incarnation. */
+  NodeId nodeId(int index) {
+    return NodeId.of("n" + index);
+  }
+
+  /** The configuration of node {@code index}: insecure plaintext here, secure in SecureLoadTest. */
+  TransportConfig.Builder config(int index) {
+    return TransportConfig.builder().insecurePlaintext().nodeId(nodeId(index));
+  }
 
   private static LongAdder[] adders() {
     return new LongAdder[] {new LongAdder(), new LongAdder(), new LongAdder()};
@@ -171,7 +186,7 @@ class LoadTest {
       if ((int) check.getValue() != crc) {
         fail("corrupt " + KIND[kind] + " " + g + " on " + c);
       }
-      if (!NodeId.of("n" + sender).equals(c.peer().nodeId())) {
+      if (!nodeId(sender).equals(c.peer().nodeId())) {
         fail("message from n" + sender + " on a connection to " + c.peer().nodeId());
       }
       Rx rx = receiving.computeIfAbsent(c, k -> {
@@ -246,7 +261,7 @@ class LoadTest {
         long seed) throws Exception {
       this.index = index;
       this.random = new Random(seed);
-      TransportConfig config = TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("n" + index))
+      TransportConfig config = config(index)
           .closeTimeout(Duration.ofMillis(500))
           .maxInboundConnectionsPerAddress(64) // every node is on 127.0.0.1
           .build();

@@ -12,8 +12,9 @@ import java.nio.channels.SocketChannel;
  * (the compare-and-set that hands the role over orders its fields); installed by the holder when
  * the last plaintext handshake frame is written.
  *
- * <p>A sealed byte is committed: it goes out before anything sealed later, and the frames it
- * came from count as written once sealed. {@code pending} holds at most one gather of records
+ * <p>A sealed byte is committed: it goes out before anything sealed later, and is never sealed
+ * again; the frames it came from count as written once the whole record is written (see {@link
+ * SocketWriter}). {@code pending} holds at most one gather of records
  * ({@link #GATHER} bytes of plaintext, sealed), allocated the first time the socket fills.
  */
 final class Sealer {

@@ -20,8 +20,11 @@ import java.util.concurrent.CompletableFuture;
  * end of the output: the CLOSE frame, then the FIN.
  *
  * <p>On a secure connection, once the handshake frame that carries the {@link Sealer} is written,
- * everything after it is gathered as plaintext, sealed into one record per write and written;
- * the frames sealed count as written.
+ * everything after it is gathered as plaintext, sealed into one record per write and written.
+ * A sealed byte is never gathered again, but a frame counts as written (and its future
+ * completes) only once the record that holds its last byte has gone to the socket whole: a
+ * record the socket took part of waits in the sealer, and dies with the connection if it closes
+ * first.
  *
  * <p>Threads: {@code staged}, {@code batch}, {@code batchStart}, {@code ending}, {@code
  * outputShut} and {@code sealer} belong to the role holder; the compare-and-set on the half's
@@ -111,7 +114,7 @@ final class SocketWriter {
       WriteHalf.fail(promise, connection.closeQuietly(t));
       return;
     }
-    if (!frame.hasRemaining()) {
+    if (!frame.hasRemaining() && (sealer == null || !sealer.hasPending())) {
       budget.release(size);
       metrics.writeThrough(size); // before completing: a waiter sees the count
       if (promise != null) {
@@ -200,15 +203,21 @@ final class SocketWriter {
     }
   }
 
-  /** {@link #drain} on a secure connection: each gather is sealed as one record. */
+  /**
+   * {@link #drain} on a secure connection: each gather is sealed as one record. The frames of a
+   * record complete once all of it is written.
+   */
   private int drainSealed(int gathers) throws IOException {
     ByteBuffer plain = Sealer.plainBuffer();
     for (int g = 0; ; g++) {
       if (outputShut) {
         return DONE;
       }
-      if (sealer.hasPending() && !sealer.writePending()) {
-        return FULL;
+      if (sealer.hasPending()) {
+        if (!sealer.writePending()) {
+          return FULL;
+        }
+        completeWritten(); // the record that waited is out: its frames are done
       }
       if (g == gathers) {
         boolean more = !staged.isEmpty() || !queue.isEmpty() || !control.isEmpty()
@@ -225,13 +234,11 @@ final class SocketWriter {
       }
       plain.flip();
       int copied = plain.remaining();
-      // Sealed bytes are committed (the rest waits in the sealer), so their frames are done; a
-      // sealing or write error leaves them staged, to fail with the close.
-      boolean all = copied == 0 || sealer.sealAndWrite(plain);
-      settle(n, copied);
-      if (!all) {
-        return FULL;
+      advance(n, copied); // sealed bytes are committed: never gathered again
+      if (copied > 0 && !sealer.sealAndWrite(plain)) {
+        return FULL; // its frames complete when the rest of the record is written
       }
+      completeWritten();
     }
   }
 
@@ -307,6 +314,12 @@ final class SocketWriter {
    * really left it and completes the frames that are done.
    */
   private void settle(int n, int written) {
+    advance(n, written);
+    completeWritten();
+  }
+
+  /** Puts each of the {@code n} frames touched where {@code written} of their bytes left it. */
+  private void advance(int n, int written) {
     int left = written;
     for (int i = 0; i < n; i++) {
       OutboundFrame f = batch[i];
@@ -316,6 +329,10 @@ final class SocketWriter {
       left -= done;
       f.bytes.position(batchStart[i] + done);
     }
+  }
+
+  /** Completes the staged frames whose bytes are all written (and a batch's written messages). */
+  private void completeWritten() {
     OutboundFrame head;
     while ((head = staged.peekFirst()) != null) {
       if (head.bytes.hasRemaining()) {
