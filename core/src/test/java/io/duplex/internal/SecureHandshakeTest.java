@@ -258,7 +258,7 @@ class SecureHandshakeTest {
           + in.length + ", pieces of " + piece);
       ByteBuffer src = ByteBuffer.wrap(in, at, Math.min(piece, in.length - at));
       int before = src.position();
-      out.writeBytes(bytes(side.read(src)));
+      out.writeBytes(bytes(read(side, src)));
       at += src.position() - before;
     }
     return Arrays.copyOfRange(in, at, in.length);
@@ -279,6 +279,19 @@ class SecureHandshakeTest {
       assertEquals(0, feed(i, forI, piece, toR).length, "the initiator leaves no bytes");
     }
     assertTrue(i.isComplete() && r.isComplete(), "both sides complete in 4 rounds");
+  }
+
+  /**
+   * {@link SecureHandshake#read}, throwing the side's refusal once it is complete: a side that
+   * refuses an authenticated peer (settings, authorizer) completes the handshake first, to tell
+   * the peer why in a sealed CLOSE, and the transport never opens the connection.
+   */
+  private static ByteBuffer read(SecureHandshake side, ByteBuffer src) {
+    ByteBuffer answer = side.read(src);
+    if (side.isComplete() && side.refusal() != null) {
+      throw side.refusal();
+    }
+    return answer;
   }
 
   /** What {@code step} throws, which must be a HandshakeException of {@code field}. */
@@ -386,13 +399,13 @@ class SecureHandshakeTest {
     SecureHandshake i = Side.plain().initiator(suite);
     SecureHandshake r = Side.plain().responder(suite);
     byte[] preface = bytes(r.start());
-    byte[] m2 = bytes(r.read(ByteBuffer.wrap(bytes(i.start()))));
-    byte[] m3 = bytes(i.read(ByteBuffer.wrap(concat(preface, m2))));
+    byte[] m2 = bytes(read(r, ByteBuffer.wrap(bytes(i.start()))));
+    byte[] m3 = bytes(read(i, ByteBuffer.wrap(concat(preface, m2))));
     assertTrue(i.isComplete());
     ByteBuffer record = seal(i.split()[0], utf8("first record"));
     byte[] tail = bytes(record);
     ByteBuffer both = ByteBuffer.wrap(concat(m3, tail));
-    assertNull(r.read(both), "the responder has nothing to answer to message 3");
+    assertNull(read(r, both), "the responder has nothing to answer to message 3");
     assertTrue(r.isComplete());
     assertEquals(m3.length, both.position(), "it stops at the end of message 3");
     assertArrayEquals(utf8("first record"), open(r.split()[1], both));
@@ -407,9 +420,9 @@ class SecureHandshakeTest {
         .put(new byte[] {1, 2, 3}).putShort((short) 0x7002).putShort((short) 0).array();
     SecureHandshake r = real.responder(suite);
     Forger f = Forger.initiator(suite, forged.staticPair, x25519());
-    byte[] m2 = bytes(r.read(ByteBuffer.wrap(concat(f.preface, f.write(new byte[0])))));
+    byte[] m2 = bytes(read(r, ByteBuffer.wrap(concat(f.preface, f.write(new byte[0])))));
     f.read(m2);
-    assertNull(r.read(ByteBuffer.wrap(f.write(
+    assertNull(read(r, ByteBuffer.wrap(f.write(
         forged.payload().with(p -> p.extensions = extensions).bytes()))));
     assertTrue(r.isComplete());
     assertEquals(forged.identity.nodeId(), r.peer().nodeId());
@@ -434,7 +447,7 @@ class SecureHandshakeTest {
       Field field) {
     SecureHandshake r = Side.plain().responder(suite);
     r.start();
-    return refused(field, () -> r.read(ByteBuffer.wrap(first)));
+    return refused(field, () -> read(r, ByteBuffer.wrap(first)));
   }
 
   /** The initiator refuses the responder's first bytes {@code first}. */
@@ -442,7 +455,7 @@ class SecureHandshakeTest {
       Field field) {
     SecureHandshake i = Side.plain().initiator(suite);
     i.start();
-    return refused(field, () -> i.read(ByteBuffer.wrap(first)));
+    return refused(field, () -> read(i, ByteBuffer.wrap(first)));
   }
 
   private static byte[] preface(int version, int mode, int suite) {
@@ -509,8 +522,8 @@ class SecureHandshakeTest {
     SecureHandshake r = Side.plain().responder(other);
     byte[] fromI = bytes(i.start());
     byte[] fromR = bytes(r.start());
-    HandshakeException atR = refused(Field.CIPHER_SUITE, () -> r.read(ByteBuffer.wrap(fromI)));
-    HandshakeException atI = refused(Field.CIPHER_SUITE, () -> i.read(ByteBuffer.wrap(fromR)));
+    HandshakeException atR = refused(Field.CIPHER_SUITE, () -> read(r, ByteBuffer.wrap(fromI)));
+    HandshakeException atI = refused(Field.CIPHER_SUITE, () -> read(i, ByteBuffer.wrap(fromR)));
     for (HandshakeException e : List.of(atR, atI)) {
       assertTrue(e.getMessage().contains(suite.name()) && e.getMessage().contains(other.name()),
           e.getMessage());
@@ -563,11 +576,11 @@ class SecureHandshakeTest {
       SecureHandshake i = a.initiator(suite);
       SecureHandshake r = b.responder(suite);
       byte[] preface = bytes(r.start());
-      byte[] m2 = bytes(r.read(ByteBuffer.wrap(bytes(i.start()))));
+      byte[] m2 = bytes(read(r, ByteBuffer.wrap(bytes(i.start()))));
       m2Length = m2.length;
       flipBit(m2, at, at % 8);
       HandshakeException e = refused(Field.AUTHENTICATION,
-          () -> i.read(ByteBuffer.wrap(concat(preface, m2))));
+          () -> read(i, ByteBuffer.wrap(concat(preface, m2))));
       assertTrue(e.getMessage().contains("tampered with"), e.getMessage());
     }
     int m3Length = 0;
@@ -575,11 +588,11 @@ class SecureHandshakeTest {
       SecureHandshake i = a.initiator(suite);
       SecureHandshake r = b.responder(suite);
       byte[] preface = bytes(r.start());
-      byte[] m2 = bytes(r.read(ByteBuffer.wrap(bytes(i.start()))));
-      byte[] m3 = bytes(i.read(ByteBuffer.wrap(concat(preface, m2))));
+      byte[] m2 = bytes(read(r, ByteBuffer.wrap(bytes(i.start()))));
+      byte[] m3 = bytes(read(i, ByteBuffer.wrap(concat(preface, m2))));
       m3Length = m3.length;
       flipBit(m3, at, (at + 5) % 8);
-      refused(Field.AUTHENTICATION, () -> r.read(ByteBuffer.wrap(m3)));
+      refused(Field.AUTHENTICATION, () -> read(r, ByteBuffer.wrap(m3)));
       assertFalse(r.isComplete());
     }
   }
@@ -592,8 +605,8 @@ class SecureHandshakeTest {
     byte[] preface = bytes(r.start());
     byte[] m1 = bytes(i.start());
     flipBit(m1, SecureHandshake.PREFACE_SIZE + 2 + 5, 4); // another (valid) ephemeral key
-    byte[] m2 = bytes(r.read(ByteBuffer.wrap(m1)));
-    refused(Field.AUTHENTICATION, () -> i.read(ByteBuffer.wrap(concat(preface, m2))));
+    byte[] m2 = bytes(read(r, ByteBuffer.wrap(m1)));
+    refused(Field.AUTHENTICATION, () -> read(i, ByteBuffer.wrap(concat(preface, m2))));
   }
 
   @ParameterizedTest
@@ -610,7 +623,7 @@ class SecureHandshakeTest {
         Arrays.copyOfRange(first, SecureHandshake.PREFACE_SIZE, first.length));
     Forger f = Forger.responder(suite, seen, b.staticPair, x25519());
     byte[] m2 = concat(f.preface, f.write(b.payload().bytes()));
-    refused(Field.AUTHENTICATION, () -> i.read(ByteBuffer.wrap(m2)));
+    refused(Field.AUTHENTICATION, () -> read(i, ByteBuffer.wrap(m2)));
   }
 
   @ParameterizedTest
@@ -628,7 +641,7 @@ class SecureHandshakeTest {
       byte[] first = bytes(i.start());
       Forger f = Forger.responder(suite, first, b.staticPair, smallOrder(point));
       byte[] m2 = concat(f.preface, f.write(b.payload().bytes()));
-      refused(Field.AUTHENTICATION, () -> i.read(ByteBuffer.wrap(m2)));
+      refused(Field.AUTHENTICATION, () -> read(i, ByteBuffer.wrap(m2)));
     }
   }
 
@@ -642,15 +655,15 @@ class SecureHandshakeTest {
       SecureHandshake i = Side.plain().initiator(suite);
       Forger f = Forger.responder(suite, bytes(i.start()), bad, x25519());
       byte[] m2 = concat(f.preface, f.write(new Payload(b.identity, bad).bytes()));
-      refused(Field.AUTHENTICATION, () -> i.read(ByteBuffer.wrap(m2)));
+      refused(Field.AUTHENTICATION, () -> read(i, ByteBuffer.wrap(m2)));
 
       // As the initiator's static key in message 3: the responder's DH(e, rs) is.
       Side a = Side.plain();
       SecureHandshake r = Side.plain().responder(suite);
       Forger g = Forger.initiator(suite, bad, x25519());
-      g.read(bytes(r.read(ByteBuffer.wrap(concat(g.preface, g.write(new byte[0]))))));
+      g.read(bytes(read(r, ByteBuffer.wrap(concat(g.preface, g.write(new byte[0]))))));
       byte[] m3 = g.write(new Payload(a.identity, bad).bytes());
-      refused(Field.AUTHENTICATION, () -> r.read(ByteBuffer.wrap(m3)));
+      refused(Field.AUTHENTICATION, () -> read(r, ByteBuffer.wrap(m3)));
     }
   }
 
@@ -666,8 +679,8 @@ class SecureHandshakeTest {
       Side b, Function<Payload, Payload> alter, Field field) {
     Forger f = Forger.responder(suite, bytes(i.start()), b.staticPair, x25519());
     byte[] m2 = concat(f.preface, f.write(alter.apply(b.payload()).bytes()));
-    HandshakeException e = refused(field, () -> i.read(ByteBuffer.wrap(m2)));
-    assertFalse(i.isComplete());
+    HandshakeException e = refused(field, () -> read(i, ByteBuffer.wrap(m2)));
+    assertEquals(toldInASealedClose(field), i.isComplete(), "completes only to say why");
     return e;
   }
 
@@ -681,11 +694,21 @@ class SecureHandshakeTest {
       Side a, Function<Payload, Payload> alter, Field field) {
     r.start();
     Forger f = Forger.initiator(suite, a.staticPair, x25519());
-    f.read(bytes(r.read(ByteBuffer.wrap(concat(f.preface, f.write(new byte[0]))))));
+    f.read(bytes(read(r, ByteBuffer.wrap(concat(f.preface, f.write(new byte[0]))))));
     byte[] m3 = f.write(alter.apply(a.payload()).bytes());
-    HandshakeException e = refused(field, () -> r.read(ByteBuffer.wrap(m3)));
-    assertFalse(r.isComplete());
+    HandshakeException e = refused(field, () -> read(r, ByteBuffer.wrap(m3)));
+    assertEquals(toldInASealedClose(field), r.isComplete(), "completes only to say why");
     return e;
+  }
+
+  /**
+   * Whether a side that refuses for {@code field} completes the handshake to tell the peer, which
+   * proved its identity, why (a sealed CLOSE): settings and the authorizer; not a peer that
+   * proved nothing, or not the identity expected.
+   */
+  private static boolean toldInASealedClose(Field field) {
+    return field == Field.NETWORK_ID || field == Field.CODEC || field == Field.NODE_ID
+        || field == Field.UNAUTHORIZED;
   }
 
   /** Both: a forged message 2 and a forged message 3 with the same alteration. */
@@ -703,7 +726,7 @@ class SecureHandshakeTest {
     Side b = Side.plain();
     SecureHandshake i = Side.plain().initiator(suite);
     Forger f = Forger.responder(suite, bytes(i.start()), b.staticPair, x25519());
-    byte[] m3 = bytes(i.read(ByteBuffer.wrap(concat(f.preface, f.write(b.payload().bytes())))));
+    byte[] m3 = bytes(read(i, ByteBuffer.wrap(concat(f.preface, f.write(b.payload().bytes())))));
     assertTrue(i.isComplete());
     assertEquals(b.info, i.peer());
     f.read(m3);
@@ -711,8 +734,8 @@ class SecureHandshakeTest {
     Side a = Side.plain();
     SecureHandshake r = Side.plain().responder(suite);
     Forger g = Forger.initiator(suite, a.staticPair, x25519());
-    g.read(bytes(r.read(ByteBuffer.wrap(concat(g.preface, g.write(new byte[0]))))));
-    assertNull(r.read(ByteBuffer.wrap(g.write(a.payload().bytes()))));
+    g.read(bytes(read(r, ByteBuffer.wrap(concat(g.preface, g.write(new byte[0]))))));
+    assertNull(read(r, ByteBuffer.wrap(g.write(a.payload().bytes()))));
     assertTrue(r.isComplete());
     assertEquals(a.info, r.peer());
   }
@@ -859,7 +882,8 @@ class SecureHandshakeTest {
     SecureHandshake i = a.initiator(suite, null, no);
     refused(Field.UNAUTHORIZED, () -> handshake(i, b.responder(suite), Integer.MAX_VALUE));
     assertEquals(List.of(b.identity.nodeId().toHex() + " out"), asked);
-    assertNull(i.peer());
+    assertEquals(Field.UNAUTHORIZED, i.refusal().field(), "refused, to be told in a CLOSE");
+    assertEquals(io.duplex.CloseCodes.UNAUTHORIZED, i.refusalCode());
     // one that throws
     IllegalStateException boom = new IllegalStateException("validator set unavailable");
     PeerAuthorizer throwing = (peer, inbound) -> {
