@@ -200,7 +200,7 @@ class SecureImpersonationTest {
   /** Dials {@code n2} with Noise by hand and keeps what its message 2 shows. */
   private static Stolen steal(InetSocketAddress n2) throws IOException {
     try (Socket socket = connect(n2)) {
-      HandshakeState noise = HandshakeState.initiator(NoiseSuite.CHACHA_POLY, preface(),
+      HandshakeState noise = HandshakeState.initiator(SUITE, preface(),
           X25519.generate(), null);
       send(socket, preface(), noise.writeMessage(new byte[0]));
       byte[] payload = noise.readMessage(readMessage(socket));
@@ -216,7 +216,7 @@ class SecureImpersonationTest {
       throws Exception {
     long before = n5Errors.size();
     try (Socket socket = connect(n5Address())) {
-      HandshakeState noise = HandshakeState.initiator(NoiseSuite.CHACHA_POLY, preface(), s, null);
+      HandshakeState noise = HandshakeState.initiator(SUITE, preface(), s, null);
       send(socket, preface(), noise.writeMessage(new byte[0]));
       byte[] n5Payload = noise.readMessage(readMessage(socket));
       assertArrayEquals(n5.transport().config().identity().orElseThrow().publicKey(),
@@ -230,6 +230,11 @@ class SecureImpersonationTest {
     assertEquals(field, e.field(), e.getMessage());
     return e;
   }
+
+  /** The Noise suite of the nodes' (default) cipher suite. */
+  private static final NoiseSuite SUITE =
+      TransportConfig.DEFAULT_CIPHER_SUITE == io.duplex.security.CipherSuite.AES_256_GCM
+          ? NoiseSuite.AES_GCM : NoiseSuite.CHACHA_POLY;
 
   private static byte[] preface() {
     return SecureHandshake.preface(TransportConfig.DEFAULT_CIPHER_SUITE);
