@@ -48,8 +48,8 @@ import org.openjdk.jmh.results.RunResult;
  *
  * <p>{@code DIR} defaults to {@code benchmarks/target/report} under the working directory.
  * {@code --quick} (about 3 minutes on 2 CPUs, and 1.5 more for the secure section) keeps every
- * metric but shortens each: scenarios of
- * 3 s instead of 10 s, JMH one 1 s warm-up and two 1 s measured iterations.
+ * metric but shortens each: scenarios of 3 s instead of 10 s, JMH one 1 s warm-up and two 1 s
+ * measured iterations.
  */
 public final class Report {
   static final String DEFAULT_OUT = "benchmarks/target/report";
