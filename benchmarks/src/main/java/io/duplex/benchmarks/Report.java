@@ -28,8 +28,14 @@ import org.openjdk.jmh.results.RunResult;
  * report.md}, {@code jmh.json} (and {@code jmh-pinned.json}), {@code scenarios.json}, the JMH
  * and scenario logs and the PNG charts.
  *
+ * <p>Then a second section, the secure channel ({@link ReportSecure}): plaintext and secure
+ * duplex, Netty with and without TLS, against the secure channel's targets; its JMH runs are
+ * separate ({@code jmh-secure.json}), so they leave the first table's numbers alone. {@code
+ * --secure-only} runs that section alone (about 8 minutes; 1.5 with {@code --quick}).
+ *
  * <pre>
- *   java -cp benchmarks/target/benchmarks.jar io.duplex.benchmarks.Report [--quick] [--out DIR]
+ *   java -cp benchmarks/target/benchmarks.jar io.duplex.benchmarks.Report [--quick]
+ *       [--secure-only] [--out DIR]
  * </pre>
  *
  * <p>Every scenario runs in a JVM of its own ({@link ScenarioProcess}), one after the other, and
@@ -41,8 +47,9 @@ import org.openjdk.jmh.results.RunResult;
  * instead of 17 us here).
  *
  * <p>{@code DIR} defaults to {@code benchmarks/target/report} under the working directory.
- * {@code --quick} (about 3 minutes on 2 CPUs) keeps every metric but shortens each: scenarios of
- * 3 s instead of 10 s, JMH one 1 s warm-up and two 1 s measured iterations.
+ * {@code --quick} (about 3 minutes on 2 CPUs, and 1.5 more for the secure section) keeps every
+ * metric but shortens each: scenarios of 3 s instead of 10 s, JMH one 1 s warm-up and two 1 s
+ * measured iterations.
  */
 public final class Report {
   static final String DEFAULT_OUT = "benchmarks/target/report";
@@ -51,6 +58,7 @@ public final class Report {
       Baselines.NETTY, Baselines.DUPLEX);
 
   private final boolean quick;
+  private final boolean secureOnly;
   private final Path out;
   private final int seconds;
   private final List<String> transports =
@@ -58,8 +66,9 @@ public final class Report {
   private final ObjectMapper json = new ObjectMapper();
   private final ObjectNode scenariosJson = json.createObjectNode();
 
-  Report(boolean quick, Path out) {
+  Report(boolean quick, boolean secureOnly, Path out) {
     this.quick = quick;
+    this.secureOnly = secureOnly;
     this.out = out;
     this.seconds = quick ? 3 : 10;
   }
@@ -67,10 +76,12 @@ public final class Report {
   public static void main(String[] args) throws Exception {
     System.setProperty("java.awt.headless", "true"); // before any AWT class loads
     boolean quick = false;
+    boolean secureOnly = false;
     Path out = Path.of(DEFAULT_OUT);
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> quick = true;
+        case "--secure-only" -> secureOnly = true;
         case "--out" -> {
           if (i + 1 == args.length) {
             usage("--out needs a directory");
@@ -80,22 +91,42 @@ public final class Report {
         default -> usage("unknown argument: " + args[i]);
       }
     }
-    new Report(quick, out).run();
+    new Report(quick, secureOnly, out).run();
     System.exit(0); // a baseline's stray non-daemon thread must not keep the JVM alive
   }
 
   private static void usage(String problem) {
     System.err.println(problem);
     System.err.println("usage: java -cp benchmarks.jar io.duplex.benchmarks.Report"
-        + " [--quick] [--out DIR]");
+        + " [--quick] [--secure-only] [--out DIR]");
     System.exit(2);
   }
 
   void run() throws IOException {
     Files.createDirectories(out);
     long started = System.nanoTime();
-    log("baselines: " + transports + (quick ? " (quick)" : "") + "; output: "
-        + out.toAbsolutePath());
+    String markdown = "# duplex benchmark report\n\n";
+    if (!secureOnly) {
+      log("baselines: " + transports + (quick ? " (quick)" : "") + "; output: "
+          + out.toAbsolutePath());
+      markdown += plaintext();
+      Files.writeString(out.resolve("report.md"), markdown); // kept if the section below dies
+      markdown += "\n";
+    }
+    log("secure channel: " + ReportSecure.COLUMNS + (quick ? " (quick)" : "") + "; output: "
+        + out.toAbsolutePath() + " (logs: jmh-secure.log, jmh-secure-handshakes.log)");
+    Outcome<Collection<RunResult>> secure = jmh(() -> ReportSecure.run(quick, out));
+    markdown += "## Secure channel\n\n" + ReportSecure.table(ReportSecure.cells(secure),
+        new LinkedHashSet<>(Baselines.available()), quick).markdown();
+    Files.writeString(out.resolve("report.md"), markdown);
+    System.out.println();
+    System.out.println(markdown);
+    log(String.format(Locale.ROOT, "done in %.0f s; files in %s",
+        (System.nanoTime() - started) / 1e9, out.toAbsolutePath()));
+  }
+
+  /** The plaintext section: scenarios, JMH, its table, the codec table and the charts. */
+  private String plaintext() throws IOException {
 
     Map<String, Outcome<ConcurrencyScenario.Result>> votes = new LinkedHashMap<>();
     Map<String, Outcome<BroadcastScenario.Result>> slow = new LinkedHashMap<>();
@@ -155,16 +186,10 @@ public final class Report {
     }
     notes(table);
 
-    String markdown = "# duplex benchmark report\n\n" + table.markdown() + "\n"
-        + ReportJmh.codecTable(jmh).markdown();
-    Files.writeString(out.resolve("report.md"), markdown);
     Map<String, Outcome<ConcurrencyScenario.Result>> voteCurves = new LinkedHashMap<>(votes);
     voteCurves.put(Baselines.DUPLEX + " (raw frames)", rawVotes.get(Baselines.DUPLEX));
     charts(voteCurves, slow, none, jmh, pinned);
-    System.out.println();
-    System.out.println(markdown);
-    log(String.format(Locale.ROOT, "done in %.0f s; files in %s",
-        (System.nanoTime() - started) / 1e9, out.toAbsolutePath()));
+    return table.markdown() + "\n" + ReportJmh.codecTable(jmh).markdown();
   }
 
   /** Runs one scenario in a JVM of its own (see {@link ScenarioProcess}). */

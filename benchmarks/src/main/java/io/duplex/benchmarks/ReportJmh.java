@@ -127,7 +127,7 @@ final class ReportJmh {
     return table;
   }
 
-  private static Map<String, Cell> cells(Outcome<Collection<RunResult>> jmh,
+  static Map<String, Cell> cells(Outcome<Collection<RunResult>> jmh,
       List<String> transports, String benchmark, Map<String, String> params,
       ToDoubleFunction<RunResult> metric) {
     Map<String, Cell> cells = new LinkedHashMap<>();
@@ -139,7 +139,7 @@ final class ReportJmh {
     return cells;
   }
 
-  private static double score(RunResult r, ToDoubleFunction<RunResult> metric) {
+  static double score(RunResult r, ToDoubleFunction<RunResult> metric) {
     if (r == null) {
       throw new IllegalStateException("no JMH result (see the JMH log)");
     }
@@ -162,7 +162,7 @@ final class ReportJmh {
     return null;
   }
 
-  private static double secondary(RunResult r, String suffix) {
+  static double secondary(RunResult r, String suffix) {
     for (Map.Entry<String, Result> e : r.getSecondaryResults().entrySet()) {
       if (e.getKey().endsWith(suffix)) {
         return e.getValue().getScore();

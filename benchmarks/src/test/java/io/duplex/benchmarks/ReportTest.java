@@ -3,17 +3,22 @@ package io.duplex.benchmarks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.duplex.benchmarks.ReportCharts.Curve;
+import io.duplex.benchmarks.ReportSecure.Metric;
+import io.duplex.benchmarks.ReportTable.Bound;
 import io.duplex.benchmarks.ReportTable.Cell;
 import io.duplex.benchmarks.ReportTable.Direction;
+import io.duplex.benchmarks.ReportTable.Target;
 import java.awt.GraphicsEnvironment;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -196,5 +201,110 @@ class ReportTest {
     assertEquals(Report.COLUMNS.size(),
         Report.COLUMNS.stream().map(ReportCharts::colour).distinct().count());
     assertEquals(ReportCharts.colour("duplex"), ReportCharts.colour("duplex (pinned)"));
+  }
+
+  // ---- the secure-channel table --------------------------------------------------------------
+
+  private static Map<String, Cell> secureCells(double duplex, double secure, double chacha,
+      double nettyTls, double netty) {
+    Map<String, Cell> cells = new LinkedHashMap<>();
+    cells.put(Baselines.DUPLEX, Cell.of(duplex));
+    cells.put(Baselines.DUPLEX_SECURE, Cell.of(secure));
+    cells.put(Baselines.DUPLEX_CHACHA, Cell.of(chacha));
+    cells.put(Baselines.NETTY_TLS, Cell.of(nettyTls));
+    cells.put(Baselines.NETTY, Cell.of(netty));
+    return cells;
+  }
+
+  /** Figures of the right magnitude, some meeting their targets and some not. */
+  private static String secureMarkdown() {
+    Map<Metric, Map<String, Cell>> cells = new EnumMap<>(Metric.class);
+    cells.put(Metric.MSGS_64, secureCells(6.0e6, 2.6e6, 1.0e6, 1.5e6, 3.3e6));
+    cells.put(Metric.MBS_4K, secureCells(2500, 1200, 200, 900, 2500));
+    cells.put(Metric.ROUND_TRIP_P50, secureCells(40, 52, 60, 50, 45));
+    cells.put(Metric.CONNECTIONS, Map.of(Baselines.DUPLEX_SECURE, Cell.of(400),
+        Baselines.DUPLEX_CHACHA, Cell.of(390), Baselines.NETTY_TLS, Cell.of(116)));
+    cells.put(Metric.HANDSHAKE_CPU, Map.of(Baselines.DUPLEX_SECURE, Cell.of(650),
+        Baselines.DUPLEX_CHACHA, Cell.of(655)));
+    cells.put(Metric.ALLOC_64, secureCells(24, 48, 40, 900, 200));
+    return ReportSecure.table(cells, new LinkedHashSet<>(Baselines.available()), false)
+        .markdown();
+  }
+
+  @Test
+  void shouldPutTheSecureTransportsSideBySideWithTheirTargets() {
+    List<String> lines = lines(secureMarkdown());
+    List<String> header = cellsOf(lines.get(0));
+    assertEquals(List.of("Secure channel", "duplex", "duplex-secure", "duplex-chacha",
+        "netty-tls", "netty", "duplex-secure vs targets"), header);
+    for (String line : lines) {
+      assertEquals(header.size(), cellsOf(line).size(), line);
+    }
+    assertEquals(2 + Metric.values().length, lines.size());
+    List<String> metrics = lines.stream().skip(2).map(l -> cellsOf(l).get(0)).toList();
+    assertEquals(List.of("Throughput 64 B x 1 conn (msgs/s)",
+        "Throughput 4 KiB x 1 conn (MB/s payload)", "Round trip 64 B: p50 (µs)",
+        "New connections/s (connect + handshake + close)", "Handshake CPU per side (µs)",
+        "Allocated per 64 B msg (B)"), metrics);
+  }
+
+  @Test
+  void shouldSayPerTargetMetOrMissedWithTheRatio() {
+    List<String> lines = lines(secureMarkdown());
+    List<String> verdicts = lines.stream().skip(2)
+        .map(l -> cellsOf(l).get(cellsOf(l).size() - 1)).toList();
+    assertEquals(List.of(
+        "≥ 40% of duplex: met (43%); ≥ 2x netty-tls: missed (1.73x)",
+        "≥ netty-tls: met (1.33x); faster suite ≥ 1,000 MB/s: met (duplex-secure, 1,200 MB/s)",
+        "≤ 1.25x duplex: missed (1.30x); ≤ netty-tls: missed (1.04x)",
+        "≥ netty-tls: met (3.45x)",
+        "≤ 2,000 µs: met (650 µs)",
+        "≤ duplex + 16 B: missed (+24.0 B)"), verdicts);
+    List<String> msgs = cellsOf(lines.get(2));
+    assertEquals(List.of("6,000,000", "2,600,000", "1,000,000", "1,500,000", "3,300,000"),
+        msgs.subList(1, 6));
+    List<String> handshake = cellsOf(lines.get(5));
+    assertEquals("n/a", handshake.get(1), "plaintext duplex has no handshake");
+    assertEquals("n/a", handshake.get(5), "plaintext netty has no handshake");
+    assertEquals("116", handshake.get(4));
+  }
+
+  @Test
+  void shouldJudgeTheFasterSuiteByTheBetterOfTheTwo() {
+    Map<Metric, Map<String, Cell>> cells = new EnumMap<>(Metric.class);
+    cells.put(Metric.MBS_4K, secureCells(2500, 800, 1100, 900, 2500));
+    List<String> row = cellsOf(lines(ReportSecure.table(cells,
+        new LinkedHashSet<>(Baselines.available()), true).markdown()).get(3));
+    assertEquals("≥ netty-tls: missed (0.89x); faster suite ≥ 1,000 MB/s: met"
+        + " (duplex-chacha, 1,100 MB/s)", row.get(row.size() - 1));
+  }
+
+  @Test
+  void shouldFailEverySecureCellAndJudgeNothingWhenTheSecureRunFailed() {
+    String md = ReportSecure.table(ReportSecure.cells(Outcome.failed("JMH died")),
+        new LinkedHashSet<>(Baselines.available()), true).markdown();
+    for (String line : lines(md).subList(2, lines(md).size())) {
+      List<String> row = cellsOf(line);
+      assertEquals("failed: JMH died", row.get(2), line);
+      assertTrue(row.get(row.size() - 1).contains(": n/a (no "), line);
+      assertTrue(!row.get(row.size() - 1).contains("met"), line);
+    }
+    assertTrue(md.contains("Quick run"), md);
+  }
+
+  @Test
+  void shouldWriteEachKindOfTarget() {
+    assertEquals("≥ 40% of duplex", Target.ratio(Bound.AT_LEAST, 0.4, "duplex").text());
+    assertEquals("≤ 1.25x duplex", Target.ratio(Bound.AT_MOST, 1.25, "duplex").text());
+    assertEquals("≥ netty-tls", Target.ratio(Bound.AT_LEAST, 1, "netty-tls").text());
+    assertEquals("≤ duplex + 16 B", Target.plus(Bound.AT_MOST, "duplex", 16, "B").text());
+    assertEquals("fast ≥ 1,000 MB/s", Target.absolute(Bound.AT_LEAST, 1000, "MB/s")
+        .bestOf("fast", List.of("a", "b")).text());
+  }
+
+  @Test
+  void shouldKeepTargetsOutOfTheComparisonTable() {
+    assertThrows(IllegalStateException.class, () -> table(Set.of("duplex")).row("x",
+        Direction.LOWER_IS_BETTER, Map.of(), List.of(Target.ratio(Bound.AT_MOST, 1, "netty"))));
   }
 }
