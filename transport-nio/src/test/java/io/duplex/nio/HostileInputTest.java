@@ -2,7 +2,6 @@ package io.duplex.nio;
 
 import static io.duplex.nio.Peers.awaitError;
 import static io.duplex.nio.Peers.causedBy;
-import static io.duplex.nio.Peers.node;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.duplex.BackpressureException;
 import io.duplex.Connection;
@@ -26,6 +26,7 @@ import io.duplex.codec.DecoderException;
 import io.duplex.codec.TooLongFrameException;
 import io.duplex.codec.json.JsonCodec;
 import io.duplex.codec.message.Status;
+import io.duplex.internal.Records;
 import io.duplex.internal.Wire;
 import java.io.EOFException;
 import java.io.IOException;
@@ -95,19 +96,6 @@ class HostileInputTest {
       roundTrip();
     }
 
-    /** A byte-array echo server with {@code settings}. */
-    static Target<byte[]> echo(Consumer<TransportConfig.Builder> settings) throws Exception {
-      return echo(settings, t -> { });
-    }
-
-    /** A byte-array echo server with {@code settings} and the NIO settings {@code nio}. */
-    static Target<byte[]> echo(Consumer<TransportConfig.Builder> settings,
-        Consumer<NioTransport.Builder<byte[]>> nio) throws Exception {
-      return new Target<>(node("server", settings, nio,
-          c -> c.onMessage((conn, m) -> conn.send(m))), Peers.node("honest"),
-          i -> Peers.bytes(1000, i));
-    }
-
     /** One message to the server and its echo back, on the honest connection. */
     void roundTrip() throws InterruptedException {
       T m = messages.apply(roundTrips++);
@@ -144,6 +132,40 @@ class HostileInputTest {
     }
   }
 
+  /**
+   * Whether the server, the honest peer and the attacker run the secure channel: no here, yes
+   * in {@link SecureHostileFramesTest}, where the attacker's frames are
+   * sealed into valid records and the attacks before the handshake do not apply.
+   */
+  boolean secure() {
+    return false;
+  }
+
+  /** A byte-array node of this class's mode. */
+  Peers.Node node(String name, Consumer<TransportConfig.Builder> settings,
+      Consumer<NioTransport.Builder<byte[]>> nio, Consumer<Connection<byte[]>> onOpen) {
+    return new Peers.Node(name, settings, nio, onOpen, secure());
+  }
+
+  /** A byte-array echo server with {@code settings}. */
+  Target<byte[]> echo(Consumer<TransportConfig.Builder> settings) throws Exception {
+    return echo(settings, t -> { });
+  }
+
+  /** A byte-array echo server with {@code settings} and the NIO settings {@code nio}. */
+  Target<byte[]> echo(Consumer<TransportConfig.Builder> settings,
+      Consumer<NioTransport.Builder<byte[]>> nio) throws Exception {
+    return new Target<>(node("server", settings, nio,
+        c -> c.onMessage((conn, m) -> conn.send(m))), node("honest", b -> { }, t -> { }, c -> { }),
+        i -> Peers.bytes(1000, i));
+  }
+
+  /** Skips an attack made of plaintext bytes before the handshake, in the secure mode. */
+  void plaintextHandshakeOnly(Phase phase) {
+    assumeTrue(phase == Phase.AFTER_HANDSHAKE || !secure(),
+        "an attack on the plaintext handshake: SecureHostileInputTest attacks the secure one");
+  }
+
   private static byte[] prefix(long length, byte type) {
     return ByteBuffer.allocate(5).putInt((int) length).put(type).array();
   }
@@ -156,7 +178,8 @@ class HostileInputTest {
       "AFTER_HANDSHAKE, 2147483647", "AFTER_HANDSHAKE, 4294967295", "AFTER_HANDSHAKE, 16777217"})
   void shouldRefuseALengthOverTheLimitBeforeAllocatingForIt(Phase phase, long length)
       throws Exception {
-    try (Target<byte[]> target = Target.echo(b -> { });
+    plaintextHandshakeOnly(phase);
+    try (Target<byte[]> target = echo(b -> { });
         RawPeer raw = phase.attacker(target, "bytes")) {
       ReadLoopAllocations allocations = ReadLoopAllocations.start();
       raw.sendRaw(prefix(length, phase == Phase.BEFORE_HANDSHAKE ? Wire.HANDSHAKE : Wire.MESSAGE));
@@ -189,17 +212,18 @@ class HostileInputTest {
   @Test
   void shouldGatherOnlyTheBytesThatArriveWhenTheLimitAllowsA2GiBFrame() throws Exception {
     int sent = 256 * 1024;
-    try (Target<byte[]> target = Target.echo(b -> b.maxFrameSize(Integer.MAX_VALUE)
+    try (Target<byte[]> target = echo(b -> b.maxFrameSize(Integer.MAX_VALUE)
             .outboundHardLimit(Integer.MAX_VALUE + 4L)); // a limit, never allocated
         RawPeer raw = new RawPeer(target.server.address)) {
-      raw.sendHandshake(RawPeer.info("raw", TransportConfig.DEFAULT_NETWORK_ID, "bytes"))
-          .readHandshake();
+      raw.handshake(target.server, "bytes");
       Connection<byte[]> attacked = target.server.nextOpened();
       ReadLoopAllocations allocations = ReadLoopAllocations.start();
       long before = attacked.stats().bytesIn();
+      long sentBefore = raw.bytesSent();
       raw.sendRaw(prefix(Integer.MAX_VALUE, Wire.MESSAGE)).sendRaw(new byte[sent]);
+      long onTheWire = raw.bytesSent() - sentBefore; // sent + 5, and records' overhead
       Peers.await("the server read what was sent", 10,
-          () -> attacked.stats().bytesIn() - before == sent + 5);
+          () -> attacked.stats().bytesIn() - before == onTheWire);
       long allocated = allocations.allocatedSinceStart();
       System.out.printf("a 2 GiB frame announced, %d bytes of it sent: read loops allocated %d"
           + " bytes%n", sent, allocated);
@@ -218,7 +242,8 @@ class HostileInputTest {
   @CsvSource({"BEFORE_HANDSHAKE, 1", "BEFORE_HANDSHAKE, 2", "BEFORE_HANDSHAKE, 3",
       "BEFORE_HANDSHAKE, 50", "AFTER_HANDSHAKE, 1", "AFTER_HANDSHAKE, 2", "AFTER_HANDSHAKE, 3"})
   void shouldCloseWhenThePeerEndsItsStreamInsideAFrame(Phase phase, int bytes) throws Exception {
-    try (Target<byte[]> target = Target.echo(b -> { });
+    plaintextHandshakeOnly(phase);
+    try (Target<byte[]> target = echo(b -> { });
         RawPeer raw = phase.attacker(target, "bytes")) {
       byte[] frame = ByteBuffer.allocate(104).putInt(100)
           .put(phase == Phase.BEFORE_HANDSHAKE ? Wire.HANDSHAKE : Wire.MESSAGE).array();
@@ -237,7 +262,8 @@ class HostileInputTest {
 
   @Test
   void shouldTreatAZeroLengthFirstFrameAsCorruptNotAsAFailedHandshake() throws Exception {
-    try (Target<byte[]> target = Target.echo(b -> { });
+    plaintextHandshakeOnly(Phase.BEFORE_HANDSHAKE);
+    try (Target<byte[]> target = echo(b -> { });
         RawPeer raw = new RawPeer(target.server.address)) {
       raw.sendRaw(new byte[4]);
       assertTrue(raw.closedByPeer());
@@ -252,7 +278,7 @@ class HostileInputTest {
 
   @Test
   void shouldDeliverAMessageWithAnEmptyBodyWithTheBytesCodec() throws Exception {
-    try (Target<byte[]> target = Target.echo(b -> { });
+    try (Target<byte[]> target = echo(b -> { });
         RawPeer raw = RawPeer.handshaken(target.server, "bytes")) {
       raw.sendFrame(Wire.MESSAGE, new byte[0]);
       assertArrayEquals(new byte[] {Wire.MESSAGE}, raw.readFrame(), "echoed: type, no body");
@@ -271,7 +297,7 @@ class HostileInputTest {
       ByteBuffer.wrap(bytes).put(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01,
           (byte) 0xfc, 0x03, 0x03});
     }
-    try (Target<byte[]> target = Target.echo(b -> { });
+    try (Target<byte[]> target = echo(b -> { });
         RawPeer raw = new RawPeer(target.server.address)) {
       raw.sendRaw(bytes);
       assertTrue(raw.closedByPeer());
@@ -292,9 +318,11 @@ class HostileInputTest {
       .register("tree", Tree.class)
       .build();
 
-  private static Target<Object> jsonEcho() throws Exception {
-    return new Target<>(node("server", JSON, b -> { }, c -> c.onMessage((conn, m) -> conn.send(m))),
-        node("honest", JSON, b -> { }, c -> { }), i -> new Status(i, "honest"));
+  private Target<Object> jsonEcho() throws Exception {
+    return new Target<>(new Peers.CodecNode<>("server", JSON, b -> { }, t -> { },
+        c -> c.onMessage((conn, m) -> conn.send(m)), secure()),
+        new Peers.CodecNode<>("honest", JSON, b -> { }, t -> { }, c -> { }, secure()),
+        i -> new Status(i, "honest"));
   }
 
   static Stream<Arguments> undecodableJson() {
@@ -333,6 +361,9 @@ class HostileInputTest {
   @MethodSource("undecodableJson")
   void shouldCloseOnAnUndecodableJsonMessage(String what, byte[] payload, String expected)
       throws Exception {
+    // Over the secure channel, the ones whose frame runs across records, and one that does not.
+    assumeTrue(!secure() || payload.length > Records.MAX_PLAINTEXT || what.equals("not JSON"),
+        "the codec refuses it the same way whatever carries it");
     try (Target<Object> target = jsonEcho(); RawPeer raw = RawPeer.handshaken(target.server,
         JsonCodec.DEFAULT_NAME)) {
       long start = System.nanoTime();
@@ -374,13 +405,12 @@ class HostileInputTest {
    * #REQUESTS} requests of {@code size} bytes and never reads again, while the honest peer
    * round-trips; returns when the attacker has written everything or been cut off.
    */
-  private static Flood flood(Target<byte[]> target, int size) throws Exception {
+  private Flood flood(Target<byte[]> target, int size) throws Exception {
     Socket socket = new Socket();
     socket.setReceiveBufferSize(16 * 1024);
     socket.connect(target.server.address, 5000);
     RawPeer raw = new RawPeer(socket);
-    raw.sendHandshake(RawPeer.info("raw", TransportConfig.DEFAULT_NETWORK_ID, "bytes"))
-        .readHandshake(); // and never reads again
+    raw.handshake(target.server, "bytes"); // and never reads again
     Connection<byte[]> attacked = target.server.nextOpened();
     AtomicReference<IOException> writeError = new AtomicReference<>();
     Thread writer = new Thread(() -> {
@@ -421,7 +451,7 @@ class HostileInputTest {
   }
 
   /** A byte echo server that counts how its replies' sends fail. */
-  private static Target<byte[]> countingEcho(Consumer<TransportConfig.Builder> settings,
+  private Target<byte[]> countingEcho(Consumer<TransportConfig.Builder> settings,
       Consumer<NioTransport.Builder<byte[]>> nio, AtomicInteger backpressure,
       AtomicInteger otherFailures) throws Exception {
     return new Target<>(node("server", settings, nio, c -> c.onMessage((conn, m) ->
@@ -431,7 +461,7 @@ class HostileInputTest {
           } else if (e != null) {
             otherFailures.incrementAndGet();
           }
-        }))), Peers.node("honest"), i -> Peers.bytes(1000, i));
+        }))), node("honest", b -> { }, t -> { }, c -> { }), i -> Peers.bytes(1000, i));
   }
 
   @Test
@@ -501,7 +531,7 @@ class HostileInputTest {
 
   @Test
   void shouldAnswerARequestSentBeforeAHalfCloseWhenHandlersRunOnTheReadLoop() throws Exception {
-    try (Target<byte[]> target = Target.echo(b -> { }, t -> t.handlersOnReadLoop(true));
+    try (Target<byte[]> target = echo(b -> { }, t -> t.handlersOnReadLoop(true));
         RawPeer raw = RawPeer.handshaken(target.server, "bytes")) {
       raw.sendFrame(Wire.MESSAGE, "request".getBytes(UTF_8));
       raw.socket.shutdownOutput();
@@ -524,12 +554,12 @@ class HostileInputTest {
   @Test
   void shouldNeverLoseAReplyToARequestSentBeforeAHalfCloseSilently() throws Exception {
     BlockingQueue<Object> outcomes = new LinkedBlockingQueue<>();
-    try (Target<byte[]> target = new Target<>(node("server", b -> { },
+    try (Target<byte[]> target = new Target<>(node("server", b -> { }, t -> { },
         c -> c.onMessage((conn, m) -> conn.send(m).whenComplete((v, e) -> {
-          if (conn.peer().nodeId().equals(NodeId.of("raw"))) { // not the honest peer's echoes
+          if (Arrays.equals(m, "request".getBytes(UTF_8))) { // not the honest peer's echoes
             outcomes.add(e == null ? "sent" : e);
           }
-        }))), Peers.node("honest"),
+        }))), node("honest", b -> { }, t -> { }, c -> { }),
         i -> Peers.bytes(1000, i))) {
       int replied = 0;
       int refused = 0;
@@ -562,7 +592,8 @@ class HostileInputTest {
   @ParameterizedTest
   @EnumSource(Phase.class)
   void shouldCloseOnAResetInTheMiddleOfAFrame(Phase phase) throws Exception {
-    try (Target<byte[]> target = Target.echo(b -> { });
+    plaintextHandshakeOnly(phase);
+    try (Target<byte[]> target = echo(b -> { });
         RawPeer raw = phase.attacker(target, "bytes")) {
       raw.sendRaw(ByteBuffer.allocate(60)
           .putInt(phase == Phase.BEFORE_HANDSHAKE ? 100 : 1000)

@@ -17,12 +17,18 @@ import java.nio.ByteBuffer;
 
 /**
  * A hand-driven peer on a plain blocking socket, for tests that need to break the protocol:
- * send any bytes, any frame, any handshake; read frames one at a time with a timeout.
+ * send any bytes, any frame, any handshake; read frames one at a time with a timeout. Against a
+ * secure node it can run the secure handshake ({@link #handshaken}, {@link #handshake}); from
+ * then on what it sends is the frame stream, sealed into records, and what it reads is opened
+ * from them, so the same hostile frames reach the node through the secure channel.
  */
 final class RawPeer implements AutoCloseable {
   final Socket socket;
   private final DataInputStream in;
   private final OutputStream out;
+  /** The secure channel, once its handshake is done; null in plaintext. */
+  private SecureRawPeer secure;
+  private long bytesSent;
 
   RawPeer(InetSocketAddress to) throws IOException {
     this(connect(to));
@@ -61,16 +67,34 @@ final class RawPeer implements AutoCloseable {
    */
   static RawPeer handshaken(Peers.CodecNode<?> server, String codec) throws Exception {
     RawPeer raw = new RawPeer(server.address);
-    raw.sendHandshake(info("raw", TransportConfig.DEFAULT_NETWORK_ID, codec));
-    raw.readHandshake();
+    raw.handshake(server, codec);
     server.nextOpened();
     return raw;
   }
 
+  /**
+   * The handshake {@code server} speaks, as node "raw" (or, secure, a fresh identity) with
+   * {@code codec}'s name; the server's connection opens (not taken from {@code server.opened}).
+   */
+  RawPeer handshake(Peers.CodecNode<?> server, String codec) throws IOException {
+    if (server.transport.config().insecurePlaintext()) {
+      sendHandshake(info("raw", TransportConfig.DEFAULT_NETWORK_ID, codec)).readHandshake();
+    } else {
+      SecureRawPeer s = new SecureRawPeer(socket, server.transport.config().cipherSuite(), codec);
+      s.handshake();
+      secure = s;
+    }
+    return this;
+  }
+
+  /** Bytes this peer wrote on the wire so far, records' lengths and tags included. */
+  long bytesSent() {
+    return bytesSent;
+  }
+
   /** Sends a handshake frame for {@code info}. */
   RawPeer sendHandshake(PeerInfo info) throws IOException {
-    out.write(handshakeFrame(info));
-    return this;
+    return sendRaw(handshakeFrame(info));
   }
 
   /** The bytes of a handshake frame for {@code info}, length prefix included. */
@@ -87,18 +111,26 @@ final class RawPeer implements AutoCloseable {
   RawPeer sendFrame(byte type, byte[] body) throws IOException {
     ByteBuffer f = ByteBuffer.allocate(5 + body.length);
     f.putInt(1 + body.length).put(type).put(body);
-    out.write(f.array());
-    return this;
+    return sendRaw(f.array());
   }
 
+  /** Sends {@code bytes} as they are, or after a secure handshake sealed into records. */
   RawPeer sendRaw(byte[] bytes) throws IOException {
+    if (secure != null) {
+      bytesSent += secure.sendSealed(bytes);
+      return this;
+    }
     out.write(bytes);
     out.flush();
+    bytesSent += bytes.length;
     return this;
   }
 
   /** Reads one frame: its type byte first, then the body. Throws on EOF or after 10 s. */
   byte[] readFrame() throws IOException {
+    if (secure != null) {
+      return secure.readFrame();
+    }
     int length = in.readInt();
     byte[] frame = new byte[length];
     in.readFully(frame);

@@ -162,6 +162,38 @@ class SecureHostileInputTest {
     }
   }
 
+  /**
+   * Records at line rate cost the read loop what they deliver, not a multiple of it: 4 MiB of
+   * 1000-byte messages in full records, and the read loops may allocate twice that (the
+   * messages themselves, as the codec makes them, are most of it).
+   */
+  @Test
+  void fullRecordsCostTheReadLoopAboutWhatTheyDeliver() throws Exception {
+    int messages = 4096;
+    byte[] stream = new byte[messages * (Wire.HEADER_SIZE + 1000)];
+    ByteBuffer frames = ByteBuffer.wrap(stream);
+    for (int i = 0; i < messages; i++) {
+      frames.putInt(1 + 1000).put(Wire.MESSAGE).put(Peers.bytes(1000, i));
+    }
+    try (Target target = Target.secure();
+        SecureRawPeer raw = SecureRawPeer.handshaken(target.server)) {
+      NodeId id = raw.identity.nodeId();
+      raw.sendFrames(message("warm-up"));
+      Peers.await("the first record delivered", 10, () -> target.from(id).size() == 1);
+      ReadLoopAllocations allocations = ReadLoopAllocations.start();
+      long wire = raw.sendSealed(stream);
+      Peers.await("every message delivered", 20, () -> target.delivered.stream()
+          .filter(d -> d.from().equals(id)).count() == messages + 1);
+      long allocated = allocations.allocatedSinceStart();
+      System.out.printf("%d bytes of frames in %d bytes of records: the read loops allocated %d"
+          + " bytes (%.2f per byte)%n", stream.length, wire, allocated,
+          (double) allocated / stream.length);
+      assertTrue(allocated < 2L * stream.length, "the read loops allocated " + allocated
+          + " bytes to open " + wire + " bytes of records");
+      target.assertUndisturbed();
+    }
+  }
+
   private static byte[] withLength(byte[] frame) {
     return ByteBuffer.allocate(4 + frame.length).putInt(frame.length).put(frame).array();
   }

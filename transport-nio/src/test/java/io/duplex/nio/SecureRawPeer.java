@@ -31,6 +31,7 @@ final class SecureRawPeer implements AutoCloseable {
   final Socket socket;
   final Identity identity = Identity.generate();
   private final CipherSuite suite;
+  private final String codec;
   private final OutputStream out;
   private DataInputStream in;
   private CipherState send;
@@ -43,13 +44,24 @@ final class SecureRawPeer implements AutoCloseable {
   }
 
   SecureRawPeer(InetSocketAddress to, CipherSuite suite) throws IOException {
+    this(connect(to), suite, "bytes");
+  }
+
+  /** Drives {@code connected}, saying it speaks {@code codec}. */
+  SecureRawPeer(Socket connected, CipherSuite suite, String codec) throws IOException {
     this.suite = suite;
-    socket = new Socket();
-    socket.connect(to, 5000);
+    this.codec = codec;
+    socket = connected;
     socket.setTcpNoDelay(true);
     socket.setSoTimeout(10_000);
     in = new DataInputStream(socket.getInputStream());
     out = socket.getOutputStream();
+  }
+
+  private static Socket connect(InetSocketAddress to) throws IOException {
+    Socket s = new Socket();
+    s.connect(to, 5000);
+    return s;
   }
 
   /** A raw secure peer that completed the handshake with {@code server} (its connection open). */
@@ -62,13 +74,17 @@ final class SecureRawPeer implements AutoCloseable {
 
   /** What a peer of {@code identity} says in its handshake: network "duplex", codec "bytes". */
   static PeerInfo info(Identity identity) {
-    return new PeerInfo(identity.nodeId(), TransportConfig.DEFAULT_NETWORK_ID, 0, "bytes",
+    return info(identity, "bytes");
+  }
+
+  static PeerInfo info(Identity identity, String codec) {
+    return new PeerInfo(identity.nodeId(), TransportConfig.DEFAULT_NETWORK_ID, 0, codec,
         TransportConfig.DEFAULT_MAX_FRAME_SIZE);
   }
 
   /** Runs the dialer's side of the handshake; returns the server's authenticated settings. */
   PeerInfo handshake() throws IOException {
-    SecureHandshake hs = new SecureHandshake(true, suite, info(identity),
+    SecureHandshake hs = new SecureHandshake(true, suite, info(identity, codec),
         SecureHandshake.StaticKey.generate(identity), null, null, 65535, null);
     write(hs.start());
     byte[] buffer = new byte[4096];
@@ -135,6 +151,22 @@ final class SecureRawPeer implements AutoCloseable {
       all.put(f);
     }
     return sendRaw(seal(all.array()));
+  }
+
+  /**
+   * Sends {@code bytes} (any part of the frame stream) sealed in as many full records as they
+   * need; returns the bytes that went on the wire.
+   */
+  long sendSealed(byte[] bytes) throws IOException {
+    long wire = 0;
+    for (int at = 0; at < bytes.length; at += Records.MAX_PLAINTEXT) {
+      byte[] record = seal(Arrays.copyOfRange(bytes, at,
+          Math.min(bytes.length, at + Records.MAX_PLAINTEXT)));
+      out.write(record);
+      wire += record.length;
+    }
+    out.flush();
+    return wire;
   }
 
   /** Sends {@code bytes} as they are (a record, part of one, or anything). */

@@ -15,6 +15,13 @@ final class Opener {
   /** Plaintext of the record being decoded; valid until the next {@link #next} on the loop. */
   private static final ThreadLocal<ByteBuffer> PLAIN =
       ThreadLocal.withInitial(() -> ByteBuffer.allocate(Records.MAX_PLAINTEXT));
+  /**
+   * A record read into the loop's direct buffer, copied before it is opened: the JDK's
+   * ChaCha20-Poly1305 opens a direct buffer through temporary arrays (some four times the record
+   * in garbage, per record), a heap one in place.
+   */
+  private static final ThreadLocal<ByteBuffer> SEALED =
+      ThreadLocal.withInitial(() -> ByteBuffer.allocate(Records.MAX_CIPHERTEXT));
 
   /** A whole record copied out of the read buffer, per read loop. */
   private static final ThreadLocal<ByteBuffer> SEALED =
@@ -109,6 +116,11 @@ final class Opener {
 
   /** Opens {@code sealed}'s remaining bytes, a heap buffer, into the loop's plaintext buffer. */
   private ByteBuffer open(ByteBuffer sealed) {
+    if (!sealed.hasArray()) {
+      ByteBuffer copy = SEALED.get();
+      copy.clear();
+      sealed = copy.put(sealed).flip();
+    }
     ByteBuffer plain = PLAIN.get();
     plain.clear();
     Records.rekeyIfDue(state);
