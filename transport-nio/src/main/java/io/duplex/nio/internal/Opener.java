@@ -22,10 +22,6 @@ final class Opener {
    */
   private static final ThreadLocal<ByteBuffer> SEALED =
       ThreadLocal.withInitial(() -> ByteBuffer.allocate(Records.MAX_CIPHERTEXT));
-
-  /** A whole record copied out of the read buffer, per read loop. */
-  private static final ThreadLocal<ByteBuffer> SEALED =
-      ThreadLocal.withInitial(() -> ByteBuffer.allocate(Records.MAX_CIPHERTEXT));
   private static final byte[] NO_AD = new byte[0];
 
   private final CipherState state;
@@ -65,8 +61,7 @@ final class Opener {
       keep(src);
       return null;
     }
-    // Copied out of the read buffer (the loop's direct one) first: the JDK's ciphers run
-    // fastest on arrays (docs/benchmarks/aead-and-tls.md), and a copy costs little beside them.
+    // Copied out of the read buffer (the loop's direct one) first (see SEALED).
     ByteBuffer sealed = SEALED.get().clear();
     src.position(src.position() + Records.LENGTH_SIZE);
     int limit = src.limit();
@@ -116,11 +111,6 @@ final class Opener {
 
   /** Opens {@code sealed}'s remaining bytes, a heap buffer, into the loop's plaintext buffer. */
   private ByteBuffer open(ByteBuffer sealed) {
-    if (!sealed.hasArray()) {
-      ByteBuffer copy = SEALED.get();
-      copy.clear();
-      sealed = copy.put(sealed).flip();
-    }
     ByteBuffer plain = PLAIN.get();
     plain.clear();
     Records.rekeyIfDue(state);
