@@ -175,11 +175,12 @@ final class NioConnection<T> implements Connection<T> {
    */
   void onSecureBytes(ByteBuffer bytes) {
     ByteBuffer answer = secure.read(bytes);
-    if (!secure.isComplete()) {
-      if (answer != null) {
-        writeHalf.handshake(answer, null);
+    while (!secure.isComplete()) {
+      if (answer == null) {
+        return; // every byte taken: the rest of the message is still to come
       }
-      return;
+      writeHalf.handshake(answer, null);
+      answer = secure.read(bytes); // bytes that followed the message answered (none, honestly)
     }
     SecureHandshake done = secure;
     secure = null;
