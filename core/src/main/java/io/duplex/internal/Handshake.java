@@ -112,16 +112,39 @@ public final class Handshake {
   }
 
   private static byte[] readShortBytes(ByteBuffer in, String what) {
+    byte[] bytes = shortField(in);
+    if (bytes == null) {
+      throw format(what + " is empty");
+    }
+    return bytes;
+  }
+
+  private static String utf8(byte[] bytes, String what) {
+    String text = strictUtf8(bytes);
+    if (text == null) {
+      throw format(what + " is not valid UTF-8");
+    }
+    return text;
+  }
+
+  /**
+   * The bytes of a field of 1 to 255 bytes after its u8 length, or null if the length is 0.
+   * Shared with {@link SecureHandshake}'s payload.
+   *
+   * @throws java.nio.BufferUnderflowException if {@code in} ends inside the field
+   */
+  static byte[] shortField(ByteBuffer in) {
     int n = in.get() & 0xFF;
     if (n == 0) {
-      throw format(what + " is empty");
+      return null;
     }
     byte[] bytes = new byte[n];
     in.get(bytes);
     return bytes;
   }
 
-  private static String utf8(byte[] bytes, String what) {
+  /** {@code bytes} as text if they are well-formed UTF-8, else null. */
+  static String strictUtf8(byte[] bytes) {
     try {
       return StandardCharsets.UTF_8.newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
@@ -129,7 +152,7 @@ public final class Handshake {
           .decode(ByteBuffer.wrap(bytes))
           .toString();
     } catch (CharacterCodingException e) {
-      throw format(what + " is not valid UTF-8");
+      return null;
     }
   }
 

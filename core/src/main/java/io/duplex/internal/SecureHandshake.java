@@ -14,8 +14,6 @@ import io.duplex.security.Identity;
 import io.duplex.security.PeerAuthorizer;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.util.Arrays;
@@ -414,25 +412,19 @@ public final class SecureHandshake {
   }
 
   private static byte[] readShortBytes(ByteBuffer in, String what) {
-    int n = in.get() & 0xFF;
-    if (n == 0) {
+    byte[] bytes = Handshake.shortField(in);
+    if (bytes == null) {
       throw format(what + " is empty");
     }
-    byte[] bytes = new byte[n];
-    in.get(bytes);
     return bytes;
   }
 
   private static String utf8(byte[] bytes, String what) {
-    try {
-      return StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
-    } catch (CharacterCodingException e) {
+    String text = Handshake.strictUtf8(bytes);
+    if (text == null) {
       throw format(what + " is not valid UTF-8");
     }
+    return text;
   }
 
   private static HandshakeException format(String detail) {
