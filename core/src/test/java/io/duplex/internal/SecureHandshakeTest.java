@@ -429,15 +429,17 @@ class SecureHandshakeTest {
   }
 
   private static ByteBuffer seal(CipherState state, byte[] plain) {
-    ByteBuffer out = ByteBuffer.allocate(plain.length + CipherState.TAG_SIZE);
-    state.encrypt(ByteBuffer.wrap(plain), out);
-    return out.flip();
+    byte[] out = new byte[plain.length + CipherState.TAG_SIZE];
+    state.encryptWithAd(new byte[0], plain, 0, plain.length, out, 0);
+    return ByteBuffer.wrap(out);
   }
 
   private static byte[] open(CipherState state, ByteBuffer sealed) {
-    ByteBuffer out = ByteBuffer.allocate(sealed.remaining());
-    state.decrypt(sealed, out);
-    return bytes(out.flip());
+    byte[] out = new byte[sealed.remaining()];
+    int n = state.decryptWithAd(new byte[0], sealed.array(),
+        sealed.arrayOffset() + sealed.position(), sealed.remaining(), out, 0);
+    sealed.position(sealed.limit());
+    return Arrays.copyOf(out, n);
   }
 
   // ---- the preface ---------------------------------------------------------------------------

@@ -182,17 +182,17 @@ class SecureTranscriptTest {
     ByteBuffer out = ByteBuffer.allocate(2 + plaintext.length + CipherState.TAG_SIZE);
     Records.rekeyIfDue(state);
     out.putShort((short) (plaintext.length + CipherState.TAG_SIZE));
-    state.encrypt(ByteBuffer.wrap(plaintext), out);
+    state.encryptWithAd(new byte[0], plaintext, 0, plaintext.length, out.array(), 2);
     return out.array();
   }
 
   private static byte[] open(CipherState state, byte[] record) {
     int length = ByteBuffer.wrap(record).getShort() & 0xFFFF;
     assertEquals(record.length - 2, length);
-    ByteBuffer plain = ByteBuffer.allocate(length);
+    byte[] plain = new byte[length];
     Records.rekeyIfDue(state);
-    state.decrypt(ByteBuffer.wrap(record, 2, length), plain);
-    return Arrays.copyOf(plain.array(), plain.position());
+    int n = state.decryptWithAd(new byte[0], record, 2, length, plain, 0);
+    return Arrays.copyOf(plain, n);
   }
 
   private static byte[] withLength(byte[] message) {

@@ -136,7 +136,8 @@ final class SecureRawPeer implements AutoCloseable {
     ByteBuffer record = ByteBuffer.allocate(Records.LENGTH_SIZE + plaintext.length
         + CipherState.TAG_SIZE);
     record.putShort((short) (plaintext.length + CipherState.TAG_SIZE));
-    send.encrypt(ByteBuffer.wrap(plaintext), record);
+    send.encryptWithAd(new byte[0], plaintext, 0, plaintext.length, record.array(),
+        Records.LENGTH_SIZE);
     return record.array();
   }
 
@@ -192,9 +193,9 @@ final class SecureRawPeer implements AutoCloseable {
   /** Opens {@code record} (as read: length field, then ciphertext) under the next nonce. */
   byte[] open(byte[] record) {
     Records.rekeyIfDue(receive);
-    ByteBuffer opened = ByteBuffer.allocate(record.length);
-    receive.decrypt(ByteBuffer.wrap(record, 2, record.length - 2), opened); // NoiseException
-    return Arrays.copyOf(opened.array(), opened.position());
+    byte[] opened = new byte[record.length];
+    int n = receive.decryptWithAd(new byte[0], record, 2, record.length - 2, opened, 0); // or throws
+    return Arrays.copyOf(opened, n);
   }
 
   /** Reads the next frame (type byte, then body), opening records as it needs them. */

@@ -1,6 +1,5 @@
 package io.duplex.internal.noise;
 
-import java.nio.ByteBuffer;
 import java.security.GeneralSecurityException;
 import java.security.spec.AlgorithmParameterSpec;
 import java.util.Arrays;
@@ -75,7 +74,7 @@ public final class CipherState {
    * {@code outOff}, returning the bytes written ({@code len + 16}); without a key, copies them.
    */
   public int encryptWithAd(byte[] ad, byte[] in, int off, int len, byte[] out, int outOff) {
-    if (key == null) {
+    if (key == null && !failed) { // before any key (a handshake's first message): as is
       System.arraycopy(in, off, out, outOff, len);
       return len;
     }
@@ -100,7 +99,7 @@ public final class CipherState {
    * @throws NoiseException if the tag does not verify; the state is then unusable
    */
   public int decryptWithAd(byte[] ad, byte[] in, int off, int len, byte[] out, int outOff) {
-    if (key == null) {
+    if (key == null && !failed) { // before any key (a handshake's first message): as is
       System.arraycopy(in, off, out, outOff, len);
       return len;
     }
@@ -114,46 +113,6 @@ public final class CipherState {
         cipher.updateAAD(ad);
       }
       int written = cipher.doFinal(in, off, len, out, outOff);
-      n++;
-      return written;
-    } catch (AEADBadTagException e) {
-      throw badTag();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("the JDK's " + suite.transformation() + " failed to"
-          + " decrypt: " + e.getClass().getSimpleName(), e);
-    }
-  }
-
-  /**
-   * Encrypts {@code plain}'s remaining bytes (no associated data, as Noise transport messages
-   * have none) into {@code out}, advancing both; returns the bytes written.
-   */
-  public int encrypt(ByteBuffer plain, ByteBuffer out) {
-    next(Cipher.ENCRYPT_MODE);
-    try {
-      int written = cipher.doFinal(plain, out);
-      n++;
-      return written;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("the JDK's " + suite.transformation() + " failed to"
-          + " encrypt: " + e.getClass().getSimpleName(), e);
-    }
-  }
-
-  /**
-   * Decrypts {@code sealed}'s remaining bytes (no associated data) into {@code out}, advancing
-   * both; returns the plaintext length.
-   *
-   * @throws NoiseException if the record is shorter than a tag or its tag does not verify
-   */
-  public int decrypt(ByteBuffer sealed, ByteBuffer out) {
-    if (sealed.remaining() < TAG_SIZE) {
-      throw new NoiseException("a record of " + sealed.remaining() + " bytes is shorter than its "
-          + TAG_SIZE + "-byte authentication tag");
-    }
-    next(Cipher.DECRYPT_MODE);
-    try {
-      int written = cipher.doFinal(sealed, out);
       n++;
       return written;
     } catch (AEADBadTagException e) {

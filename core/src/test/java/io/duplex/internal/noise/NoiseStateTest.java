@@ -182,17 +182,18 @@ class NoiseStateTest {
   }
 
   private static ByteBuffer seal(CipherState c, String text) {
-    ByteBuffer out = ByteBuffer.allocate(64);
-    c.encrypt(ByteBuffer.wrap(bytes(text)), out);
-    return out.flip();
+    byte[] plain = bytes(text);
+    byte[] out = new byte[plain.length + CipherState.TAG_SIZE];
+    c.encryptWithAd(new byte[0], plain, 0, plain.length, out, 0);
+    return ByteBuffer.wrap(out);
   }
 
   private static byte[] open(CipherState c, ByteBuffer record) {
-    ByteBuffer out = ByteBuffer.allocate(64);
-    c.decrypt(record, out);
-    byte[] b = new byte[out.flip().remaining()];
-    out.get(b);
-    return b;
+    byte[] out = new byte[record.remaining()];
+    int n = c.decryptWithAd(new byte[0], record.array(), record.arrayOffset() + record.position(),
+        record.remaining(), out, 0);
+    record.position(record.limit());
+    return java.util.Arrays.copyOf(out, n);
   }
 
   private static byte[] bytes(String s) {

@@ -59,12 +59,10 @@ final class ControlQueue {
     return !waiting;
   }
 
-  /** Queues the handshake frame. Read loop, once, before any other frame. */
-  synchronized void offerHandshake(ByteBuffer frame) {
-    add(OutboundFrame.handshake(frame, null));
-  }
-
-  /** Queues secure handshake bytes, and the sealer for what follows them (or null). */
+  /**
+   * Queues handshake bytes, and the sealer for what follows them (or null). Read loop, before
+   * any frame but other handshake bytes.
+   */
   synchronized void offerHandshake(ByteBuffer bytes, Sealer sealer) {
     add(OutboundFrame.handshake(bytes, sealer));
   }

@@ -46,24 +46,8 @@ final class Liveness {
     if (connection.isClosed()) {
       return;
     }
-    int stage = lifecycle.stage();
+    // The close deadline first: a refused secure handshake ends its output before it opens.
     long deadline = lifecycle.closeDeadline();
-    if (lifecycle.ending() && deadline != Lifecycle.NO_DEADLINE && now - deadline > 0
-        && stage != Lifecycle.OPEN) { // a refused handshake's CLOSE and FIN took too long
-      connection.closeWith(lifecycle.reason());
-      return;
-    }
-    if (stage != Lifecycle.OPEN) {
-      if (now - createdNanos > handshakeNanos) {
-        connection.closeWith(stage == Lifecycle.CONNECTING
-            ? new SocketTimeoutException("connect to " + connection.remoteAddress()
-                + " did not complete within the handshake timeout " + config.handshakeTimeout())
-            : new HandshakeException(HandshakeException.Field.TIMEOUT, "handshake did not"
-                + " complete within " + config.handshakeTimeout() + "; the peer is silent, slow,"
-                + " or not a duplex peer"));
-      }
-      return;
-    }
     if (lifecycle.ending() && deadline != Lifecycle.NO_DEADLINE && now - deadline > 0) {
       ConnectionClosedException why = lifecycle.reason();
       connection.closeWith(why != null && why.getCause() != null
@@ -73,6 +57,18 @@ final class Liveness {
                   + " for the peer were not written in time (it reads too slowly)"
                   : "the peer did not end its side in time")
               + "; the connection was aborted and what was still queued failed"));
+      return;
+    }
+    int stage = lifecycle.stage();
+    if (stage != Lifecycle.OPEN) {
+      if (now - createdNanos > handshakeNanos) {
+        connection.closeWith(stage == Lifecycle.CONNECTING
+            ? new SocketTimeoutException("connect to " + connection.remoteAddress()
+                + " did not complete within the handshake timeout " + config.handshakeTimeout())
+            : new HandshakeException(HandshakeException.Field.TIMEOUT, "handshake did not"
+                + " complete within " + config.handshakeTimeout() + "; the peer is silent, slow,"
+                + " or not a duplex peer"));
+      }
       return;
     }
     boolean inputDone = lifecycle.inputDone();

@@ -165,7 +165,7 @@ final class NioConnection<T> implements Connection<T> {
     }
     FrameBuffer buffer = FrameBuffer.forFrames(128, config.maxHandshakeFrameSize());
     Handshake.encode(transport.localInfo(), buffer);
-    writeHalf.handshake(buffer.finishFrame(Wire.HANDSHAKE));
+    writeHalf.handshake(buffer.finishFrame(Wire.HANDSHAKE), null);
   }
 
   /**

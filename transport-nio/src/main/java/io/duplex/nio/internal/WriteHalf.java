@@ -265,15 +265,10 @@ final class WriteHalf {
 
   // ---- control frames and the end of the output --------------------------------------------
 
-  /** Queues our handshake, the first frame, and writes it. Read loop. */
-  void handshake(ByteBuffer frame) {
-    control.offerHandshake(frame);
-    flush(LOOP_GATHERS);
-  }
-
   /**
-   * Queues secure handshake bytes and writes them; if {@code sealer} is not null, everything
-   * queued after them is sealed with it. Read loop.
+   * Queues handshake bytes (the plaintext HANDSHAKE frame, or the secure handshake's) and writes
+   * them; if {@code sealer} is not null, everything queued after them is sealed with it. Read
+   * loop.
    */
   void handshake(ByteBuffer bytes, Sealer sealer) {
     control.offerHandshake(bytes, sealer);
