@@ -219,7 +219,7 @@ class NestedSendTest {
     long hard = 1024 * 1024;
     try (Peers.Node receiver = node("receiver", b -> b.inboundQueueCapacity(1),
             t -> t.receiveBufferSize(32 * 1024), c -> { }).listen();
-        Peers.Node sender = node("sender", b -> b.maxFrameSize(256 * 1024)
+        Peers.Node sender = node("sender", b -> b.maxFrameSize(640 * 1024)
             .highWaterMark(512 * 1024).lowWaterMark(256 * 1024).outboundHardLimit(hard)
             .slowPeerPolicy(SlowPeerPolicy.DROP_OLDEST), t -> t.sendBufferSize(32 * 1024),
             c -> { })) {
@@ -244,7 +244,11 @@ class NestedSendTest {
       assertTrue(c.pendingBytes() >= hard - BLOCK, "setup: the queue is near the hard limit, "
           + c.pendingBytes() + " pending");
       armed.set(true);
-      byte[] outer = outer(100 * 1024, 3);
+      // Half the hard limit: it needs room whatever the peer took meanwhile. The receiver reads
+      // on until the read that fills its inbound queue ends (up to 256 KiB) and the kernel
+      // buffers take some 64 KiB more, so the queue may shrink from 960 KiB to some 640 KiB
+      // before this send; 100 KiB then fitted without a drop once in a CI run, and no INNER came.
+      byte[] outer = outer((int) (hard / 2), 3);
 
       CompletableFuture<Void> outerSent = c.send(outer); // needs room: drops the oldest block
 
