@@ -69,6 +69,19 @@ public interface Connection<T> {
   void flush();
 
   /**
+   * As {@link #send(Object)}, on {@code lane}, one of the transport's {@link
+   * TransportConfig#lanes() lanes} (or {@link Lane#DEFAULT}, which {@code send(message)} uses).
+   * The lane's own max message size, outbound hard limit and slow-peer policy apply. Messages of
+   * one lane go out in order; a lane that was idle goes ahead of bytes queued on the others.
+   *
+   * @throws IllegalArgumentException if the transport has no such lane
+   */
+  CompletableFuture<Void> send(Lane lane, T message);
+
+  /** As {@link #sendLater(Object)}, on {@code lane}: see {@link #send(Lane, Object)}. */
+  CompletableFuture<Void> sendLater(Lane lane, T message);
+
+  /**
    * Queues a message encoded once for many peers; it shares {@code encoded}'s bytes with every
    * other connection that sends it. As {@link #send(Object)}, plus: if the frame has a deadline
    * and has not started by then, or {@link SlowPeerPolicy#DROP_OLDEST} drops it, the future fails
@@ -102,6 +115,11 @@ public interface Connection<T> {
    * {@link #receive}. Messages of one connection reach the handler one at a time, in order. It
    * runs on the configured handler executor (or the read loop, if so configured). A handler that
    * throws closes this connection only. Installing a second handler replaces the first.
+   *
+   * <p>With {@link TransportConfig#lanes() lanes}, each lane has its own turn on the handler
+   * executor: messages of one lane reach the handler one at a time and in order, and the
+   * handler may run for two lanes of one connection at once, so a slow handler on a block lane
+   * does not hold up votes. The handler must then be safe to call from two threads.
    */
   void onMessage(MessageHandler<T> handler);
 

@@ -44,7 +44,12 @@ public class HandshakeException extends DuplexException {
      */
     IDENTITY,
     /** The peer authenticated, and the configured {@code PeerAuthorizer} refused it. */
-    UNAUTHORIZED
+    UNAUTHORIZED,
+    /**
+     * The two sides' lane tables differ: other lane names, another order, or lanes on one side
+     * only ({@link io.duplex.TransportConfig#lanes()}). Both must configure the same lanes.
+     */
+    LANES
   }
 
   private final Field field;

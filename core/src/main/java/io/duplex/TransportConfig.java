@@ -6,6 +6,7 @@ import io.duplex.security.Identity;
 import io.duplex.security.PeerAuthorizer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -72,6 +73,12 @@ public final class TransportConfig {
   public static final long DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
   /** Default {@link #lowWaterMark()}: 512 KiB. */
   public static final long DEFAULT_LOW_WATER_MARK = 512 * 1024;
+  /** Default {@link #chunkSize()}: 32 KiB. */
+  public static final int DEFAULT_CHUNK_SIZE = 32 * 1024;
+  /** The smallest {@link #chunkSize()}. */
+  public static final int MIN_CHUNK_SIZE = 1024;
+  /** The largest {@link #chunkSize()}. */
+  public static final int MAX_CHUNK_SIZE = 64 * 1024;
   /** Default {@link #outboundHardLimit()}: 32 MiB. */
   public static final long DEFAULT_OUTBOUND_HARD_LIMIT = 32L * 1024 * 1024;
   /** Default {@link #inboundQueueCapacity()}: 1024 messages. */
@@ -105,6 +112,8 @@ public final class TransportConfig {
   private final int inboundQueueCapacity;
   private final long inboundQueueMaxBytes;
   private final Executor handlerExecutor;
+  private final List<Lane> lanes;
+  private final int chunkSize;
 
   private TransportConfig(Builder b) {
     insecurePlaintext = b.insecurePlaintext;
@@ -134,6 +143,8 @@ public final class TransportConfig {
     inboundQueueCapacity = b.inboundQueueCapacity;
     inboundQueueMaxBytes = b.inboundQueueMaxBytes;
     handlerExecutor = b.handlerExecutor;
+    lanes = b.lanes;
+    chunkSize = b.chunkSize;
   }
 
   /** A builder with every setting at its default. */
@@ -344,6 +355,24 @@ public final class TransportConfig {
   }
 
   /**
+   * The lanes every connection carries beside {@link Lane#DEFAULT}, which is lane 0: these are
+   * lanes 1, 2, ... in order. Empty (the default) means one lane and the version 2.0 wire, as
+   * before lanes existed. See {@link Lane}.
+   */
+  public List<Lane> lanes() {
+    return lanes;
+  }
+
+  /**
+   * The largest piece of a message this side sends at once when lanes are on: a longer message
+   * goes as chunks of this many bytes, which interleave with other lanes' chunks. Default
+   * {@value #DEFAULT_CHUNK_SIZE}; 1 KiB to 64 KiB. Unused without lanes.
+   */
+  public int chunkSize() {
+    return chunkSize;
+  }
+
+  /**
    * Where message handlers and listeners run, if the user gave an executor; empty means the
    * transport's own handler threads. A transport may offer to run them on its own I/O threads
    * instead (the NIO transport's {@code handlersOnReadLoop}), which then takes precedence.
@@ -400,6 +429,8 @@ public final class TransportConfig {
     private int inboundQueueCapacity = DEFAULT_INBOUND_QUEUE_CAPACITY;
     private long inboundQueueMaxBytes = DEFAULT_INBOUND_QUEUE_MAX_BYTES;
     private Executor handlerExecutor;
+    private List<Lane> lanes = List.of();
+    private int chunkSize = DEFAULT_CHUNK_SIZE;
 
     private Builder() {}
 
@@ -428,6 +459,8 @@ public final class TransportConfig {
       inboundQueueCapacity = c.inboundQueueCapacity;
       inboundQueueMaxBytes = c.inboundQueueMaxBytes;
       handlerExecutor = c.handlerExecutor;
+      lanes = c.lanes;
+      chunkSize = c.chunkSize;
     }
 
     /**
@@ -602,6 +635,39 @@ public final class TransportConfig {
     }
 
     /**
+     * See {@link TransportConfig#lanes()}: the lanes beside {@link Lane#DEFAULT}, at most {@value
+     * Lane#MAX_LANES} - 1, each name once (and not "default"). Both peers must give the same
+     * names in the same order. No argument turns lanes off.
+     */
+    public Builder lanes(Lane... lanes) {
+      if (lanes.length > Lane.MAX_LANES - 1) {
+        throw new IllegalArgumentException("at most " + (Lane.MAX_LANES - 1) + " lanes beside"
+            + " the default one: " + lanes.length);
+      }
+      java.util.Set<String> names = new java.util.HashSet<>();
+      names.add(Lane.DEFAULT.name());
+      for (Lane l : lanes) {
+        Objects.requireNonNull(l, "lane");
+        if (!names.add(l.name())) {
+          throw new IllegalArgumentException("lane name '" + l.name() + "' is used twice (or is"
+              + " the default lane's): each lane needs its own name");
+        }
+      }
+      this.lanes = List.of(lanes);
+      return this;
+    }
+
+    /** See {@link TransportConfig#chunkSize()}; 1,024 to 65,536. */
+    public Builder chunkSize(int bytes) {
+      if (bytes < MIN_CHUNK_SIZE || bytes > MAX_CHUNK_SIZE) {
+        throw new IllegalArgumentException("chunk size must be " + MIN_CHUNK_SIZE + ".."
+            + MAX_CHUNK_SIZE + " bytes: " + bytes);
+      }
+      this.chunkSize = bytes;
+      return this;
+    }
+
+    /**
      * The configuration.
      *
      * @throws IllegalArgumentException if settings contradict each other: the low water mark
@@ -640,6 +706,11 @@ public final class TransportConfig {
       }
       if (maxHandshakeFrameSize != null) {
         checkHandshakeFrameSize(maxHandshakeFrameSize, maxFrameSize);
+      }
+      if (!lanes.isEmpty() && maxFrameSize < MAX_CHUNK_SIZE + 16) {
+        throw new IllegalArgumentException("maxFrameSize " + maxFrameSize + " is below "
+            + (MAX_CHUNK_SIZE + 16) + ", the least lanes need (a chunk of up to 64 KiB and its"
+            + " header in one frame); raise maxFrameSize or drop lanes(...)");
       }
       return new TransportConfig(this);
     }

@@ -20,15 +20,22 @@ import java.nio.charset.StandardCharsets;
  *   u16                listen port (0: does not listen)
  *   u8 n, n bytes      codec name, UTF-8 (1..255)
  *   u32                max frame size accepted (1..2^31-1)
+ *   [u16 n, n bytes    extensions: (u16 type, u16 length, bytes)*]   revision 1.2, optional
  * </pre>
  *
- * All integers big-endian. Nothing may follow the last field.
+ * All integers big-endian. Nothing may follow the extensions, which are sent only when there
+ * are some (a lane table): a handshake without lanes is revision 1.1's, byte for byte.
  */
 public final class Handshake {
   private Handshake() {}
 
   /** Writes {@code local}'s handshake body into {@code out}. */
   public static void encode(PeerInfo local, FrameBuffer out) {
+    encode(local, null, out);
+  }
+
+  /** Writes {@code local}'s handshake body, with {@code lanes} if not null, into {@code out}. */
+  public static void encode(PeerInfo local, LaneTable lanes, FrameBuffer out) {
     out.writeInt(Wire.MAGIC);
     out.writeShort(Wire.VERSION);
     writeShortBytes(out, local.nodeId().toBytes(), "node id");
@@ -36,6 +43,24 @@ public final class Handshake {
     out.writeShort(local.listenPort());
     writeShortBytes(out, local.codecName().getBytes(StandardCharsets.UTF_8), "codec name");
     out.writeInt(local.maxFrameSize());
+    if (lanes != null) {
+      ByteBuffer area = ByteBuffer.allocate(lanes.extensionSize());
+      lanes.writeExtension(area);
+      out.writeShort(area.capacity());
+      out.write(area.array(), 0, area.capacity());
+    }
+  }
+
+  /** A peer's handshake: what it said about itself, and its lane table (null if none). */
+  public record Received(PeerInfo info, LaneTable lanes) {}
+
+  /**
+   * Reads a peer's handshake body (the bytes after the frame type), ignoring any lane table.
+   *
+   * @throws HandshakeException as {@link #decodeFull}
+   */
+  public static PeerInfo decode(ByteBuffer body) {
+    return decodeFull(body).info();
   }
 
   /**
@@ -44,7 +69,7 @@ public final class Handshake {
    * @throws HandshakeException with {@link Field#MAGIC}, {@link Field#VERSION} or {@link
    *     Field#FORMAT} if the body is not a valid handshake of our version
    */
-  public static PeerInfo decode(ByteBuffer body) {
+  public static Received decodeFull(ByteBuffer body) {
     try {
       if (!startsWithMagic(body)) {
         throw new HandshakeException(Field.MAGIC, "handshake failed: the peer's first frame does"
@@ -66,10 +91,17 @@ public final class Handshake {
       if (maxFrameSize <= 0) {
         throw format("max frame size must be 1..2^31-1: " + (maxFrameSize & 0xFFFFFFFFL));
       }
+      LaneTable lanes = null;
       if (body.hasRemaining()) {
-        throw format(body.remaining() + " unexpected bytes after the last field");
+        int extensions = body.getShort() & 0xFFFF;
+        if (extensions != body.remaining()) {
+          throw format("the extensions say " + extensions + " bytes, and " + body.remaining()
+              + " follow");
+        }
+        lanes = LaneTable.readExtensions(body);
       }
-      return new PeerInfo(NodeId.of(node), network, listenPort, codec, maxFrameSize);
+      return new Received(new PeerInfo(NodeId.of(node), network, listenPort, codec, maxFrameSize),
+          lanes);
     } catch (BufferUnderflowException e) {
       throw format("the frame ends before its last field");
     }

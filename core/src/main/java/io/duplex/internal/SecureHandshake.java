@@ -100,6 +100,8 @@ public final class SecureHandshake {
   private byte[] peerIdentityKey;
   private CipherState[] split;
   private HandshakeException refusal;
+  private final LaneTable lanes;
+  private LaneTable peerLanes;
 
   /**
    * @param initiator whether this side dialed
@@ -111,6 +113,14 @@ public final class SecureHandshake {
    */
   public SecureHandshake(boolean initiator, CipherSuite suite, PeerInfo local, StaticKey key,
       NodeId expected, PeerAuthorizer authorizer, int maxMessage, KeyPair ephemeral) {
+    this(initiator, suite, local, null, key, expected, authorizer, maxMessage, ephemeral);
+  }
+
+  /** As above, announcing {@code lanes} (null: no lanes) in the payload's extension area. */
+  public SecureHandshake(boolean initiator, CipherSuite suite, PeerInfo local, LaneTable lanes,
+      StaticKey key, NodeId expected, PeerAuthorizer authorizer, int maxMessage,
+      KeyPair ephemeral) {
+    this.lanes = lanes;
     this.initiator = initiator;
     this.suite = suite;
     this.local = local;
@@ -270,12 +280,16 @@ public final class SecureHandshake {
   private byte[] payload() {
     byte[] network = shortBytes(local.networkId(), "network id");
     byte[] codec = shortBytes(local.codecName(), "codec name");
+    int extensions = lanes == null ? 0 : lanes.extensionSize();
     ByteBuffer out = ByteBuffer.allocate(IDENTITY_SIZE + 1 + network.length + 2 + 1
-        + codec.length + 4 + 2);
+        + codec.length + 4 + 2 + extensions);
     out.put(key.identity.publicKey()).put(key.signature);
     out.put((byte) network.length).put(network).putShort((short) local.listenPort());
     out.put((byte) codec.length).put(codec).putInt(local.maxFrameSize());
-    out.putShort((short) 0); // no extensions
+    out.putShort((short) extensions); // none without lanes
+    if (lanes != null) {
+      lanes.writeExtension(out);
+    }
     return out.array();
   }
 
@@ -303,11 +317,7 @@ public final class SecureHandshake {
         throw format("the extensions say " + extensions + " bytes, and " + p.remaining()
             + " follow");
       }
-      while (p.hasRemaining()) { // (type, length, bytes) entries; no type is known yet
-        p.getShort();
-        int n = p.getShort() & 0xFFFF;
-        p.position(p.position() + n); // past the end: IllegalArgumentException, below
-      }
+      LaneTable theirLanes = LaneTable.readExtensions(p); // skips types it does not know
       PeerInfo remote = new PeerInfo(id, network, listenPort, codec, maxFrameSize);
       if (expected != null && !expected.equals(id)) {
         throw new HandshakeException(Field.IDENTITY, "handshake failed: dialed node "
@@ -319,6 +329,7 @@ public final class SecureHandshake {
       // sides have their keys (refusal()), so that both sides say why.
       try {
         Handshake.check(local, remote);
+        LaneTable.check(lanes, theirLanes);
         if (authorizer != null && !authorized(remote)) {
           throw new HandshakeException(Field.UNAUTHORIZED, "handshake failed: node "
               + id.toHex() + " authenticated, and this node's authorizer does not allow it");
@@ -327,6 +338,7 @@ public final class SecureHandshake {
         refusal = e;
       }
       peer = remote;
+      peerLanes = theirLanes;
       peerIdentityKey = identityKey;
     } catch (BufferUnderflowException | IllegalArgumentException e) {
       throw format("the payload ends before its last field");
@@ -372,6 +384,11 @@ public final class SecureHandshake {
   /** Whether both sides' messages are done. */
   public boolean isComplete() {
     return split != null;
+  }
+
+  /** The peer's lane table, once its payload was accepted; null if it has none. */
+  public LaneTable peerLanes() {
+    return peerLanes;
   }
 
   /** The peer's authenticated settings; its node id is its identity key's. */

@@ -27,6 +27,30 @@ public final class Wire {
   public static final byte PONG = 0x03;
   /** The sender is closing: u16 reason code, then a UTF-8 reason text. */
   public static final byte CLOSE = 0x04;
+  /**
+   * Lanes only: credit for one lane, {@code u8 lane, u32 bytes}: the peer may send that many more
+   * bytes of message data on the lane.
+   */
+  public static final byte CREDIT = 0x05;
+  /**
+   * Lanes only: a whole message on lane {@code type & 0x0F} (1..15; lane 0's is {@link
+   * #MESSAGE}), the body the codec's payload.
+   */
+  public static final int LANE_MESSAGE = 0x10;
+  /**
+   * Lanes only: the first chunk of a message on lane {@code type & 0x0F} (0..15): {@code u32}
+   * total message size, then the chunk's data.
+   */
+  public static final int FIRST_CHUNK = 0x20;
+  /** Lanes only: the next chunk of the message in progress on lane {@code type & 0x0F}. */
+  public static final int NEXT_CHUNK = 0x30;
+  /** Header bytes of a {@link #FIRST_CHUNK} frame: length, type, total. */
+  public static final int FIRST_CHUNK_HEADER = HEADER_SIZE + 4;
+
+  /** The type of a whole message on {@code lane}. */
+  public static byte messageType(int lane) {
+    return lane == 0 ? MESSAGE : (byte) (LANE_MESSAGE | lane);
+  }
 
   /** "DPLX": the first body bytes of a handshake, so garbage is recognised at once. */
   public static final int MAGIC = 0x44504C58;
@@ -56,7 +80,17 @@ public final class Wire {
       case PING: return "PING";
       case PONG: return "PONG";
       case CLOSE: return "CLOSE";
-      default: return "0x" + Integer.toHexString(type & 0xFF);
+      case CREDIT: return "CREDIT";
+      default:
+        if ((type & 0xF0) == LANE_MESSAGE && (type & 0x0F) != 0) {
+          return "MESSAGE(lane " + (type & 0x0F) + ")";
+        }
+        if ((type & 0xF0) == FIRST_CHUNK) {
+          return "FIRST_CHUNK(lane " + (type & 0x0F) + ")";
+        }
+        if ((type & 0xF0) == NEXT_CHUNK) {
+          return "NEXT_CHUNK(lane " + (type & 0x0F) + ")";
+        } return "0x" + Integer.toHexString(type & 0xFF);
     }
   }
 }

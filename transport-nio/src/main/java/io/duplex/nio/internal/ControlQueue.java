@@ -46,6 +46,8 @@ final class ControlQueue {
   private OutboundFrame newestPong;
   /** The id of a PING to answer once an owed PONG is written, or 0. */
   private long deferredPong;
+  /** Per lane, the CREDIT frame queued and not taken yet, which a new grant adds to; lazily. */
+  private OutboundFrame[] credits;
   // Mirrors !frames.isEmpty() for a check without the lock; written under it.
   private volatile boolean waiting;
 
@@ -120,6 +122,26 @@ final class ControlQueue {
     return true;
   }
 
+  /**
+   * Grants the peer {@code bytes} more on {@code lane}: adds them to the CREDIT frame of the lane
+   * still queued, or queues one. So at most one CREDIT per lane waits. Any thread.
+   */
+  synchronized void offerCredit(int lane, long bytes) {
+    if (credits == null) {
+      credits = new OutboundFrame[io.duplex.Lane.MAX_LANES];
+    }
+    OutboundFrame queued = credits[lane];
+    if (queued != null) {
+      int at = Wire.HEADER_SIZE + 1;
+      queued.bytes.putInt(at, (int) (queued.bytes.getInt(at) + bytes));
+      return;
+    }
+    ByteBuffer frame = ByteBuffer.allocate(Wire.HEADER_SIZE + 5);
+    frame.putInt(Wire.TYPE_SIZE + 5).put(Wire.CREDIT).put((byte) lane).putInt((int) bytes).flip();
+    credits[lane] = OutboundFrame.control(frame);
+    add(credits[lane]);
+  }
+
   /** The oldest waiting control frame, now the caller's, or null. Role holder. */
   synchronized OutboundFrame poll() {
     OutboundFrame f = frames.poll();
@@ -130,9 +152,13 @@ final class ControlQueue {
     metrics.framesQueued.decrement();
     if (f == newestPong) {
       newestPong = null;
-    } else if (f.kind == OutboundFrame.Kind.CONTROL
-        && f.bytes.get(f.bytes.position() + Wire.LENGTH_SIZE) == Wire.PING) {
-      pings--;
+    } else if (f.kind == OutboundFrame.Kind.CONTROL) {
+      byte type = f.bytes.get(f.bytes.position() + Wire.LENGTH_SIZE);
+      if (type == Wire.PING) {
+        pings--;
+      } else if (type == Wire.CREDIT) {
+        credits[f.bytes.get(f.bytes.position() + Wire.HEADER_SIZE)] = null;
+      }
     }
     return f;
   }

@@ -4,59 +4,69 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Received messages waiting for the application, counted in messages and frame bytes. The read
- * loop offers; {@code receive} callers or the handler drain poll. One short lock guards the list
- * (the read loop holds it for one link, never across I/O).
+ * Received messages waiting for the application, one list per lane (one list without lanes),
+ * counted in messages and frame bytes. The read loop offers; {@code receive} callers or the
+ * handler drains poll. One short lock guards every list (the read loop holds it for one link,
+ * never across I/O).
  *
- * <p>It never refuses a message: the read loop stops reading the socket once {@link #isFull()}
- * and so may overshoot the limits by the messages of one read at most.
+ * <p>It never refuses a message. Without lanes, the read loop stops reading the socket once
+ * {@link #isFull()} and so may overshoot the limits by the messages of one read at most; with
+ * lanes, each lane's credit bounds what its list holds.
  */
 final class InboundQueue {
-  /** Returned by polls once the queue is closed and empty. */
-  static final Object CLOSED = new Object();
-
-  private static final class Node {
+  /** A message and what it cost; {@link #CLOSED} once the queue is closed and empty. */
+  static final class Node {
     final Object message;
     final int size;
+    final int lane;
+    final long seq;
     Node next;
 
-    Node(Object message, int size) {
+    Node(Object message, int size, int lane, long seq) {
       this.message = message;
       this.size = size;
+      this.lane = lane;
+      this.seq = seq;
     }
   }
+
+  /** Returned by polls once the queue is closed and empty. */
+  static final Node CLOSED = new Node(null, 0, 0, 0);
 
   private final int capacity;
   private final long maxBytes;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition notEmpty = lock.newCondition();
   // Guarded by lock.
-  private Node head;
-  private Node tail;
+  private final Node[] heads;
+  private final Node[] tails;
+  private long nextSeq;
   private int count;
   private long bytes;
   private boolean closed;
 
-  InboundQueue(int capacity, long maxBytes) {
+  InboundQueue(int lanes, int capacity, long maxBytes) {
     this.capacity = capacity;
     this.maxBytes = maxBytes;
+    this.heads = new Node[lanes];
+    this.tails = new Node[lanes];
   }
 
   /**
-   * Adds a message of {@code size} frame bytes. Called by the read loop.
+   * Adds a message of {@code size} bytes on {@code lane}. Called by the read loop.
    *
-   * @return true if the queue is now full and the read loop should stop reading
+   * @return true if the queue is now full (without lanes: the read loop should stop reading)
    */
-  boolean offer(Object message, int size) {
-    Node node = new Node(message, size);
+  boolean offer(int lane, Object message, int size) {
     lock.lock();
     try {
-      if (tail == null) {
-        head = node;
+      Node node = new Node(message, size, lane, nextSeq++);
+      if (tails[lane] == null) {
+        heads[lane] = node;
       } else {
-        tail.next = node;
+        tails[lane].next = node;
       }
-      tail = node;
+      tails[lane] = node;
       count++;
       bytes += size;
       notEmpty.signal();
@@ -66,12 +76,19 @@ final class InboundQueue {
     }
   }
 
-  /** The next message, {@link #CLOSED}, or null if none arrived within {@code timeoutNanos}. */
-  Object poll(long timeoutNanos) throws InterruptedException {
+  /**
+   * The oldest message of any lane, {@link #CLOSED}, or null if none arrived within {@code
+   * timeoutNanos}.
+   */
+  Node poll(long timeoutNanos) throws InterruptedException {
     lock.lockInterruptibly();
     try {
       long left = timeoutNanos;
-      while (head == null) {
+      for (; ; ) {
+        int lane = oldestLane();
+        if (lane >= 0) {
+          return unlink(lane);
+        }
         if (closed) {
           return CLOSED;
         }
@@ -80,34 +97,44 @@ final class InboundQueue {
         }
         left = notEmpty.awaitNanos(left);
       }
-      return unlink();
     } finally {
       lock.unlock();
     }
   }
 
-  /** The next message, {@link #CLOSED}, or null if there is none now. */
-  Object pollNow() {
+  /** The next message of {@code lane}, {@link #CLOSED}, or null if there is none now. */
+  Node pollNow(int lane) {
     lock.lock();
     try {
-      if (head == null) {
+      if (heads[lane] == null) {
         return closed ? CLOSED : null;
       }
-      return unlink();
+      return unlink(lane);
     } finally {
       lock.unlock();
     }
   }
 
-  private Object unlink() {
-    Node node = head;
-    head = node.next;
-    if (head == null) {
-      tail = null;
+  private int oldestLane() {
+    int best = -1;
+    for (int i = 0; i < heads.length; i++) {
+      if (heads[i] != null && (best < 0 || heads[i].seq < heads[best].seq)) {
+        best = i;
+      }
     }
+    return best;
+  }
+
+  private Node unlink(int lane) {
+    Node node = heads[lane];
+    heads[lane] = node.next;
+    if (heads[lane] == null) {
+      tails[lane] = null;
+    }
+    node.next = null;
     count--;
     bytes -= node.size;
-    return node.message;
+    return node;
   }
 
   /** True when the read loop should stop reading: too many messages or bytes waiting. */
@@ -120,16 +147,17 @@ final class InboundQueue {
     }
   }
 
-  boolean isEmpty() {
+  /** True when {@code lane} has no message waiting. */
+  boolean isEmpty(int lane) {
     lock.lock();
     try {
-      return head == null;
+      return heads[lane] == null;
     } finally {
       lock.unlock();
     }
   }
 
-  /** Messages waiting. */
+  /** Messages waiting, on every lane. */
   int size() {
     lock.lock();
     try {
@@ -149,6 +177,4 @@ final class InboundQueue {
       lock.unlock();
     }
   }
-
-
 }

@@ -71,6 +71,7 @@ final class Liveness {
       }
       return;
     }
+    connection.writeHalf().expireLanes(now); // queued behind a lane out of credit
     boolean inputDone = lifecycle.inputDone();
     long owedSince = readHalf.pongsOwedSince();
     if (owedSince != ReadHalf.NO_FRAME && now - owedSince > pongNanos) {

@@ -94,6 +94,7 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
   private volatile PeerInfo localInfo;
   /** The static X25519 key of secure handshakes, signed by the identity; null in plaintext. */
   private final SecureHandshake.StaticKey staticKey;
+  private final io.duplex.internal.LaneTable laneTable;
   // Failures, logged at most once per peer and kind every ERROR_LOG_INTERVAL_MILLIS. Any thread.
   private final RateLimitedLog errorLog = new RateLimitedLog(log, ERROR_LOG_INTERVAL_MILLIS);
 
@@ -112,6 +113,7 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
     this.localInfo = new PeerInfo(config.nodeId(), config.networkId(), 0, codec.name(),
         config.maxFrameSize());
     this.staticKey = config.identity().map(SecureHandshake.StaticKey::generate).orElse(null);
+    this.laneTable = io.duplex.internal.LaneTable.of(config);
     if (config.insecurePlaintext()) {
       log.warn("transport {} runs INSECURE PLAINTEXT (insecurePlaintext()): peers are not"
           + " authenticated, any peer may claim any node id, and every byte can be read and"
@@ -524,6 +526,11 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
 
   SecureHandshake.StaticKey staticKey() {
     return staticKey;
+  }
+
+  /** This transport's lane table, or null without lanes. */
+  io.duplex.internal.LaneTable laneTable() {
+    return laneTable;
   }
 
   PeerInfo localInfo() {

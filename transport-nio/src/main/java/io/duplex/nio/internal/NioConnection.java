@@ -7,6 +7,7 @@ import io.duplex.ConnectionStats;
 import io.duplex.DuplexException;
 import io.duplex.Encoded;
 import io.duplex.HandshakeException;
+import io.duplex.Lane;
 import io.duplex.MessageHandler;
 import io.duplex.NodeId;
 import io.duplex.PeerInfo;
@@ -15,6 +16,7 @@ import io.duplex.codec.Codec;
 import io.duplex.codec.EncoderException;
 import io.duplex.internal.FrameBuffer;
 import io.duplex.internal.Handshake;
+import io.duplex.internal.LaneTable;
 import io.duplex.internal.SecureHandshake;
 import io.duplex.internal.noise.CipherState;
 import io.duplex.internal.Wire;
@@ -25,6 +27,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -99,9 +102,15 @@ final class NioConnection<T> implements Connection<T> {
     this.writeLoop = writeLoop;
     this.events = transport.handlersOnReadLoop()
         ? readLoop : new SerialExecutor(transport.handlerExecutor(), transport.errors());
+    Executor[] laneEvents = new Executor[config.lanes().size() + 1];
+    laneEvents[0] = events;
+    for (int i = 1; i < laneEvents.length; i++) { // each lane's handler calls take turns apart
+      laneEvents[i] = transport.handlersOnReadLoop()
+          ? readLoop : new SerialExecutor(transport.handlerExecutor(), transport.errors());
+    }
     this.readHalf = new ReadHalf<>(this, codec, config.maxHandshakeFrameSize(),
         config.inboundQueueCapacity(), config.inboundQueueMaxBytes(),
-        transport.handlersOnReadLoop());
+        transport.handlersOnReadLoop(), transport.laneTable(), laneEvents);
     this.writeHalf = new WriteHalf(this, channel, config);
     this.lifecycle = new Lifecycle(connected);
     this.liveness = new Liveness(this, lifecycle, readHalf, pings, config);
@@ -158,13 +167,13 @@ final class NioConnection<T> implements Connection<T> {
     local = (InetSocketAddress) channel.getLocalAddress();
     if (!config.insecurePlaintext()) {
       secure = new SecureHandshake(dialed, config.cipherSuite(), transport.localInfo(),
-          transport.staticKey(), expected, config.authorizer().orElse(null),
+          transport.laneTable(), transport.staticKey(), expected, config.authorizer().orElse(null),
           config.maxHandshakeFrameSize(), null);
       writeHalf.handshake(secure.start(), null);
       return;
     }
     FrameBuffer buffer = FrameBuffer.forFrames(128, config.maxHandshakeFrameSize());
-    Handshake.encode(transport.localInfo(), buffer);
+    Handshake.encode(transport.localInfo(), transport.laneTable(), buffer);
     writeHalf.handshake(buffer.finishFrame(Wire.HANDSHAKE), null);
   }
 
@@ -194,7 +203,7 @@ final class NioConnection<T> implements Connection<T> {
       return;
     }
     readHalf.startOpening(new Opener(keys[1]));
-    onHandshake(done.peer());
+    onHandshake(done.peer(), done.peerLanes()); // (the lane tables were checked, above)
   }
 
   /** What a peer's FIN before the handshake completed means, for the close cause. Read loop. */
@@ -212,9 +221,15 @@ final class NioConnection<T> implements Connection<T> {
     return !config.insecurePlaintext();
   }
 
-  /** The peer's handshake arrived. Read loop. */
-  void onHandshake(PeerInfo remoteInfo) {
-    Handshake.check(transport.localInfo(), remoteInfo);
+  /** The peer's plaintext HANDSHAKE frame arrived. Read loop. */
+  void onHandshake(Handshake.Received received) {
+    Handshake.check(transport.localInfo(), received.info());
+    LaneTable.check(transport.laneTable(), received.lanes());
+    onHandshake(received.info(), received.lanes());
+  }
+
+  /** The peer's handshake arrived and was checked, but for its node id. Read loop. */
+  private void onHandshake(PeerInfo remoteInfo, LaneTable peerLanes) {
     if (expected != null && !expected.equals(remoteInfo.nodeId())) { // plaintext: a claim only
       throw new HandshakeException(HandshakeException.Field.IDENTITY, "handshake failed:"
           + " dialed node " + expected + " and the peer claims to be node "
@@ -222,6 +237,9 @@ final class NioConnection<T> implements Connection<T> {
     }
     peer = remoteInfo;
     sendLimit = Math.min(config.maxFrameSize(), remoteInfo.maxFrameSize());
+    if (peerLanes != null) {
+      writeHalf.lanes().start(peerLanes, remoteInfo.maxFrameSize());
+    }
     readHalf.handshakeDone(config.maxFrameSize());
     if (lifecycle.opened()) {
       events.execute(() -> {
@@ -270,8 +288,77 @@ final class NioConnection<T> implements Connection<T> {
     writeHalf.flush();
   }
 
+  @Override
+  public CompletableFuture<Void> send(Lane lane, T message) {
+    return sendOn(laneIndex(lane), message, false);
+  }
+
+  @Override
+  public CompletableFuture<Void> sendLater(Lane lane, T message) {
+    return sendOn(laneIndex(lane), message, true);
+  }
+
+  /** The number of {@code lane} in this transport's lane table. */
+  private int laneIndex(Lane lane) {
+    Objects.requireNonNull(lane, "lane");
+    if (lane == Lane.DEFAULT) {
+      return 0;
+    }
+    List<Lane> lanes = config.lanes();
+    for (int i = 0; i < lanes.size(); i++) {
+      if (lanes.get(i) == lane) {
+        return i + 1;
+      }
+    }
+    for (int i = 0; i < lanes.size(); i++) {
+      if (lanes.get(i).name().equals(lane.name())) {
+        return i + 1;
+      }
+    }
+    if (lane.name().equals(Lane.DEFAULT.name())) {
+      return 0;
+    }
+    throw new IllegalArgumentException("no lane '" + lane.name() + "' on this transport; its"
+        + " lanes are " + Lane.DEFAULT.name() + (lanes.isEmpty() ? " only" : "")
+        + lanes.stream().map(l -> ", " + l.name()).collect(java.util.stream.Collectors.joining())
+        + " (TransportConfig.Builder.lanes)");
+  }
+
+  /** A send on lane {@code lane}: through the lanes if there are any, else as before. */
+  private CompletableFuture<Void> sendOn(int lane, T message, boolean later) {
+    LaneScheduler lanes = writeHalf.lanes();
+    if (lanes == null) {
+      return send(message, later);
+    }
+    Objects.requireNonNull(message, "message");
+    if (!lifecycle.openForSends()) {
+      return CompletableFuture.failedFuture(notOpen());
+    }
+    LaneScheduler.Out out = lanes.lane(lane);
+    FrameBuffer buffer = transport.encodeBuffer();
+    buffer.reset();
+    buffer.maxPayload(out.maxMessage);
+    ByteBuffer frame;
+    try {
+      frame = buffer.encodeMessage(codec, message);
+    } catch (EncoderException e) {
+      return CompletableFuture.failedFuture(lane == 0 ? e : new EncoderException("lane '"
+          + out.name + "': " + e.getMessage() + " (the lane's max message size is "
+          + out.maxMessage + ")", e));
+    }
+    frame.position(frame.position() + Wire.HEADER_SIZE); // the payload: laid out per lane
+    CompletableFuture<Void> promise = new CompletableFuture<>();
+    metrics.messagesOut.increment();
+    writeHalf.sendLane(lane, frame, null, promise, System.nanoTime() + sendTimeoutNanos,
+        Long.MAX_VALUE, later);
+    return promise;
+  }
+
   private CompletableFuture<Void> send(T message, boolean later) {
     Objects.requireNonNull(message, "message");
+    if (writeHalf.lanes() != null) {
+      return sendOn(0, message, later);
+    }
     if (!lifecycle.openForSends()) {
       return CompletableFuture.failedFuture(notOpen());
     }
@@ -308,8 +395,19 @@ final class NioConnection<T> implements Connection<T> {
     }
     CompletableFuture<Void> promise = new CompletableFuture<>();
     metrics.messagesOut.increment();
-    writeHalf.sendShared(encoded.frame(), promise, System.nanoTime() + sendTimeoutNanos,
-        encoded.deadlineNanos());
+    long deadline = System.nanoTime() + sendTimeoutNanos;
+    LaneScheduler lanes = writeHalf.lanes();
+    if (lanes != null) { // lane 0: the shared frame itself if it is one chunk, else laid out
+      ByteBuffer frame = encoded.frame();
+      boolean whole = frame.remaining() - Wire.HEADER_SIZE <= lanes.chunk();
+      if (!whole) {
+        frame.position(frame.position() + Wire.HEADER_SIZE);
+      }
+      writeHalf.sendLane(0, whole ? null : frame, whole ? frame : null, promise, deadline,
+          encoded.deadlineNanos(), false);
+      return promise;
+    }
+    writeHalf.sendShared(encoded.frame(), promise, deadline, encoded.deadlineNanos());
     return promise;
   }
 
@@ -545,8 +643,7 @@ final class NioConnection<T> implements Connection<T> {
     closed.complete(null);
     events.execute(() -> {
       if (openNotified) {
-        readHalf.drainUpTo(Integer.MAX_VALUE);
-        transport.listener().onClose(this, reason);
+        readHalf.drainAll(() -> transport.listener().onClose(this, reason));
       } else {
         transport.listener().onHandshakeFailed(remote, dialed, openFailure(reason));
       }

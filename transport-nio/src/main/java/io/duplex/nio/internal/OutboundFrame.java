@@ -61,6 +61,20 @@ final class OutboundFrame {
    * goes through, installed by the role holder once the frame is written. Otherwise null.
    */
   final Sealer sealer;
+  /**
+   * The lane of a message frame when the connection has lanes, or -1. A lane frame's buffer
+   * holds its whole wire form: one frame, or every chunk frame of the message back to back.
+   */
+  final int lane;
+  /** Data bytes per chunk in a lane frame's layout; its body size if it is one frame. */
+  final int chunk;
+  /**
+   * A lane frame's message data bytes not yet scheduled (put under the buffer's limit). The
+   * role holder's (the scheduler), after the frame is claimed.
+   */
+  int dataLeft;
+  /** Whether a lane frame sits in the writer's staged list. The role holder's. */
+  boolean staged;
 
   /**
    * 0 while queued; 1 once a thread has claimed the frame, to write it (the role holder) or to
@@ -75,6 +89,16 @@ final class OutboundFrame {
 
   private OutboundFrame(Kind kind, ByteBuffer bytes, int size, CompletableFuture<Void> promise,
       long deadlineNanos, long startDeadlineNanos, Batch batch, int frames, Sealer sealer) {
+    this(kind, bytes, size, promise, deadlineNanos, startDeadlineNanos, batch, frames, sealer, -1,
+        0, 0);
+  }
+
+  private OutboundFrame(Kind kind, ByteBuffer bytes, int size, CompletableFuture<Void> promise,
+      long deadlineNanos, long startDeadlineNanos, Batch batch, int frames, Sealer sealer,
+      int lane, int chunk, int data) {
+    this.lane = lane;
+    this.chunk = chunk;
+    this.dataLeft = data;
     this.kind = kind;
     this.bytes = bytes;
     this.size = size;
@@ -101,6 +125,18 @@ final class OutboundFrame {
       long deadlineNanos) {
     return new OutboundFrame(Kind.MESSAGE, bytes, bytes.remaining(), promise, deadlineNanos,
         Long.MAX_VALUE, null, 1);
+  }
+
+  /**
+   * A message on {@code lane}: {@code bytes} is its whole wire form (see {@link LaneLayout}),
+   * {@code data} its body size, {@code chunk} the data bytes per chunk. {@code kind} is MESSAGE
+   * (the buffer is the frame's own) or SHARED (shared read-only bytes, droppable).
+   */
+  static OutboundFrame lane(Kind kind, int lane, ByteBuffer bytes, int data, int chunk,
+      CompletableFuture<Void> promise, long deadlineNanos, long startDeadlineNanos) {
+    bytes.limit(bytes.position()); // nothing scheduled yet: the scheduler moves the limit
+    return new OutboundFrame(kind, bytes, bytes.capacity() - bytes.position(), promise,
+        deadlineNanos, startDeadlineNanos, null, 1, null, lane, chunk, data);
   }
 
   /** A shared (broadcast) frame: droppable, with a start deadline or Long.MAX_VALUE. */
@@ -157,9 +193,17 @@ final class OutboundFrame {
     return kind == Kind.MESSAGE || kind == Kind.SHARED || kind == Kind.BATCH;
   }
 
-  /** A frame {@code DROP_OLDEST} may drop (before it starts). */
+  /**
+   * A frame {@code DROP_OLDEST} may drop (before it starts): a shared frame; on a lane other
+   * than the default one, any message.
+   */
   boolean droppable() {
-    return kind == Kind.SHARED;
+    return kind == Kind.SHARED || lane > 0;
+  }
+
+  /** True for a lane frame whose last chunk has not been scheduled yet. */
+  boolean moreChunks() {
+    return dataLeft > 0;
   }
 
   /** True if this frame carries a start deadline of its own. */
@@ -167,9 +211,9 @@ final class OutboundFrame {
     return startDeadlineNanos != Long.MAX_VALUE;
   }
 
-  /** True once any byte of the frame has gone to the socket. */
+  /** True once any byte of the frame has gone to the socket (or, on a lane, been scheduled). */
   boolean started() {
-    return bytes.remaining() < size;
+    return lane >= 0 ? bytes.limit() > 0 : bytes.remaining() < size;
   }
 
   /** True if the send timeout passed: a started frame has then broken the stream. */

@@ -56,6 +56,12 @@ final class ReadHalf<T> {
   private final Codec<T> codec;
   private final FrameDecoder decoder;
   private final InboundQueue inbound;
+  /** The lanes' reassembly and credit; null on a connection without lanes. */
+  private final LaneReceiver lanes;
+  /** Per lane, where its handler calls run: lane 0 on the connection's event executor. */
+  private final java.util.concurrent.Executor[] laneEvents;
+  private final AtomicBoolean[] laneDraining;
+  private final Runnable[] laneDrains;
   private final boolean handlersOnReadLoop;
   private final boolean secure;
   /** Reading stopped: the inbound queue is full. */
@@ -64,8 +70,6 @@ final class ReadHalf<T> {
   private static final int PONGS_OWED = 2;
 
   private final AtomicInteger pauses = new AtomicInteger();
-  private final AtomicBoolean draining = new AtomicBoolean();
-  private final Runnable drain = this::drain;
   private volatile MessageHandler<T> handler;
   volatile long lastReadNanos = System.nanoTime();
   /**
@@ -98,12 +102,23 @@ final class ReadHalf<T> {
   private Opener opener;
 
   ReadHalf(NioConnection<T> connection, Codec<T> codec, int preHandshakeLimit, int capacity,
-      long maxBytes, boolean handlersOnReadLoop) {
+      long maxBytes, boolean handlersOnReadLoop, io.duplex.internal.LaneTable laneTable,
+      java.util.concurrent.Executor[] laneEvents) {
     this.connection = connection;
     this.codec = codec;
     this.decoder = new FrameDecoder(preHandshakeLimit);
     decoder.limit(preHandshakeLimit, "pre-handshake max frame size");
-    this.inbound = new InboundQueue(capacity, maxBytes);
+    this.lanes = laneTable == null ? null : new LaneReceiver(laneTable);
+    this.laneEvents = laneEvents;
+    int n = laneEvents.length;
+    this.inbound = new InboundQueue(n, capacity, maxBytes);
+    this.laneDraining = new AtomicBoolean[n];
+    this.laneDrains = new Runnable[n];
+    for (int i = 0; i < n; i++) {
+      int lane = i;
+      laneDraining[i] = new AtomicBoolean();
+      laneDrains[i] = () -> drain(lane);
+    }
     this.handlersOnReadLoop = handlersOnReadLoop;
     this.secure = connection.isSecure();
   }
@@ -288,12 +303,27 @@ final class ReadHalf<T> {
             + " peer's first frame has type " + Wire.typeName(type) + ", not HANDSHAKE; it is not"
             + " a duplex peer");
       }
-      connection.onHandshake(Handshake.decode(frame));
+      connection.onHandshake(Handshake.decodeFull(frame));
+      return;
+    }
+    if (lanes != null && (type == Wire.MESSAGE || LaneReceiver.isLaneData(type))) {
+      ByteBuffer payload = lanes.onFrame(type, frame);
+      if (payload != null) {
+        int lane = lanes.lane;
+        int data = payload.remaining();
+        deliver(lane, decode(payload), data);
+      }
       return;
     }
     switch (type) {
       case Wire.MESSAGE:
-        deliver(decode(frame), size);
+        deliver(0, decode(frame), size);
+        return;
+      case Wire.CREDIT:
+        if (lanes == null) {
+          break;
+        }
+        onCredit(frame);
         return;
       case Wire.PING:
         long id = controlId(frame, "PING");
@@ -312,8 +342,32 @@ final class ReadHalf<T> {
         throw new ProtocolException("protocol violation: a second HANDSHAKE frame after the"
             + " handshake completed");
       default:
-        throw new ProtocolException("protocol violation: unknown frame type "
-            + Wire.typeName(type));
+        break;
+    }
+    throw new ProtocolException("protocol violation: unknown frame type " + Wire.typeName(type)
+        + (lanes == null && (type == Wire.CREDIT || LaneReceiver.isLaneData(type))
+            ? " (a lane frame, and this connection has no lanes)" : ""));
+  }
+
+  /** A CREDIT frame: u8 lane, u32 bytes. */
+  private void onCredit(ByteBuffer body) {
+    if (body.remaining() != 5) {
+      throw new io.duplex.LaneException(io.duplex.LaneException.Reason.MALFORMED, "?",
+          "protocol violation: a CREDIT body must be 5 bytes, was " + body.remaining());
+    }
+    int lane = body.get() & 0xFF;
+    long bytes = body.getInt() & 0xFFFFFFFFL;
+    if (lane >= lanes.size()) {
+      throw new io.duplex.LaneException(io.duplex.LaneException.Reason.UNKNOWN_LANE,
+          String.valueOf(lane), "protocol violation: a CREDIT for lane " + lane + ", and the"
+          + " lane table has " + lanes.size() + " lanes");
+    }
+    if (bytes == 0 || bytes > Integer.MAX_VALUE) {
+      throw LaneReceiver.credit(lane, bytes, "a credit must be 1..2^31-1");
+    }
+    if (!connection.writeHalf().credit(lane, bytes)) {
+      throw LaneReceiver.credit(lane, bytes, "it takes this side's credit past the window the"
+          + " peer announced: the peer granted bytes this side never sent");
     }
   }
 
@@ -347,25 +401,27 @@ final class ReadHalf<T> {
     connection.onPeerClose(code, new String(text, java.nio.charset.StandardCharsets.UTF_8));
   }
 
-  private void deliver(T message, int size) {
+  private void deliver(int lane, T message, int size) {
     connection.metrics().messagesIn.increment();
     if (discarding) {
+      consumed(lane, size); // dropped, and granted back: the peer's close is not held up
       return; // closing, and the application stopped reading: see discardWhileClosing
     }
     MessageHandler<T> h = handler;
-    if (h != null && handlersOnReadLoop && inbound.isEmpty()) {
+    if (h != null && handlersOnReadLoop && inbound.isEmpty(lane)) {
       invoke(h, message);
+      consumed(lane, size);
       return;
     }
-    boolean full = inbound.offer(message, size);
+    boolean full = inbound.offer(lane, message, size);
     // Read the handler again, after the offer: if it was installed since the read above, the
     // installer's drain may have found the queue still empty, and only this drain delivers the
     // message. Either this read sees the handler, or the installation (and its drain) comes
     // after the offer and finds the message.
     if (handler != null) {
-      scheduleDrain();
+      scheduleDrain(lane);
     }
-    if (full) {
+    if (full && lanes == null) { // with lanes, credit bounds each lane's list instead
       if (connection.closingGracefully()) {
         discarding = true; // keep reading to the peer's FIN rather than stall the close
       } else {
@@ -515,7 +571,7 @@ final class ReadHalf<T> {
       throw new IllegalStateException("receive() is not available: a push handler was installed"
           + " with onMessage, and it gets every message");
     }
-    Object m = inbound.poll(Durations.nanos(timeout));
+    InboundQueue.Node m = inbound.poll(Durations.nanos(timeout));
     if (m == null) {
       throw new ReceiveTimeoutException("no message received within " + timeout
           + "; the connection is still open");
@@ -528,47 +584,94 @@ final class ReadHalf<T> {
       }
       throw new ConnectionClosedException(closed.getMessage(), closed.getCause());
     }
-    resume(INBOUND_FULL);
-    return (T) m;
+    if (lanes == null) {
+      resume(INBOUND_FULL);
+    } else {
+      consumed(m.lane, m.size);
+    }
+    return (T) m.message;
   }
 
   void handler(MessageHandler<T> h) {
     this.handler = h;
-    scheduleDrain();
-  }
-
-  private void scheduleDrain() {
-    if (draining.compareAndSet(false, true)) {
-      connection.events().execute(drain);
+    for (int lane = 0; lane < laneEvents.length; lane++) {
+      scheduleDrain(lane);
     }
   }
 
-  /** Delivers queued messages to the handler; runs on the connection's event executor. */
-  private void drain() {
+  private void scheduleDrain(int lane) {
+    if (laneDraining[lane].compareAndSet(false, true)) {
+      laneEvents[lane].execute(laneDrains[lane]);
+    }
+  }
+
+  /** Delivers queued messages of {@code lane} to the handler; runs on the lane's executor. */
+  private void drain(int lane) {
     try {
-      drainUpTo(DRAIN_BATCH);
+      drainUpTo(lane, DRAIN_BATCH);
     } finally {
-      draining.set(false);
+      laneDraining[lane].set(false);
     }
-    if (handler != null && !inbound.isEmpty()) {
-      scheduleDrain();
+    if (handler != null && !inbound.isEmpty(lane)) {
+      scheduleDrain(lane);
     }
   }
 
-  /** Delivers up to {@code max} queued messages; returns after the first missing one. */
+  /** Delivers up to {@code max} queued messages of {@code lane}; stops at the first missing. */
   @SuppressWarnings("unchecked")
-  void drainUpTo(int max) {
+  private void drainUpTo(int lane, int max) {
     for (int i = 0; i < max; i++) {
       MessageHandler<T> h = handler;
       if (h == null) {
         return;
       }
-      Object m = inbound.pollNow();
+      InboundQueue.Node m = inbound.pollNow(lane);
       if (m == null || m == InboundQueue.CLOSED) {
         return;
       }
-      resume(INBOUND_FULL);
-      invoke(h, (T) m);
+      if (lanes == null) {
+        resume(INBOUND_FULL);
+        invoke(h, (T) m.message);
+      } else {
+        invoke(h, (T) m.message);
+        consumed(lane, m.size); // after the handler: a stalled handler grants nothing
+      }
+    }
+  }
+
+  /** Grants a consumed message's bytes back to the peer, on a connection with lanes. */
+  private void consumed(int lane, int size) {
+    if (lanes != null) {
+      lanes.consumed(lane, size, connection.writeHalf());
+    }
+  }
+
+  /**
+   * The connection closed: gives the handler every message still queued, each lane on its own
+   * executor, then runs {@code then} on lane 0's (the connection's event executor). Runs on the
+   * event executor.
+   */
+  void drainAll(Runnable then) {
+    int others = laneEvents.length - 1;
+    if (others == 0 || laneEvents[1] == laneEvents[0]) {
+      for (int lane = 0; lane < laneEvents.length; lane++) {
+        drainUpTo(lane, Integer.MAX_VALUE);
+      }
+      then.run();
+      return;
+    }
+    AtomicInteger left = new AtomicInteger(others);
+    for (int lane = 1; lane < laneEvents.length; lane++) {
+      int l = lane;
+      laneEvents[lane].execute(() -> {
+        drainUpTo(l, Integer.MAX_VALUE);
+        if (left.decrementAndGet() == 0) {
+          laneEvents[0].execute(() -> {
+            drainUpTo(0, Integer.MAX_VALUE);
+            then.run();
+          });
+        }
+      });
     }
   }
 

@@ -11,6 +11,7 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 
 /**
  * The part of a {@link WriteHalf} that only its write role holder runs: it gathers frames into
@@ -50,6 +51,9 @@ final class SocketWriter {
   private final OutboundQueue queue;
   private final ControlQueue control;
   private final Coalescer coalescer;
+  /** The lanes' queues and scheduler; null on a connection without lanes. */
+  private final LaneScheduler lanes;
+  private final Consumer<OutboundFrame> expiredNow;
   private final Runnable pongsDrained;
 
   private volatile OutboundFrame closeFrame;
@@ -65,7 +69,9 @@ final class SocketWriter {
   private Sealer sealer;
 
   SocketWriter(NioConnection<?> connection, SocketChannel channel, PendingBytes budget,
-      OutboundQueue queue, ControlQueue control, Coalescer coalescer) {
+      OutboundQueue queue, ControlQueue control, Coalescer coalescer, LaneScheduler lanes) {
+    this.lanes = lanes;
+    this.expiredNow = f -> timeOut(f, System.nanoTime());
     this.connection = connection;
     this.channel = channel;
     this.metrics = connection.metrics();
@@ -181,9 +187,7 @@ final class SocketWriter {
         return drainSealed(gathers - g); // the handshake just went out: the rest is sealed
       }
       if (g == gathers) {
-        boolean more = !staged.isEmpty() || !queue.isEmpty() || !control.isEmpty()
-            || endRequested;
-        return more ? TURN_UP : DONE;
+        return more() ? TURN_UP : DONE;
       }
       out.clear();
       int n = fill(out);
@@ -203,6 +207,12 @@ final class SocketWriter {
     }
   }
 
+  /** Whether anything waits that the holder could write now. */
+  private boolean more() {
+    return !staged.isEmpty() || !queue.isEmpty() || !control.isEmpty() || endRequested
+        || (lanes != null && lanes.ready());
+  }
+
   /**
    * {@link #drain} on a secure connection: each gather is sealed as one record. The frames of a
    * record complete once all of it is written.
@@ -220,9 +230,7 @@ final class SocketWriter {
         completeWritten(); // the record that waited is out: its frames are done
       }
       if (g == gathers) {
-        boolean more = !staged.isEmpty() || !queue.isEmpty() || !control.isEmpty()
-            || endRequested;
-        return more ? TURN_UP : DONE;
+        return more() ? TURN_UP : DONE;
       }
       plain.clear().limit(Sealer.GATHER);
       int n = fill(plain);
@@ -268,6 +276,23 @@ final class SocketWriter {
         if (f.expiredBeforeStart(now)) {
           timeOut(f, now);
           continue;
+        }
+      }
+      if (f == null && lanes != null) {
+        f = lanes.next(staged.peekLast(), now == 0 ? (now = System.nanoTime()) : now,
+            expiredNow);
+        if (f != null) {
+          if (f.staged) { // the lane's next chunk follows its last one: copy on
+            copySome(f.bytes, out);
+          } else {
+            f.staged = true;
+            staged.addLast(f);
+            n = copyInto(out, f, n);
+          }
+          continue;
+        }
+        if (lanes.hasWork()) {
+          break; // lanes wait for credit; the end of the output waits behind them
         }
       }
       if (f == null) {
@@ -342,14 +367,18 @@ final class SocketWriter {
         return;
       }
       staged.pollFirst();
+      if (head.lane >= 0) {
+        head.staged = false;
+        if (head.bytes.limit() < head.size) {
+          continue; // a chunk is out; the lane's scheduler holds the rest of the message
+        }
+      }
       written(head);
     }
   }
 
   private void written(OutboundFrame f) {
-    if (f.counted()) {
-      budget.release(f.size);
-    }
+    release(f);
     if (f.sealer != null) {
       sealer = f.sealer; // the handshake is written: from here on, every byte is sealed
     }
@@ -415,7 +444,7 @@ final class SocketWriter {
    * frame: see WriteHalf).
    */
   void timeOut(OutboundFrame f, long now) {
-    budget.release(f.size);
+    release(f);
     if (f.missedStartDeadline(now)) {
       metrics.framesDropped.increment();
       Jfr.frameDropped(connection, f.size, "DEADLINE");
@@ -438,10 +467,18 @@ final class SocketWriter {
   void failStaged(ConnectionClosedException cause) {
     OutboundFrame f;
     while ((f = staged.pollFirst()) != null) {
-      if (f.counted()) {
-        budget.release(f.size);
-      }
+      release(f);
       f.fail(cause);
+    }
+  }
+
+  /** Counts a frame's bytes out of the pending bytes (and its lane's). Whoever claimed it. */
+  void release(OutboundFrame f) {
+    if (f.counted()) {
+      budget.release(f.size);
+    }
+    if (f.lane >= 0) {
+      lanes.release(f);
     }
   }
 }

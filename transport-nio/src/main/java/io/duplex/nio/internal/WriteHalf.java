@@ -6,6 +6,7 @@ import io.duplex.FrameDroppedException;
 import io.duplex.SendTimeoutException;
 import io.duplex.SlowPeerPolicy;
 import io.duplex.TransportConfig;
+import io.duplex.internal.Wire;
 import io.duplex.nio.internal.OutboundFrame.Kind;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -79,6 +80,8 @@ final class WriteHalf {
   private final OutboundQueue queue;
   private final ControlQueue control;
   private final Coalescer coalescer;
+  /** The lanes (queues, budgets, credit, scheduler); null on a connection without lanes. */
+  private final LaneScheduler lanes;
   /** Frames {@code DROP_OLDEST} took out while a sender reserved; failed after it consumed. */
   private final ConcurrentLinkedQueue<OutboundFrame> dropped = new ConcurrentLinkedQueue<>();
   private final SocketWriter writer;
@@ -94,7 +97,8 @@ final class WriteHalf {
     this.queue = new OutboundQueue(metrics);
     this.control = new ControlQueue(metrics, budget);
     this.coalescer = new Coalescer(queue, metrics, config.highWaterMark());
-    this.writer = new SocketWriter(connection, channel, budget, queue, control, coalescer);
+    this.lanes = config.lanes().isEmpty() ? null : new LaneScheduler(config, metrics);
+    this.writer = new SocketWriter(connection, channel, budget, queue, control, coalescer, lanes);
     this.timeOutNow = f -> writer.timeOut(f, System.nanoTime());
   }
 
@@ -263,6 +267,110 @@ final class WriteHalf {
     }
   }
 
+  // ---- lanes -------------------------------------------------------------------------------
+
+  /** The lanes, or null without them. */
+  LaneScheduler lanes() {
+    return lanes;
+  }
+
+  /**
+   * Queues a message on {@code lane}: {@code body} is its codec payload, borrowed (laid out into
+   * a buffer of its own before this returns), or, for a SHARED frame, {@code wire} is its whole
+   * frame, shared read-only. Writes it now unless {@code later}. Any thread.
+   */
+  void sendLane(int lane, ByteBuffer body, ByteBuffer wire, CompletableFuture<Void> promise,
+      long deadlineNanos, long startDeadlineNanos, boolean later) {
+    if (startDeadlineNanos != Long.MAX_VALUE
+        && OutboundFrame.passed(System.nanoTime(), startDeadlineNanos)) {
+      dropStale(wire != null ? wire.remaining() : body.remaining(), promise);
+      return;
+    }
+    LaneScheduler.Out o = lanes.lane(lane);
+    int chunk = lanes.chunk();
+    Kind kind = wire != null ? Kind.SHARED : Kind.MESSAGE;
+    int data = wire != null ? wire.remaining() - Wire.HEADER_SIZE : body.remaining();
+    int size = wire != null ? wire.remaining() : LaneLayout.wireSize(data, chunk);
+    if (!admitLane(o, size, promise)) {
+      afterConsumed();
+      return;
+    }
+    OutboundFrame f;
+    try {
+      ByteBuffer bytes = wire != null ? wire.slice() : LaneLayout.layout(lane, body, chunk);
+      f = OutboundFrame.lane(kind, lane, bytes, data, chunk, promise, deadlineNanos,
+          startDeadlineNanos);
+    } catch (Throwable t) { // out of memory laying it out: give the bytes back
+      budget.release(size);
+      o.pending.addAndGet(-size);
+      afterConsumed();
+      fail(promise, t);
+      return;
+    }
+    lanes.offer(o, f);
+    afterConsumed();
+    if (state.get() == CLOSED) {
+      failQueue();
+    } else if (!later) {
+      flush(gathers());
+    }
+  }
+
+  /** As {@link #admit}, against {@code o}'s hard limit and policy. */
+  private boolean admitLane(LaneScheduler.Out o, int size, CompletableFuture<Void> promise) {
+    Throwable closed = closedCause;
+    if (closed != null) {
+      fail(promise, closedException(closed));
+      return false;
+    }
+    for (; ; ) {
+      long found = o.tryReserve(size);
+      if (found == PendingBytes.RESERVED) {
+        budget.add(size); // the connection's count, for the water marks
+        return true;
+      }
+      if (o.policy == SlowPeerPolicy.DROP_OLDEST) {
+        List<OutboundFrame> taken = lanes.dropOldest(o, found + size - o.hardLimit);
+        if (taken != null) {
+          for (OutboundFrame f : taken) {
+            writer.release(f);
+            dropped.offer(f);
+          }
+          continue;
+        }
+      }
+      BackpressureException refused = new BackpressureException(found, size, o.hardLimit);
+      metrics.sendRefused();
+      Jfr.sendRefused(connection, o.policy, found, size);
+      fail(promise, o.policy == SlowPeerPolicy.DISCONNECT ? connection.closeWith(refused)
+          : refused);
+      return false;
+    }
+  }
+
+  /**
+   * The peer granted {@code bytes} more on {@code lane}; writes what that lets go. Returns false
+   * if the lane does not exist or the credit passes the window. Read loop.
+   */
+  boolean credit(int lane, long bytes) {
+    if (!lanes.credit(lane, bytes)) {
+      return false;
+    }
+    if (lanes.lane(lane).hasWork()) {
+      flush(LOOP_GATHERS);
+    }
+    return true;
+  }
+
+  /** Queues a CREDIT of {@code bytes} for the peer on {@code lane} and writes it. Any thread. */
+  void grant(int lane, long bytes) {
+    if (closedCause != null) {
+      return;
+    }
+    control.offerCredit(lane, bytes);
+    flush(gathers());
+  }
+
   // ---- control frames and the end of the output --------------------------------------------
 
   /**
@@ -336,6 +444,12 @@ final class WriteHalf {
       budget.release(f.size);
       f.fail(cause);
     });
+    if (lanes != null) {
+      lanes.clearQueued(f -> {
+        writer.release(f);
+        f.fail(cause);
+      });
+    }
   }
 
   // ---- flushing ----------------------------------------------------------------------------
@@ -364,7 +478,18 @@ final class WriteHalf {
   }
 
   private boolean hasWork() {
-    return !queue.isEmpty() || !control.isEmpty() || writer.endRequested();
+    if (!queue.isEmpty() || !control.isEmpty()) {
+      return true;
+    }
+    if (lanes != null) {
+      if (lanes.ready()) {
+        return true;
+      }
+      if (lanes.hasWork()) {
+        return false; // waiting for credit; the end of the output waits behind the lanes
+      }
+    }
+    return writer.endRequested();
   }
 
   /** How much the calling thread writes per turn: a loop of the transport, one buffer. */
@@ -444,9 +569,22 @@ final class WriteHalf {
             + " half written, so the stream is broken and the connection is closed"));
       } else {
         queue.expire(now, timeOutNow);
+        if (lanes != null) {
+          lanes.expire(now, timeOutNow);
+        }
       }
     } finally {
       letGo(PENDING);
+    }
+  }
+
+  /**
+   * Times out lane messages queued past their deadline while the half is idle, waiting for
+   * credit (a backlogged half's are checked by the write loop). The timer.
+   */
+  void expireLanes(long now) {
+    if (lanes != null && lanes.hasWork()) {
+      lanes.expire(now, timeOutNow);
     }
   }
 
@@ -479,6 +617,12 @@ final class WriteHalf {
   /** Fails everything left. The holder, or whoever moved the half to CLOSED. */
   private void failAll(ConnectionClosedException cause) {
     writer.failStaged(cause);
+    if (lanes != null) {
+      lanes.clearCurrent(f -> {
+        writer.release(f);
+        f.fail(cause);
+      });
+    }
     control.clear(c -> budget.release(c.size));
     dropQueued(cause); // closes the coalescer first: a batch sealed after this is refused
     failDropped();

@@ -1,0 +1,210 @@
+package io.duplex.nio;
+
+import static io.duplex.nio.Peers.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.duplex.Connection;
+import io.duplex.HandshakeException;
+import io.duplex.Lane;
+import io.duplex.SlowPeerPolicy;
+import io.duplex.TransportConfig;
+import io.duplex.codec.EncoderException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Lanes: messages on several lanes, chunked and whole, per-lane dispatch and credit. */
+@Timeout(60)
+class LaneTest {
+  static final Lane CONSENSUS = Lane.builder("consensus").weight(100).maxMessageSize(64 * 1024)
+      .build();
+  static final Lane BLOCKS = Lane.builder("blocks").weight(10).maxMessageSize(2 << 20)
+      .outboundHardLimit(64L << 20).build();
+  static final Lane MEMPOOL = Lane.builder("mempool").maxMessageSize(16 * 1024)
+      .outboundHardLimit(256 * 1024).slowPeerPolicy(SlowPeerPolicy.DROP_OLDEST).build();
+
+  static Consumer<TransportConfig.Builder> lanes() {
+    return b -> b.lanes(CONSENSUS, BLOCKS, MEMPOOL);
+  }
+
+  static Peers.Node node(String name, boolean secure, Consumer<TransportConfig.Builder> settings) {
+    return new Peers.Node(name, settings, t -> { }, c -> { }, secure);
+  }
+
+  /** A message whose bytes say which lane and index it is, {@code size} bytes long. */
+  static byte[] message(int lane, int index, int size) {
+    byte[] m = new byte[size];
+    ByteBuffer b = ByteBuffer.wrap(m);
+    if (size >= 8) {
+      b.putInt(lane).putInt(index);
+    }
+    for (int i = 8; i < size; i++) {
+      m[i] = (byte) (i * 31 + index + lane);
+    }
+    return m;
+  }
+
+  @ParameterizedTest(name = "secure={0}")
+  @ValueSource(booleans = {true, false})
+  void shouldDeliverEveryMessageOfEveryLaneIntactAndInOrderPerLane(boolean secure)
+      throws Exception {
+    try (Peers.Node a = node("a", secure, lanes()); Peers.Node b = node("b", secure, lanes())) {
+      b.listen();
+      Connection<byte[]> out = a.connect(b);
+      Connection<byte[]> in = b.nextOpened();
+      Lane[] lanes = {Lane.DEFAULT, CONSENSUS, BLOCKS, MEMPOOL};
+      int[] sizes = {100, 200, 1_500_000, 16 * 1024};
+      List<byte[]> sent = new ArrayList<>();
+      List<CompletableFuture<Void>> futures = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        for (int l = 0; l < lanes.length; l++) {
+          int size = l == 0 && i % 2 == 1 ? 300_000 : sizes[l]; // lane 0 chunked too
+          byte[] m = message(l, i, size);
+          sent.add(m);
+          futures.add(i % 3 == 2 ? out.sendLater(lanes[l], m) : out.send(lanes[l], m));
+        }
+      }
+      out.flush();
+      int[] next = new int[lanes.length];
+      for (int k = 0; k < sent.size(); k++) {
+        byte[] got = in.receive(Duration.ofSeconds(10));
+        ByteBuffer head = ByteBuffer.wrap(got);
+        int lane = head.getInt();
+        int index = head.getInt();
+        assertEquals(next[lane], index, "lane " + lane + " out of order");
+        next[lane]++;
+        assertArrayEquals(sent.get(index * lanes.length + lane), got);
+      }
+      for (CompletableFuture<Void> f : futures) {
+        f.get(10, TimeUnit.SECONDS);
+      }
+      assertEquals(List.of(), a.errors);
+      assertEquals(List.of(), b.errors);
+    }
+  }
+
+  @Test
+  void shouldKeepVotesFlowingWhileTheBlockHandlerIsStalled() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    BlockingQueue<String> got = new LinkedBlockingQueue<>();
+    try (Peers.Node a = node("a", true, lanes());
+        Peers.Node b = new Peers.Node("b", lanes(), t -> { }, c -> c.onMessage((conn, m) -> {
+          ByteBuffer head = ByteBuffer.wrap(m);
+          int lane = head.getInt();
+          int index = head.getInt();
+          if (lane == 2) {
+            try {
+              release.await(30, TimeUnit.SECONDS); // a block handler that hangs
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          got.add(lane + ":" + index);
+        }), true)) {
+      b.listen();
+      Connection<byte[]> out = a.connect(b);
+      List<CompletableFuture<Void>> blocks = new ArrayList<>();
+      for (int i = 0; i < 16; i++) { // 16 MiB: far more than the block lane's window (~3 MiB)
+        blocks.add(out.send(BLOCKS, message(2, i, 1 << 20)));
+      }
+      // The stalled handler holds block 0; its lane's credit runs out and the blocks stop.
+      await("the block lane to stall", 10, () -> blocks.stream().filter(f -> !f.isDone()).count()
+          > 8);
+      for (int v = 0; v < 20; v++) {
+        out.send(CONSENSUS, message(1, v, 120)).get(10, TimeUnit.SECONDS);
+        assertEquals("1:" + v, got.poll(10, TimeUnit.SECONDS), "vote " + v);
+      }
+      assertTrue(blocks.get(15).isDone() == false, "the last block went out past the credit");
+      assertTrue(out.isAlive());
+      release.countDown();
+      for (CompletableFuture<Void> f : blocks) {
+        f.get(20, TimeUnit.SECONDS);
+      }
+      for (int i = 0; i < 16; i++) {
+        assertEquals("2:" + i, got.poll(10, TimeUnit.SECONDS));
+      }
+      assertEquals(List.of(), a.errors);
+      assertEquals(List.of(), b.errors);
+    }
+  }
+
+  @Test
+  void shouldRefuseAMessageOverItsLaneMaxSizeAndStayOpen() throws Exception {
+    try (Peers.Node a = node("a", false, lanes()); Peers.Node b = node("b", false, lanes())) {
+      b.listen();
+      Connection<byte[]> out = a.connect(b);
+      Connection<byte[]> in = b.nextOpened();
+      CompletableFuture<Void> big = out.send(CONSENSUS, new byte[64 * 1024 + 1]);
+      ExecutionException e = assertThrows(ExecutionException.class, big::get);
+      assertInstanceOf(EncoderException.class, e.getCause());
+      assertTrue(e.getCause().getMessage().contains("consensus"), e.getCause().getMessage());
+      out.send(CONSENSUS, message(1, 0, 64 * 1024)).get(10, TimeUnit.SECONDS);
+      assertEquals(64 * 1024, in.receive(Duration.ofSeconds(10)).length);
+    }
+  }
+
+  @Test
+  void shouldRefuseALaneTheTransportDoesNotHave() throws Exception {
+    try (Peers.Node a = node("a", false, lanes()); Peers.Node b = node("b", false, lanes())) {
+      b.listen();
+      Connection<byte[]> out = a.connect(b);
+      Lane other = Lane.builder("other").build();
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+          () -> out.send(other, new byte[1]));
+      assertTrue(e.getMessage().contains("consensus"), e.getMessage());
+    }
+  }
+
+  @ParameterizedTest(name = "secure={0}")
+  @ValueSource(booleans = {true, false})
+  void shouldFailTheHandshakeWhenLaneTablesDiffer(boolean secure) throws Exception {
+    try (Peers.Node a = node("a", secure, lanes());
+        Peers.Node b = node("b", secure, x -> x.lanes(CONSENSUS, MEMPOOL, BLOCKS))) {
+      b.listen();
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> a.transport.connect(b.address).get(10, TimeUnit.SECONDS));
+      HandshakeException h = secure
+          ? null : assertInstanceOf(HandshakeException.class, e.getCause());
+      if (h != null) {
+        assertEquals(HandshakeException.Field.LANES, h.field());
+      }
+      await("b to refuse", 10, () -> b.handshakeFailures.stream().anyMatch(t ->
+          t instanceof HandshakeException
+              && ((HandshakeException) t).field() == HandshakeException.Field.LANES));
+    }
+  }
+
+  @ParameterizedTest(name = "secure={0}")
+  @ValueSource(booleans = {true, false})
+  void shouldFailTheHandshakeWhenOnlyOneSideHasLanes(boolean secure) throws Exception {
+    try (Peers.Node a = node("a", secure, b -> { }); Peers.Node b = node("b", secure, lanes())) {
+      b.listen();
+      assertThrows(ExecutionException.class, () -> {
+        Connection<byte[]> c = a.transport.connect(b.address).get(10, TimeUnit.SECONDS);
+        c.closeFuture().get(10, TimeUnit.SECONDS); // secure: the initiator opens, then hears why
+        throw new ExecutionException(c.closeCause());
+      });
+      await("b to refuse", 10, () -> b.handshakeFailures.stream().anyMatch(t ->
+          t instanceof HandshakeException
+              && ((HandshakeException) t).field() == HandshakeException.Field.LANES));
+      assertFalse(b.handshakeFailures.isEmpty());
+    }
+  }
+}
