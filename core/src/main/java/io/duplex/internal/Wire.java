@@ -44,6 +44,12 @@ public final class Wire {
   public static final int FIRST_CHUNK = 0x20;
   /** Lanes only: the next chunk of the message in progress on lane {@code type & 0x0F}. */
   public static final int NEXT_CHUNK = 0x30;
+  /**
+   * Credit a message costs beyond its data bytes, charged with its first (or only) frame: about
+   * what a queued message costs in memory, so that a lane's window bounds its messages' count as
+   * well as their bytes.
+   */
+  public static final int MESSAGE_CREDIT = 64;
   /** Header bytes of a {@link #FIRST_CHUNK} frame: length, type, total. */
   public static final int FIRST_CHUNK_HEADER = HEADER_SIZE + 4;
 

@@ -145,6 +145,102 @@ class LaneTest {
     }
   }
 
+  /** A node that records the lane and index of each message it is given, in arrival order. */
+  static Peers.Node recorder(String name, BlockingQueue<String> got) {
+    return new Peers.Node(name, lanes(), t -> { }, c -> c.onMessage((conn, m) -> {
+      ByteBuffer head = ByteBuffer.wrap(m);
+      got.add(head.getInt() + ":" + head.getInt());
+    }), false);
+  }
+
+  @Test
+  void shouldSendAVoteAheadOfTheBlocksQueuedBeforeIt() throws Exception {
+    BlockingQueue<String> got = new LinkedBlockingQueue<>();
+    try (Peers.Node a = node("a", false, lanes()); Peers.Node b = recorder("b", got)) {
+      b.listen();
+      Connection<byte[]> out = a.connect(b);
+      List<CompletableFuture<Void>> sent = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        sent.add(out.sendLater(BLOCKS, message(2, i, 1 << 20)));
+      }
+      sent.add(out.send(CONSENSUS, message(1, 0, 120))); // queued behind 8 MiB, and goes first
+      assertEquals("1:0", got.poll(10, TimeUnit.SECONDS));
+      for (int i = 0; i < 8; i++) {
+        assertEquals("2:" + i, got.poll(10, TimeUnit.SECONDS));
+      }
+      for (CompletableFuture<Void> f : sent) {
+        f.get(10, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  @Test
+  void shouldNotStarveALightLaneUnderASaturatingHeavyOne() throws Exception {
+    BlockingQueue<String> got = new LinkedBlockingQueue<>();
+    try (Peers.Node a = node("a", false, lanes()); Peers.Node b = recorder("b", got)) {
+      b.listen();
+      Connection<byte[]> out = a.connect(b);
+      int votes = 400; // 25 MiB on the consensus lane (weight 100), queued first
+      for (int i = 0; i < votes; i++) {
+        out.sendLater(CONSENSUS, message(1, i, 64 * 1024));
+      }
+      CompletableFuture<Void> block = out.sendLater(BLOCKS, message(2, 0, 1 << 20)); // weight 10
+      out.flush();
+      int before = 0;
+      for (String m; !(m = got.poll(10, TimeUnit.SECONDS)).equals("2:0"); ) {
+        before++;
+        assertTrue(before < votes, "the block lane got nothing until the consensus lane ran dry");
+      }
+      block.get(10, TimeUnit.SECONDS);
+      for (int i = before; i < votes; i++) {
+        assertEquals("1:" + i, got.poll(10, TimeUnit.SECONDS));
+      }
+    }
+  }
+
+  @Test
+  void shouldFailWhatCreditCanNoLongerCoverWhenThePeerClosesAndCloseAtOnce() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    // Close deadlines far past the 10 s this test waits: a close that waits for one fails it.
+    Consumer<TransportConfig.Builder> slowClose = lanes().andThen(
+        x -> x.closeTimeout(Duration.ofSeconds(60)));
+    try (Peers.Node a = node("a", false, slowClose);
+        Peers.Node b = new Peers.Node("b", slowClose, t -> { }, c -> c.onMessage((conn, m) -> {
+          try {
+            release.await(30, TimeUnit.SECONDS); // every handler call hangs
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }), false)) {
+      b.listen();
+      Connection<byte[]> out = a.connect(b);
+      Connection<byte[]> in = b.nextOpened();
+      List<CompletableFuture<Void>> blocks = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        blocks.add(out.send(BLOCKS, message(2, i, 1 << 20)));
+      }
+      await("the block lane to run out of credit", 10,
+          () -> blocks.stream().filter(f -> !f.isDone()).count() > 8);
+      in.close(); // the receiver leaves; it will grant no more credit
+      CompletableFuture.allOf(out.closeFuture(), in.closeFuture()).get(10, TimeUnit.SECONDS);
+      int failed = 0;
+      for (CompletableFuture<Void> f : blocks) {
+        ExecutionException e = null;
+        try {
+          f.get(1, TimeUnit.SECONDS);
+        } catch (ExecutionException x) {
+          e = x;
+        }
+        if (e != null) {
+          failed++;
+          assertInstanceOf(io.duplex.ConnectionClosedException.class, e.getCause());
+        }
+      }
+      assertTrue(failed >= 8, "only " + failed + " blocks failed");
+      release.countDown();
+    }
+  }
+
   @Test
   void shouldRefuseAMessageOverItsLaneMaxSizeAndStayOpen() throws Exception {
     try (Peers.Node a = node("a", false, lanes()); Peers.Node b = node("b", false, lanes())) {

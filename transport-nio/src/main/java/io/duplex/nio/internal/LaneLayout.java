@@ -70,9 +70,18 @@ final class LaneLayout {
     return at + Wire.HEADER_SIZE + Math.min(f.chunk, f.dataLeft);
   }
 
-  /** The data bytes of {@code f}'s next chunk: what it costs in credit. Role holder. */
+  /** The data bytes of {@code f}'s next chunk. Role holder. */
   static int nextData(OutboundFrame f) {
     return Math.min(f.chunk, f.dataLeft);
+  }
+
+  /**
+   * What {@code f}'s next chunk costs in credit: its data, plus {@link Wire#MESSAGE_CREDIT} for
+   * the message's first frame. Role holder (other threads may read it as a hint).
+   */
+  static int nextCost(OutboundFrame f) {
+    int data = Math.min(f.chunk, f.dataLeft);
+    return f.bytes.limit() == 0 ? data + Wire.MESSAGE_CREDIT : data;
   }
 
   private static void copy(ByteBuffer src, int from, byte[] dst, int at, int n) {

@@ -14,10 +14,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <h2>Credit</h2>
  * Each lane starts with the window this side announced. The peer may send that many data bytes
- * before it hears more. As the application consumes a message (a handler returns, or {@code
- * receive} takes it), its bytes are <em>withheld</em> until a quarter of the window is, or until
- * the peer has less than 64 KiB of credit left (so a message never waits for bytes held back
- * here), and then granted in one CREDIT frame. A stalled handler grants nothing, so only its
+ * before it hears more; a message costs its data bytes plus {@link Wire#MESSAGE_CREDIT}. As the
+ * application consumes a message (a handler returns, or {@code receive} takes it), its cost is
+ * <em>withheld</em> until a quarter of the window is, or until the peer has less than 128 KiB of
+ * credit left (so a message never waits for credit held back here), and then granted in one
+ * CREDIT frame. A stalled handler grants nothing, so only its
  * lane's sender stops.
  *
  * <h2>Fields and their threads</h2>
@@ -99,7 +100,7 @@ final class LaneReceiver {
             + (body.remaining() > total ? " with a first chunk of " + body.remaining() : "")
             + ", over the lane's max message size " + in.max);
       }
-      take(in, body.remaining());
+      take(in, body.remaining() + Wire.MESSAGE_CREDIT);
       if (in.buffer.length < total) {
         in.buffer = new byte[(int) total]; // reused by the lane's later messages up to this size
         in.view = ByteBuffer.wrap(in.buffer);
@@ -126,7 +127,7 @@ final class LaneReceiver {
       throw violation(Reason.TOO_LARGE, in, "a message of " + body.remaining() + " bytes, over"
           + " the lane's max message size " + in.max);
     }
-    take(in, body.remaining());
+    take(in, body.remaining() + Wire.MESSAGE_CREDIT);
     lane = id;
     return body;
   }
@@ -172,8 +173,8 @@ final class LaneReceiver {
    */
   void consumed(int id, int size, WriteHalf out) {
     In in = lanes[id];
-    long w = in.withheld.addAndGet(size);
-    if (w >= in.window / 4 || in.granted.get() - in.received < LaneTable.MAX_CHUNK) {
+    long w = in.withheld.addAndGet(size + Wire.MESSAGE_CREDIT);
+    if (w >= in.window / 4 || in.granted.get() - in.received < 2L * LaneTable.MAX_CHUNK) {
       long take = in.withheld.getAndSet(0);
       if (take > 0) {
         in.granted.addAndGet(take);

@@ -139,7 +139,7 @@ final class LaneScheduler {
       o.credit.set(o.window);
       o.maxMessage = Math.min(o.ownMax, peer.maxMessageSize(o.id));
     }
-    chunk = Math.min(chunkSize, peerMaxFrame - Wire.FIRST_CHUNK_HEADER);
+    chunk = Math.max(1, Math.min(chunkSize, peerMaxFrame - Wire.FIRST_CHUNK_HEADER));
   }
 
   /** Queues {@code f} on lane {@code o}. Any thread. */
@@ -170,7 +170,7 @@ final class LaneScheduler {
 
   private static boolean ready(Out o) {
     OutboundFrame f = o.head();
-    return f != null && o.credit.get() >= LaneLayout.nextData(f);
+    return f != null && o.credit.get() >= LaneLayout.nextCost(f);
   }
 
   /**
@@ -185,7 +185,7 @@ final class LaneScheduler {
       long bestStart = 0;
       for (Out o : lanes) {
         OutboundFrame f = o.head();
-        if (f == null || o.credit.get() < LaneLayout.nextData(f)
+        if (f == null || o.credit.get() < LaneLayout.nextCost(f)
             || (f.staged && f != lastStaged)) {
           continue;
         }
@@ -213,10 +213,11 @@ final class LaneScheduler {
       }
       int end = LaneLayout.nextEnd(f);
       int data = LaneLayout.nextData(f);
+      int cost = LaneLayout.nextCost(f);
       int wire = end - f.bytes.limit();
       f.bytes.limit(end);
       f.dataLeft -= data;
-      best.credit.addAndGet(-data);
+      best.credit.addAndGet(-cost);
       best.current = f.moreChunks() ? f : null;
       virtualTime = bestStart;
       best.finish = bestStart + ((long) wire << 10) / best.weight;
@@ -295,6 +296,29 @@ final class LaneScheduler {
       if (f != null) {
         o.current = null;
         if (!f.staged) {
+          failed.accept(f);
+        }
+      }
+    }
+  }
+
+  /**
+   * The peer sends no more credit (its CLOSE or its FIN was read): hands to {@code failed}, lane
+   * by lane, the messages whose next chunk the credit left does not cover, which can never be
+   * sent now. A message whose chunk is staged is left to finish. Role holder.
+   */
+  void failStalled(Consumer<OutboundFrame> failed) {
+    for (Out o : lanes) {
+      for (OutboundFrame f; (f = o.head()) != null
+          && o.credit.get() < LaneLayout.nextCost(f); ) {
+        if (f == o.current) {
+          if (f.staged) {
+            break;
+          }
+          o.current = null;
+          failed.accept(f);
+        } else if (o.queue.remove(f) && f.claim()) {
+          metrics.framesQueued.decrement();
           failed.accept(f);
         }
       }

@@ -272,6 +272,7 @@ final class ReadHalf<T> {
   private void endOfStream() {
     inputDone = true;
     cancelRead();
+    connection.writeHalf().endCredit();
     if (opener != null && opener.hasPartialRecord() && !discardingRaw) {
       connection.closeWith(new RecordException(RecordException.Reason.TRUNCATED, "the peer's"
           + " stream ended in the middle of a record; nothing of the record is delivered and the"
@@ -398,6 +399,7 @@ final class ReadHalf<T> {
     int code = body.getShort() & 0xFFFF;
     byte[] text = new byte[Math.min(body.remaining(), io.duplex.CloseCodes.MAX_REASON_BYTES)];
     body.get(text);
+    connection.writeHalf().endCredit(); // nothing follows a CLOSE: no more credit either
     connection.onPeerClose(code, new String(text, java.nio.charset.StandardCharsets.UTF_8));
   }
 

@@ -107,8 +107,12 @@ final class SocketWriter {
    * Role holder.
    */
   void writeThrough(ByteBuffer frame, Kind kind, CompletableFuture<Void> promise,
-      long deadlineNanos, long startDeadlineNanos, boolean oneBuffer) {
+      long deadlineNanos, long startDeadlineNanos, boolean oneBuffer, LaneScheduler.Out lane) {
     int size = frame.remaining();
+    if (lane != null) {
+      // Out of the lane's count now: written, or staged as a frame of its own (bounded by one)
+      lane.pending.addAndGet(-size);
+    }
     try {
       if (sealer == null) {
         writeDirect(frame, oneBuffer);
@@ -291,6 +295,13 @@ final class SocketWriter {
           }
           continue;
         }
+        if (lanes.hasWork() && connection.writeHalf().creditEnded()) {
+          lanes.failStalled(f2 -> {
+            release(f2);
+            f2.fail(new io.duplex.ConnectionClosedException("not sent: the peer closed its side"
+                + " and can grant no more credit on lane " + f2.lane + " for this message"));
+          });
+        }
         if (lanes.hasWork()) {
           break; // lanes wait for credit; the end of the output waits behind them
         }
@@ -426,6 +437,9 @@ final class SocketWriter {
   boolean expireStaged(long now) {
     for (Iterator<OutboundFrame> it = staged.iterator(); it.hasNext(); ) {
       OutboundFrame f = it.next();
+      if (f.lane >= 0 && f.started()) {
+        continue; // a lane message, once started, waits for credit as long as it takes
+      }
       if (f.started()) {
         if (f.expired(now)) {
           return true;

@@ -87,6 +87,8 @@ final class WriteHalf {
   private final SocketWriter writer;
   private final Consumer<OutboundFrame> timeOutNow;
   private volatile Throwable closedCause;
+  /** Set once by the read loop when the peer's CLOSE or FIN arrives; read by holders. */
+  private volatile boolean creditEnded;
 
   WriteHalf(NioConnection<?> connection, SocketChannel channel, TransportConfig config) {
     this.connection = connection;
@@ -173,7 +175,7 @@ final class WriteHalf {
         if (!writer.hasStaged() && queue.isEmpty() && control.isEmpty()
             && !writer.endRequested()) {
           writer.writeThrough(frame, kind, promise, deadlineNanos, startDeadlineNanos,
-              gathers != ALL);
+              gathers != ALL, null);
           if (gathers != ALL && writer.hasStaged()) {
             gathers = 0; // a loop wrote a buffer of its own frame: the write loop does the rest
           }
@@ -295,6 +297,12 @@ final class WriteHalf {
       afterConsumed();
       return;
     }
+    int cost = data + Wire.MESSAGE_CREDIT;
+    if (!later && wire == null && data <= chunk && control.isEmpty() && queue.isEmpty()
+        && o.credit.get() >= cost && !lanes.hasWork() && state.compareAndSet(IDLE, WRITING)) {
+      writeLaneThrough(o, body, cost, size, promise, deadlineNanos);
+      return;
+    }
     OutboundFrame f;
     try {
       ByteBuffer bytes = wire != null ? wire.slice() : LaneLayout.layout(lane, body, chunk);
@@ -314,6 +322,39 @@ final class WriteHalf {
     } else if (!later) {
       flush(gathers());
     }
+  }
+
+  /**
+   * The write-through fast path of a lane: a whole message on a connection whose lanes are all
+   * idle is written from the sender's buffer, with no copy and no queue, as without lanes.
+   * The caller holds the role and has counted the frame in. {@code body} is the payload, with
+   * its MESSAGE header in front of it in the caller's encode buffer.
+   */
+  private void writeLaneThrough(LaneScheduler.Out o, ByteBuffer body, int cost, int size,
+      CompletableFuture<Void> promise, long deadlineNanos) {
+    int gathers = gathers();
+    try {
+      if (!writer.hasStaged() && control.isEmpty() && !lanes.hasWork()
+          && !writer.endRequested() && o.credit.get() >= cost) {
+        o.credit.addAndGet(-cost); // the role holder's to take
+        ByteBuffer frame = body.duplicate();
+        frame.position(body.position() - Wire.HEADER_SIZE);
+        frame.put(frame.position() + Wire.LENGTH_SIZE, Wire.messageType(o.id));
+        writer.writeThrough(frame, Kind.MESSAGE, promise, deadlineNanos, Long.MAX_VALUE,
+            gathers != ALL, o);
+        if (gathers != ALL && writer.hasStaged()) {
+          gathers = 0; // a loop wrote a buffer of its own frame: the write loop does the rest
+        }
+      } else {
+        lanes.offer(o, OutboundFrame.lane(Kind.MESSAGE, o.id,
+            LaneLayout.layout(o.id, body, lanes.chunk()), body.remaining(), lanes.chunk(),
+            promise, deadlineNanos, Long.MAX_VALUE));
+      }
+      afterConsumed();
+    } catch (Throwable t) { // an Error copying or telling: the role is let go all the same
+      fail(promise, connection.closeQuietly(t));
+    }
+    flushAsHolder(gathers);
   }
 
   /** As {@link #admit}, against {@code o}'s hard limit and policy. */
@@ -360,6 +401,22 @@ final class WriteHalf {
       flush(LOOP_GATHERS);
     }
     return true;
+  }
+
+  /**
+   * The peer's CLOSE or FIN was read: it grants no more credit. Lane messages the credit left
+   * does not cover fail, and the close goes on. Read loop.
+   */
+  void endCredit() {
+    if (lanes != null) {
+      creditEnded = true;
+      flush(LOOP_GATHERS);
+    }
+  }
+
+  /** Whether the peer can grant no more credit. Any thread. */
+  boolean creditEnded() {
+    return creditEnded;
   }
 
   /** Queues a CREDIT of {@code bytes} for the peer on {@code lane} and writes it. Any thread. */
@@ -486,7 +543,7 @@ final class WriteHalf {
         return true;
       }
       if (lanes.hasWork()) {
-        return false; // waiting for credit; the end of the output waits behind the lanes
+        return creditEnded; // waiting for credit (or, if none can come, failing what waits)
       }
     }
     return writer.endRequested();
