@@ -40,7 +40,7 @@ final class Demo {
   /** What one mode's run measured; {@code lanes} is whether duplex ran with lanes. */
   record Outcome(String mode, boolean lanes, DemoStats stats, long mostPending,
       boolean complete) {
-    /** The run's name in progress lines and errors: "split, lanes", "split, no lanes", "locked". */
+    /** The run's name in progress lines: "split, lanes", "split, no lanes", "locked". */
     String label() {
       return mode.equals("split") ? "split, " + (lanes ? "lanes" : "no lanes") : mode;
     }
