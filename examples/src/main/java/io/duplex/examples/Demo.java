@@ -24,34 +24,45 @@ import java.util.concurrent.locks.LockSupport;
  * broadcasts a block proposal every 200 ms; every node that receives one broadcasts a vote; the
  * last {@code --slow} nodes read slowly, like peers on a poor link. It shows progress while it
  * runs and a summary at the end, for duplex ({@code split}), for the single-locked design
- * duplex replaces ({@code locked}), or for both side by side.
+ * duplex replaces ({@code locked}), or for both side by side. Duplex runs with lanes by default
+ * (proposals on a {@code blocks} lane, votes on a {@code consensus} lane); {@code --lanes off}
+ * runs it on one lane as before lanes, and {@code --lanes both} runs it both ways.
  */
 final class Demo {
   static final String USAGE = "demo [--nodes 8] [--slow 1] [--seconds 30]"
-      + " [--mode split|locked|both] [--port 0] [--block-kib 256]";
+      + " [--mode split|locked|both] [--lanes on|off|both] [--port 0] [--block-kib 256]";
   static final long INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
   /** The slow nodes' read rate: a quarter of the 1.25 MiB/s of proposals the others send. */
   static final long SLOW_BYTES_PER_SECOND = 320 << 10;
 
   private Demo() {}
 
-  /** What one mode's run measured. */
-  record Outcome(String mode, DemoStats stats, long mostPending, boolean complete) {}
+  /** What one mode's run measured; {@code lanes} is whether duplex ran with lanes. */
+  record Outcome(String mode, boolean lanes, DemoStats stats, long mostPending,
+      boolean complete) {
+    /** The run's name in progress lines: "split, lanes", "split, no lanes", "locked". */
+    String label() {
+      return mode.equals("split") ? "split, " + (lanes ? "lanes" : "no lanes") : mode;
+    }
+  }
 
   static int run(String[] args, PrintStream out, PrintStream err) {
     int nodes;
     int slow;
     int seconds;
     String mode;
+    String lanes;
     int port;
     int blockKib;
     try {
-      Args a = Args.parse(args, Set.of("nodes", "slow", "seconds", "mode", "port", "block-kib"));
+      Args a = Args.parse(args, Set.of("nodes", "slow", "seconds", "mode", "lanes", "port",
+          "block-kib"));
       nodes = a.intValue("nodes", 8, 2, 64);
       slow = a.intValue("slow", 1, 0, nodes - 1);
       seconds = a.intValue("seconds", 30, 1, 3600);
       mode = a.oneOf("mode", "split", List.of("split", "locked", "both"));
-      port = a.intValue("port", 0, 0, 65535 - 2 * nodes);
+      lanes = a.oneOf("lanes", "on", List.of("on", "off", "both"));
+      port = a.intValue("port", 0, 0, 65535 - 3 * nodes);
       blockKib = a.intValue("block-kib", 256, 1, 8192);
     } catch (Args.UsageException e) {
       err.println("demo: " + e.getMessage());
@@ -63,23 +74,33 @@ final class Demo {
         + " every 200 ms, %d s per mode%n", nodes, slow, SLOW_BYTES_PER_SECOND >> 10, blockKib,
         seconds);
     warmUpCodec(blockKib << 10);
+    // The runs, in order: duplex with lanes, duplex without, then the locked design.
+    List<String> modes = mode.equals("both") ? List.of("split", "locked") : List.of(mode);
+    List<Boolean> laneChoices = lanes.equals("both") ? List.of(true, false)
+        : List.of(lanes.equals("on"));
     List<Outcome> outcomes = new ArrayList<>();
-    for (String m : mode.equals("both") ? List.of("split", "locked") : List.of(mode)) {
-      // In "both", the locked run gets its own ports so the two never meet.
-      int base = port == 0 ? 0 : m.equals("locked") && mode.equals("both") ? port + nodes : port;
-      try {
-        outcomes.add(runMode(m, nodes, slow, seconds, base, blockKib << 10, out, terminal));
-      } catch (IOException e) {
-        err.println("demo: cannot start the " + m + " network on 127.0.0.1"
-            + (base == 0 ? "" : " ports " + base + "-" + (base + nodes - 1)) + ": " + e
-            + ". Choose free ports with --port, or --port 0 for any.");
-        return 1;
+    int run = 0;
+    for (String m : modes) {
+      for (boolean withLanes : m.equals("split") ? laneChoices : List.of(false)) {
+        // Each run gets its own ports, so that no run meets another's stragglers.
+        int base = port == 0 ? 0 : port + run++ * nodes;
+        try {
+          outcomes.add(runMode(m, withLanes, nodes, slow, seconds, base, blockKib << 10, out,
+              terminal));
+        } catch (IOException e) {
+          err.println("demo: cannot start the " + m + " network on 127.0.0.1"
+              + (base == 0 ? "" : " ports " + base + "-" + (base + nodes - 1))
+              + (m.equals("split") ? (withLanes ? " (lanes on)" : " (lanes off)") : "") + ": "
+              + e + ". Choose free ports with --port, or --port 0 for any.");
+          return 1;
+        }
       }
     }
     DemoSummary.print(outcomes, slow, out);
     for (Outcome o : outcomes) {
       if (o.mode().equals("split") && !o.complete()) {
-        err.println("demo: duplex lost messages between fast nodes: that is a bug");
+        err.println("demo: duplex (" + (o.lanes() ? "lanes on" : "lanes off")
+            + ") lost messages between fast nodes: that is a bug");
         return 1;
       }
     }
@@ -106,8 +127,9 @@ final class Demo {
     }
   }
 
-  private static Outcome runMode(String mode, int nodes, int slowCount, int seconds, int port,
-      int blockBytes, PrintStream out, boolean terminal) throws IOException {
+  private static Outcome runMode(String mode, boolean lanes, int nodes, int slowCount,
+      int seconds, int port, int blockBytes, PrintStream out, boolean terminal)
+      throws IOException {
     boolean[] slow = new boolean[nodes];
     for (int i = nodes - slowCount; i < nodes; i++) {
       slow[i] = true;
@@ -119,12 +141,14 @@ final class Demo {
     boolean complete;
     ExecutorService[] proposers = new ExecutorService[nodes];
     try (DemoNetwork network = mode.equals("split")
-        ? new SplitNetwork(stats, port, SLOW_BYTES_PER_SECOND)
+        ? new SplitNetwork(stats, port, SLOW_BYTES_PER_SECOND, lanes)
         : new LockedNetwork(stats, port, SLOW_BYTES_PER_SECOND)) {
       for (int i = 0; i < nodes; i++) {
         proposers[i] = Executors.newSingleThreadExecutor(daemon("proposer-" + i));
       }
-      Progress progress = new Progress(mode, out, terminal, nodes - slowCount);
+      String label = new Outcome(mode, lanes, stats, 0, false).label();
+      Progress progress = new Progress(label, mode.equals("split"), out, terminal,
+          nodes - slowCount);
       long start = System.nanoTime();
       long end = start + TimeUnit.SECONDS.toNanos(seconds);
       for (long height = 0; ; height++) {
@@ -162,7 +186,7 @@ final class Demo {
         }
       }
     }
-    return new Outcome(mode, stats, mostPending, complete);
+    return new Outcome(mode, lanes, stats, mostPending, complete);
   }
 
   /** The most bytes one node holds for the (last) slow node; -1 where nothing is queued. */

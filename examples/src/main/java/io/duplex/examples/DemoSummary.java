@@ -6,7 +6,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
 
-/** The demo's closing table: one column per mode that ran, one row per figure. */
+/**
+ * The demo's closing table: one column per run (duplex with lanes, duplex without, the locked
+ * design: those that ran), one row per figure.
+ */
 final class DemoSummary {
   private DemoSummary() {}
 
@@ -14,9 +17,12 @@ final class DemoSummary {
     List<String[]> rows = new ArrayList<>();
     List<String> header = new ArrayList<>(List.of(""));
     for (Demo.Outcome o : outcomes) {
-      header.add(o.mode().equals("split") ? "split (duplex)" : "locked (one lock)");
+      header.add(!o.mode().equals("split") ? "locked (one lock)"
+          : o.lanes() ? "split (duplex, lanes)" : "split (duplex, no lanes)");
     }
     rows.add(header.toArray(new String[0]));
+    row(rows, outcomes, "lanes (proposals / votes)", o -> !o.mode().equals("split") ? "-"
+        : o.lanes() ? "on: blocks / consensus" : "off: one lane");
     row(rows, outcomes, "proposals made", o -> Long.toString(o.stats().proposals()));
     row(rows, outcomes, "fast nodes saw every proposal and vote", o -> o.complete() ? "yes"
         : String.format(Locale.ROOT, "NO: %d of %d blocks, %d of %d votes",
@@ -34,7 +40,8 @@ final class DemoSummary {
       row(rows, outcomes, "slow node saw blocks", o -> o.stats().blocksSeen(slowNode) + " of "
           + o.stats().proposalsByOthers(slowNode));
       row(rows, outcomes, "most one node held for the slow node", o -> o.mode().equals("split")
-          ? mib(o.mostPending()) + " (limit " + mib(SplitNetwork.HARD_LIMIT) + ")"
+          ? mib(o.mostPending()) + " (limit " + mib(SplitNetwork.HARD_LIMIT)
+              + (o.lanes() ? " + " + mib(SplitNetwork.VOTE_HARD_LIMIT) + " votes)" : ")")
           : "nothing: its senders block");
       row(rows, outcomes, "sends refused or failed", o -> o.mode().equals("split")
           ? Long.toString(o.stats().sendsNotDelivered())

@@ -51,7 +51,10 @@ public final class Main {
     out.println("      a small P2P network on 127.0.0.1: a rotating proposer broadcasts a block");
     out.println("      every 200 ms, every node votes on it, the last --slow nodes read slowly;");
     out.println("      prints progress and a summary, for duplex (split), the single-locked");
-    out.println("      design (locked), or both side by side. Exit 1 if duplex lost a message.");
+    out.println("      design (locked), or both side by side. Duplex puts proposals on a blocks");
+    out.println("      lane and votes on a consensus lane; --lanes off runs it on one lane, as");
+    out.println("      before lanes, and --lanes both runs it both ways for comparison.");
+    out.println("      Exit 1 if duplex lost a message.");
     out.println("  " + GossipExample.USAGE);
     out.println("      the custom codec example: nodes that speak GossipCodec, a binary codec of");
     out.println("      the example's own messages, flood rumors to each other until all know all.");

@@ -9,15 +9,21 @@ import java.util.concurrent.TimeUnit;
  * otherwise a plain line every five seconds. Used by the demo's main thread only.
  */
 final class Progress {
-  private final String mode;
+  private final String label;
+  private final boolean queues;
   private final PrintStream out;
   private final boolean terminal;
   private final int fastNodes;
   private final long every;
   private long next;
 
-  Progress(String mode, PrintStream out, boolean terminal, int fastNodes) {
-    this.mode = mode;
+  /**
+   * Progress of the run called {@code label}; {@code queues} if its design queues bytes for the
+   * slow node (duplex), so that the line shows the most held.
+   */
+  Progress(String label, boolean queues, PrintStream out, boolean terminal, int fastNodes) {
+    this.label = label;
+    this.queues = queues;
     this.out = out;
     this.terminal = terminal;
     this.fastNodes = fastNodes;
@@ -38,11 +44,11 @@ final class Progress {
 
   private void print(DemoStats stats, long mostPending, long elapsedNanos, boolean last) {
     String line = String.format(Locale.ROOT, "[%-6s] %5.1f s  proposals %4d  fast nodes (%d) saw"
-        + " blocks %6d votes %7d  vote latency p50 %s p99 %s  held for slow node %s", mode,
+        + " blocks %6d votes %7d  vote latency p50 %s p99 %s  held for slow node %s", label,
         elapsedNanos / 1e9, stats.proposals(), fastNodes, stats.fastBlocksSeen(),
         stats.fastVotesSeen(), DemoSummary.millis(stats.voteLatencyMicros(50) / 1e3),
         DemoSummary.millis(stats.voteLatencyMicros(99) / 1e3),
-        mode.equals("split") ? DemoSummary.mib(mostPending) : "-");
+        queues ? DemoSummary.mib(mostPending) : "-");
     if (terminal) {
       out.print("\r" + line + (last ? System.lineSeparator() : ""));
     } else {

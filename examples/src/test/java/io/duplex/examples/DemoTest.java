@@ -13,6 +13,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The demo, in the short mode CI can afford: a few nodes for a few seconds, over loopback, run
@@ -50,9 +52,56 @@ class DemoTest {
     assertTrue(proposals.find(), () -> "no proposals row for two modes in:\n" + text);
     // 3 s at one proposal per 200 ms.
     assertEquals(15, Integer.parseInt(proposals.group(1)), text);
-    assertTrue(text.contains("split (duplex)") && text.contains("locked (one lock)"), text);
+    // Lanes are on by default.
+    assertTrue(text.contains("split (duplex, lanes)") && text.contains("locked (one lock)"),
+        text);
+    assertTrue(Pattern.compile("lanes \\(proposals / votes\\) +on: blocks / consensus +-")
+        .matcher(text).find(), text);
     assertTrue(text.contains("slow node saw blocks"), text);
     assertEquals("", err(), "nothing on stderr for a clean run");
+  }
+
+  /**
+   * The demo with lanes on (proposals on the blocks lane, votes on the consensus lane) and with
+   * {@code --lanes off} (one lane, as before lanes): in both, every vote between fast nodes is
+   * delivered, and the table says which it was. No timing is asserted.
+   */
+  @ParameterizedTest(name = "--lanes {0}")
+  @ValueSource(strings = {"on", "off"})
+  @Timeout(60)
+  void duplexDeliversEveryVoteWithLanesOnAndOff(String lanes) {
+    int status = Main.run(new String[] {"demo", "--nodes", "4", "--slow", "1", "--seconds", "2",
+        "--block-kib", "128", "--mode", "split", "--lanes", lanes}, out, err);
+
+    assertEquals(0, status, () -> "exit status; stdout:\n" + out() + "\nstderr:\n" + err());
+    String text = out();
+    boolean on = lanes.equals("on");
+    assertTrue(text.contains(on ? "split (duplex, lanes)" : "split (duplex, no lanes)"), text);
+    assertTrue(text.contains(on ? "on: blocks / consensus" : "off: one lane"), text);
+    Matcher complete = Pattern.compile("fast nodes saw every proposal and vote +(\\S+)")
+        .matcher(text);
+    assertTrue(complete.find(), () -> "no completeness row in:\n" + text);
+    assertEquals("yes", complete.group(1), text);
+    // The last progress line counts the votes the fast nodes saw: some must have arrived.
+    Matcher votes = Pattern.compile("\\[split, " + (on ? "lanes" : "no lanes")
+        + "\\].* votes +(\\d+)").matcher(text);
+    long seen = -1;
+    while (votes.find()) {
+      seen = Long.parseLong(votes.group(1));
+    }
+    assertTrue(seen > 0, () -> "no votes delivered:\n" + text);
+    Matcher latency = Pattern.compile("fast nodes' vote latency p50 / p99 +(\\S+ ms) / ")
+        .matcher(text);
+    assertTrue(latency.find(), () -> "no vote latency in:\n" + text);
+    assertEquals("", err(), "nothing on stderr for a clean run");
+  }
+
+  @Test
+  void anUnknownLanesValueIsAUsageError() {
+    int status = Main.run(new String[] {"demo", "--lanes", "maybe"}, out, err);
+
+    assertEquals(Args.USAGE_STATUS, status);
+    assertTrue(err().contains("--lanes must be on or off or both"), this::err);
   }
 
   @Test
