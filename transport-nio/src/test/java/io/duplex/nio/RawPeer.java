@@ -5,6 +5,7 @@ import io.duplex.PeerInfo;
 import io.duplex.TransportConfig;
 import io.duplex.internal.FrameBuffer;
 import io.duplex.internal.Handshake;
+import io.duplex.internal.LaneTable;
 import io.duplex.internal.Wire;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -97,10 +98,23 @@ final class RawPeer implements AutoCloseable {
     return sendRaw(handshakeFrame(info));
   }
 
+  /** Sends a handshake frame for {@code info} carrying the lane table {@code lanes}. */
+  RawPeer sendHandshake(PeerInfo info, LaneTable lanes) throws IOException {
+    return sendRaw(handshakeFrame(info, lanes));
+  }
+
   /** The bytes of a handshake frame for {@code info}, length prefix included. */
   static byte[] handshakeFrame(PeerInfo info) {
+    return handshakeFrame(info, null);
+  }
+
+  /**
+   * The bytes of a handshake frame for {@code info} with the lane table {@code lanes} (none if
+   * null), length prefix included.
+   */
+  static byte[] handshakeFrame(PeerInfo info, LaneTable lanes) {
     FrameBuffer buffer = FrameBuffer.forFrames(128, 4096);
-    Handshake.encode(info, buffer);
+    Handshake.encode(info, lanes, buffer);
     ByteBuffer frame = buffer.finishFrame(Wire.HANDSHAKE);
     byte[] bytes = new byte[frame.remaining()];
     frame.get(bytes);
@@ -139,11 +153,16 @@ final class RawPeer implements AutoCloseable {
 
   /** Reads the peer's handshake frame and returns what it says. */
   PeerInfo readHandshake() throws IOException {
+    return readHandshakeFull().info();
+  }
+
+  /** Reads the peer's handshake frame and returns what it says, its lane table included. */
+  Handshake.Received readHandshakeFull() throws IOException {
     byte[] frame = readFrame();
     if (frame[0] != Wire.HANDSHAKE) {
       throw new IOException("expected a handshake frame, got type " + frame[0]);
     }
-    return Handshake.decode(ByteBuffer.wrap(frame, 1, frame.length - 1));
+    return Handshake.decodeFull(ByteBuffer.wrap(frame, 1, frame.length - 1));
   }
 
   /** True if the peer closed the connection (EOF or reset) within the socket timeout. */
