@@ -63,7 +63,10 @@ import org.HdrHistogram.Histogram;
  * </ul>
  *
  * <p>duplex runs its handlers off the read loop (the default): a stalled handler must not stop
- * the loop that reads the votes.
+ * the loop that reads the votes. A diagnostic knob, off by default: {@code
+ * -Dduplex.bench.socketBuffer=BYTES} sets SO_SNDBUF on A and SO_RCVBUF on B for the duplex
+ * variants (the kernel then no longer grows them), to see how much of a vote's wait is block
+ * bytes already in the kernel's socket buffers, where lanes cannot reorder them.
  *
  * <pre>
  *   java -cp benchmarks/target/benchmarks.jar io.duplex.benchmarks.LaneScenario \
@@ -91,6 +94,8 @@ public final class LaneScenario {
   static final Lane BLOCKS = Lane.builder("blocks").weight(10).maxMessageSize(2 << 20)
       .outboundHardLimit(64L << 20).build();
 
+  /** {@code -Dduplex.bench.socketBuffer}: 0, the default, leaves the kernel's autotuning on. */
+  static final int SOCKET_BUFFER = Integer.getInteger("duplex.bench.socketBuffer", 0);
   private static final long WARMUP = TimeUnit.SECONDS.toNanos(1);
   /** How long the run waits, after the last vote was sent, for the votes still on their way. */
   private static final long DRAIN = TimeUnit.SECONDS.toNanos(10);
@@ -132,7 +137,8 @@ public final class LaneScenario {
   public static void main(String[] args) throws Exception {
     String variant = args.length > 0 ? args[0] : DUPLEX_LANES;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
-    System.out.println(run(variant, seconds).line());
+    System.out.println(run(variant, seconds).line() + (SOCKET_BUFFER > 0 && !variant.equals(LOCKED)
+        && !variant.equals(NETTY) ? " [socket buffers " + SOCKET_BUFFER + " B]" : ""));
     System.exit(0); // a baseline's stray non-daemon thread must not keep the JVM alive
   }
 
@@ -305,7 +311,13 @@ public final class LaneScenario {
 
     DuplexPair(Sink sink, boolean lanes) throws Exception {
       this.lanes = lanes;
-      b = NioTransport.builder(ByteArrayCodec.instance()).config(config("b"))
+      NioTransport.Builder<byte[]> bb = NioTransport.builder(ByteArrayCodec.instance());
+      NioTransport.Builder<byte[]> ab = NioTransport.builder(ByteArrayCodec.instance());
+      if (SOCKET_BUFFER > 0) {
+        bb.receiveBufferSize(SOCKET_BUFFER);
+        ab.sendBufferSize(SOCKET_BUFFER);
+      }
+      b = bb.config(config("b"))
           .listener(new ConnectionListener<>() {
             @Override
             public void onOpen(Connection<byte[]> c) {
@@ -313,7 +325,7 @@ public final class LaneScenario {
             }
           }).build();
       InetSocketAddress at = b.listen(new InetSocketAddress("127.0.0.1", 0));
-      a = NioTransport.builder(ByteArrayCodec.instance()).config(config("a")).build();
+      a = ab.config(config("a")).build();
       aToB = a.connect(at).get(10, TimeUnit.SECONDS);
       aToB.closeFuture().whenComplete((v, e) -> {
         if (aToB.closeCause() != null) {
