@@ -28,14 +28,18 @@ import org.openjdk.jmh.results.RunResult;
  * report.md}, {@code jmh.json} (and {@code jmh-pinned.json}), {@code scenarios.json}, the JMH
  * and scenario logs and the PNG charts.
  *
- * <p>Then a second section, the secure channel ({@link ReportSecure}): plaintext and secure
+ * <p>Then workload 6 ({@link ReportLanes}): votes behind blocks in the same direction, one
+ * scenario JVM per {@link LaneScenario} variant, against the lanes' targets. {@code --lanes-only}
+ * runs that section alone (about a minute; 25 s with {@code --quick}).
+ *
+ * <p>Then the secure channel ({@link ReportSecure}): plaintext and secure
  * duplex, Netty with and without TLS, against the secure channel's targets; its JMH runs are
  * separate ({@code jmh-secure.json}), so they leave the first table's numbers alone. {@code
  * --secure-only} runs that section alone (about 8 minutes; 1.5 with {@code --quick}).
  *
  * <pre>
  *   java -cp benchmarks/target/benchmarks.jar io.duplex.benchmarks.Report [--quick]
- *       [--secure-only] [--out DIR]
+ *       [--secure-only | --lanes-only] [--out DIR]
  * </pre>
  *
  * <p>Every scenario runs in a JVM of its own ({@link ScenarioProcess}), one after the other, and
@@ -59,6 +63,7 @@ public final class Report {
 
   private final boolean quick;
   private final boolean secureOnly;
+  private final boolean lanesOnly;
   private final Path out;
   private final int seconds;
   private final List<String> transports =
@@ -66,9 +71,10 @@ public final class Report {
   private final ObjectMapper json = new ObjectMapper();
   private final ObjectNode scenariosJson = json.createObjectNode();
 
-  Report(boolean quick, boolean secureOnly, Path out) {
+  Report(boolean quick, boolean secureOnly, boolean lanesOnly, Path out) {
     this.quick = quick;
     this.secureOnly = secureOnly;
+    this.lanesOnly = lanesOnly;
     this.out = out;
     this.seconds = quick ? 3 : 10;
   }
@@ -77,11 +83,13 @@ public final class Report {
     System.setProperty("java.awt.headless", "true"); // before any AWT class loads
     boolean quick = false;
     boolean secureOnly = false;
+    boolean lanesOnly = false;
     Path out = Path.of(DEFAULT_OUT);
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--quick" -> quick = true;
         case "--secure-only" -> secureOnly = true;
+        case "--lanes-only" -> lanesOnly = true;
         case "--out" -> {
           if (i + 1 == args.length) {
             usage("--out needs a directory");
@@ -91,14 +99,17 @@ public final class Report {
         default -> usage("unknown argument: " + args[i]);
       }
     }
-    new Report(quick, secureOnly, out).run();
+    if (secureOnly && lanesOnly) {
+      usage("--secure-only and --lanes-only exclude each other");
+    }
+    new Report(quick, secureOnly, lanesOnly, out).run();
     System.exit(0); // a baseline's stray non-daemon thread must not keep the JVM alive
   }
 
   private static void usage(String problem) {
     System.err.println(problem);
     System.err.println("usage: java -cp benchmarks.jar io.duplex.benchmarks.Report"
-        + " [--quick] [--secure-only] [--out DIR]");
+        + " [--quick] [--secure-only | --lanes-only] [--out DIR]");
     System.exit(2);
   }
 
@@ -106,11 +117,22 @@ public final class Report {
     Files.createDirectories(out);
     long started = System.nanoTime();
     String markdown = "# duplex benchmark report\n\n";
+    if (lanesOnly) {
+      markdown += lanes();
+      Files.writeString(out.resolve("report.md"), markdown);
+      System.out.println();
+      System.out.println(markdown);
+      log(String.format(Locale.ROOT, "done in %.0f s; files in %s",
+          (System.nanoTime() - started) / 1e9, out.toAbsolutePath()));
+      return;
+    }
     if (!secureOnly) {
       log("baselines: " + transports + (quick ? " (quick)" : "") + "; output: "
           + out.toAbsolutePath());
       markdown += plaintext();
       Files.writeString(out.resolve("report.md"), markdown); // kept if the section below dies
+      markdown += "\n" + lanes();
+      Files.writeString(out.resolve("report.md"), markdown);
       markdown += "\n";
     }
     log("secure channel: " + ReportSecure.COLUMNS + (quick ? " (quick)" : "") + "; output: "
@@ -190,6 +212,24 @@ public final class Report {
     voteCurves.put(Baselines.DUPLEX + " (raw frames)", rawVotes.get(Baselines.DUPLEX));
     charts(voteCurves, slow, none, jmh, pinned);
     return table.markdown() + "\n" + ReportJmh.codecTable(jmh).markdown();
+  }
+
+  /**
+   * Workload 6, one scenario JVM per {@link LaneScenario} variant: its section of the report,
+   * its results added to {@code scenarios.json}.
+   */
+  private String lanes() throws IOException {
+    log("workload 6, votes behind blocks: " + ReportLanes.COLUMNS);
+    Map<String, Outcome<LaneScenario.Result>> results = new LinkedHashMap<>();
+    for (String variant : ReportLanes.COLUMNS) {
+      results.put(variant, scenario(ScenarioProcess.LANES, variant, LaneScenario.Result.class));
+    }
+    scenariosJson.put("quick", quick).put("seconds", seconds);
+    ReportLanes.json(json, scenariosJson, results);
+    json.writerWithDefaultPrettyPrinter().writeValue(out.resolve("scenarios.json").toFile(),
+        scenariosJson);
+    return "## Workload 6: votes behind blocks, same direction\n\n"
+        + ReportLanes.table(results, seconds, quick).markdown();
   }
 
   /** Runs one scenario in a JVM of its own (see {@link ScenarioProcess}). */

@@ -2,6 +2,7 @@ package io.duplex.benchmarks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -27,12 +28,14 @@ import org.HdrHistogram.Histogram;
  *   java -cp benchmarks.jar io.duplex.benchmarks.ScenarioProcess KIND TRANSPORT SECONDS OUT.json
  * </pre>
  *
- * <p>{@code KIND} is {@code concurrency}, {@code broadcast-slow} or {@code broadcast-none}.
+ * <p>{@code KIND} is {@code concurrency}, {@code broadcast-slow}, {@code broadcast-none} or
+ * {@code lanes} (workload 6, {@link LaneScenario}; {@code TRANSPORT} is then its variant).
  */
 final class ScenarioProcess {
   static final String CONCURRENCY = "concurrency";
   static final String BROADCAST_SLOW = "broadcast-slow";
   static final String BROADCAST_NONE = "broadcast-none";
+  static final String LANES = "lanes";
   /** The forked JVM's flags: those of the JMH forks (see {@code @Fork} on the benchmarks). */
   static final List<String> JVM_FLAGS = List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch");
 
@@ -42,7 +45,7 @@ final class ScenarioProcess {
 
   public static void main(String[] args) throws Exception {
     if (args.length != 4) {
-      System.err.println("usage: ScenarioProcess concurrency|broadcast-slow|broadcast-none"
+      System.err.println("usage: ScenarioProcess concurrency|broadcast-slow|broadcast-none|lanes"
           + " TRANSPORT SECONDS OUT.json");
       System.exit(2);
     }
@@ -53,6 +56,7 @@ final class ScenarioProcess {
         case CONCURRENCY -> write(ConcurrencyScenario.run(args[1], seconds));
         case BROADCAST_SLOW -> write(BroadcastScenario.run(args[1], seconds, true));
         case BROADCAST_NONE -> write(BroadcastScenario.run(args[1], seconds, false));
+        case LANES -> write(LaneScenario.run(args[1], seconds));
         default -> throw new IllegalArgumentException("unknown scenario: " + args[0]);
       };
       JSON.writeValue(Path.of(args[3]).toFile(), result);
@@ -68,8 +72,8 @@ final class ScenarioProcess {
    * Forks {@code java ScenarioProcess kind transport seconds} and waits for it. Its output goes
    * to {@code dir/scenario-KIND-TRANSPORT.log}.
    *
-   * @return the decoded result: a {@link ConcurrencyScenario.Result} or a
-   *     {@link BroadcastScenario.Result}
+   * @return the decoded result: a {@link ConcurrencyScenario.Result}, a
+   *     {@link BroadcastScenario.Result} or a {@link LaneScenario.Result}
    * @throws IOException if the JVM could not start, failed, or left no result; the message
    *     points at its log
    */
@@ -119,8 +123,35 @@ final class ScenarioProcess {
         .put("latency", encode(r.latency()));
   }
 
+  static ObjectNode write(LaneScenario.Result r) {
+    ObjectNode node = JSON.createObjectNode().put("kind", LANES).put("transport", r.variant())
+        .put("votesSent", r.votesSent()).put("votesReceived", r.votesReceived())
+        .put("blockBytes", r.blockBytes()).put("measuredSeconds", r.measuredSeconds())
+        .put("latency", encode(r.latency()));
+    ArrayNode perSecond = node.putArray("blockBytesPerSecond");
+    for (long b : r.blockBytesPerSecond()) {
+      perSecond.add(b);
+    }
+    if (r.problem() != null) {
+      node.put("problem", r.problem());
+    }
+    return node;
+  }
+
   static Object read(JsonNode node) throws IOException {
     String kind = node.path("kind").asText();
+    if (kind.equals(LANES)) {
+      JsonNode perSecond = node.path("blockBytesPerSecond");
+      long[] bytes = new long[perSecond.size()];
+      for (int i = 0; i < bytes.length; i++) {
+        bytes[i] = perSecond.get(i).asLong();
+      }
+      return new LaneScenario.Result(node.path("transport").asText(),
+          decode(node.path("latency").asText()), node.path("votesSent").asLong(),
+          node.path("votesReceived").asLong(), node.path("blockBytes").asLong(),
+          node.path("measuredSeconds").asDouble(), bytes,
+          node.hasNonNull("problem") ? node.get("problem").asText() : null);
+    }
     if (!List.of(CONCURRENCY, BROADCAST_SLOW, BROADCAST_NONE).contains(kind)) {
       throw new IOException("not a scenario result: kind " + kind);
     }

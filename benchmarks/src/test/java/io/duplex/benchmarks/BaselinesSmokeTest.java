@@ -155,4 +155,20 @@ class BaselinesSmokeTest {
       org.junit.jupiter.api.Assertions.assertTrue(r.blocks() > 0, transport);
     }
   }
+
+  @Test
+  void shouldRunTheLaneScenarioWithEachVariant() throws Exception {
+    for (String variant : LaneScenario.VARIANTS) {
+      // The stalled variant's handler stalls 2 s in: a 3 s run reaches the stall.
+      int seconds = variant.equals(LaneScenario.DUPLEX_LANES_STALLED) ? 3 : 2;
+      LaneScenario.Result r = LaneScenario.run(variant, seconds);
+      org.junit.jupiter.api.Assertions.assertEquals(seconds * 1_000L, r.votesSent(), variant);
+      org.junit.jupiter.api.Assertions.assertEquals(r.votesSent(), r.votesReceived(),
+          variant + ": every vote arrives, the stalled block handler notwithstanding");
+      org.junit.jupiter.api.Assertions.assertTrue(r.latency().getTotalCount() > 0, variant);
+      org.junit.jupiter.api.Assertions.assertTrue(r.blockBytes() >= LaneScenario.BLOCK,
+          variant + ": blocks flowed, " + r.line());
+      org.junit.jupiter.api.Assertions.assertNull(r.problem(), variant);
+    }
+  }
 }

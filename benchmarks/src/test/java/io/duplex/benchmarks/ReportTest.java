@@ -292,6 +292,43 @@ class ReportTest {
     assertTrue(md.contains("Quick run"), md);
   }
 
+  private static Outcome<LaneScenario.Result> lane(String variant, long p99Micros,
+      double megabytesPerSecond) {
+    Histogram h = new Histogram(120_000_000_000L, 3);
+    h.recordValueWithCount(100_000, 980);
+    h.recordValueWithCount(p99Micros * 1_000, 20);
+    return Outcome.ok(new LaneScenario.Result(variant, h, 1_000, 1_000,
+        (long) (megabytesPerSecond * 1e6 * 9), 9.0, new long[0], null));
+  }
+
+  @Test
+  void shouldJudgeTheLanesAgainstTheirTargets() {
+    Map<String, Outcome<LaneScenario.Result>> results = new LinkedHashMap<>();
+    results.put(LaneScenario.LOCKED, lane(LaneScenario.LOCKED, 7_000, 2000));
+    results.put(LaneScenario.NETTY, Outcome.failed("netty died"));
+    results.put(LaneScenario.DUPLEX_ONE_LANE, lane(LaneScenario.DUPLEX_ONE_LANE, 9_000, 1000));
+    results.put(LaneScenario.DUPLEX_LANES, lane(LaneScenario.DUPLEX_LANES, 800, 950));
+    results.put(LaneScenario.DUPLEX_LANES_STALLED,
+        lane(LaneScenario.DUPLEX_LANES_STALLED, 2_000, 300));
+    List<String> lines = lines(ReportLanes.table(results, 10, false).markdown());
+
+    assertEquals(List.of("Votes behind blocks, same direction", "locked", "netty",
+        "duplex-one-lane", "duplex-lanes", "duplex-lanes-stalled", "duplex-lanes vs targets"),
+        cellsOf(lines.get(0)));
+    List<String> p99 = cellsOf(lines.stream().filter(l -> l.contains("p99 (ms)")).findFirst()
+        .orElseThrow());
+    assertTrue(p99.get(2).startsWith("failed: netty died"), p99.toString());
+    assertEquals("0.800", p99.get(4));
+    assertEquals("≤ 1 ms: met (0.800 ms); stalled ≤ 2x duplex-lanes: missed"
+        + " (duplex-lanes-stalled, 2.50x)", p99.get(6));
+    List<String> mbs = cellsOf(lines.stream().filter(l -> l.contains("MB/s")).findFirst()
+        .orElseThrow());
+    assertEquals("≥ 90% of duplex-one-lane: met (95%)", mbs.get(6));
+    List<String> votes = cellsOf(lines.stream().filter(l -> l.contains("Votes received"))
+        .findFirst().orElseThrow());
+    assertEquals("1,000 of 1,000", votes.get(1));
+  }
+
   @Test
   void shouldWriteEachKindOfTarget() {
     assertEquals("≥ 40% of duplex", Target.ratio(Bound.AT_LEAST, 0.4, "duplex").text());

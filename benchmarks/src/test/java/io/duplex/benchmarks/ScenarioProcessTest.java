@@ -37,6 +37,27 @@ class ScenarioProcessTest {
   }
 
   @Test
+  void shouldCarryALaneResultWithItsHistogramAndBlockTimeline() throws Exception {
+    Histogram h = latencies();
+    for (String problem : new String[] {null, "a vote send failed: boom"}) {
+      var sent = new LaneScenario.Result("duplex-lanes", h, 10_000, 9_999, 123_456_789L, 9.0,
+          new long[] {1, 2, 3}, problem);
+      var back = (LaneScenario.Result) ScenarioProcess.read(
+          new ObjectMapper().readTree(ScenarioProcess.write(sent).toString()));
+
+      assertEquals("duplex-lanes", back.variant());
+      assertEquals(10_000, back.votesSent());
+      assertEquals(9_999, back.votesReceived());
+      assertEquals(123_456_789L, back.blockBytes());
+      assertEquals(9.0, back.measuredSeconds());
+      assertEquals(List.of(1L, 2L, 3L), java.util.Arrays.stream(back.blockBytesPerSecond())
+          .boxed().toList());
+      assertEquals(problem, back.problem());
+      assertEquals(h, back.latency());
+    }
+  }
+
+  @Test
   void shouldCarryABroadcastResultAndWhetherItHadASlowPeer() throws Exception {
     Histogram h = latencies();
     for (boolean slow : new boolean[] {true, false}) {
