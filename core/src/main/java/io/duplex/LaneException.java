@@ -44,7 +44,10 @@ public final class LaneException extends ProtocolException {
     return reason;
   }
 
-  /** The lane's name, or its number as the peer sent it if no such lane exists. */
+  /**
+   * The lane's name; its number as the peer sent it if no such lane exists; {@code "?"} if the
+   * frame was too short to name one.
+   */
   public String lane() {
     return lane;
   }

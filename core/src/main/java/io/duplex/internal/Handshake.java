@@ -93,10 +93,12 @@ public final class Handshake {
       }
       LaneTable lanes = null;
       if (body.hasRemaining()) {
-        int extensions = body.getShort() & 0xFFFF;
+        int trailing = body.remaining();
+        int extensions = trailing < 2 ? -1 : body.getShort() & 0xFFFF;
         if (extensions != body.remaining()) {
-          throw format("the extensions say " + extensions + " bytes, and " + body.remaining()
-              + " follow");
+          throw format(trailing + " unexpected bytes after the last field"
+              + (extensions < 0 ? "" : " (as an extension area they say " + extensions
+                  + " bytes, and " + body.remaining() + " follow)"));
         }
         lanes = LaneTable.readExtensions(body);
       }

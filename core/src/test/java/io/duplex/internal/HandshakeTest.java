@@ -152,12 +152,14 @@ class HandshakeTest {
   @Test
   void shouldRejectTrailingBytesAsFormat() {
     byte[] body = encode(LOCAL);
-    for (int extra : new int[] {1, 2, 100}) {
+    for (int extra : new int[] {1, 3, 100}) { // zeros: an extension area of 0 bytes, and more
       HandshakeException e = fails(Arrays.copyOf(body, body.length + extra));
       assertEquals(Field.FORMAT, e.field());
       assertTrue(e.getMessage().contains(extra + " unexpected bytes after the last field"),
           e.getMessage());
     }
+    // Revision 1.2: two zero bytes are an empty extension area, which a 1.2 reader accepts.
+    assertEquals(LOCAL, Handshake.decode(ByteBuffer.wrap(Arrays.copyOf(body, body.length + 2))));
   }
 
   @Test

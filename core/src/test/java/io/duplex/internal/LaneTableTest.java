@@ -272,6 +272,6 @@ class LaneTableTest {
     HandshakeException e = assertThrows(HandshakeException.class,
         () -> Handshake.decodeFull(with));
     assertEquals(Field.FORMAT, e.field());
-    assertTrue(e.getMessage().contains("the extensions say"), e.getMessage());
+    assertTrue(e.getMessage().contains("as an extension area they say"), e.getMessage());
   }
 }

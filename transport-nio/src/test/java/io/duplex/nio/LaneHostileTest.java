@@ -27,7 +27,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -343,15 +342,18 @@ class LaneHostileTest {
   void aSenderPastItsCreditIsRefused() throws Exception {
     try (Target t = target()) {
       // Nobody consumes lane 1 (no handler, no receive), so the node grants nothing more: the
-      // raw peer may send the window, BEFORE included, and not a byte over.
-      int left = VOTE_WINDOW - BEFORE.length;
+      // raw peer may spend the window, BEFORE included, and not a unit over. A message costs its
+      // bytes plus Wire.MESSAGE_CREDIT.
+      int cost = Wire.MESSAGE_CREDIT;
+      int left = VOTE_WINDOW - BEFORE.length - cost;
       int sent = 0;
-      while (left - sent > 0) {
-        int n = Math.min(VOTE_MAX, left - sent);
+      while (left - sent >= 2 * cost + 1) { // leave room for the last, broken message
+        int n = Math.min(VOTE_MAX, left - sent - 2 * cost - 1);
         t.raw.sendFrame(laneMessage(1), filled(n, (byte) 4));
-        sent += n;
+        sent += n + cost;
       }
-      t.raw.sendFrame(laneMessage(1), new byte[] {BROKEN});
+      byte[] broken = filled(left - sent - cost + 1, BROKEN); // costs exactly one unit too many
+      t.raw.sendFrame(laneMessage(1), broken);
       String reason = assertToldClose(t.raw, "1 bytes more than the credit granted on the lane"
           + " (window " + VOTE_WINDOW + ")");
       ProtocolException e = closeCause(t);
@@ -371,7 +373,7 @@ class LaneHostileTest {
   void aCreditOfZeroIsRefused() throws Exception {
     try (Target t = target()) {
       t.raw.sendFrame(Wire.CREDIT, creditBody(1, 0));
-      assertRefused(t, Reason.BAD_CREDIT, "a CREDIT of 0 bytes on lane 1");
+      assertRefused(t, Reason.BAD_CREDIT, "a CREDIT of 0 bytes");
     }
   }
 
@@ -397,7 +399,8 @@ class LaneHostileTest {
       }
       assertEquals(laneMessage(1), f[0]);
       assertArrayEquals(m, Arrays.copyOfRange(f, 1, f.length));
-      t.raw.sendFrame(Wire.CREDIT, creditBody(1, VOTE_MAX)); // back to the full window: fine
+      // back to the full window, the message's 64 units included: fine
+      t.raw.sendFrame(Wire.CREDIT, creditBody(1, VOTE_MAX + Wire.MESSAGE_CREDIT));
       t.raw.sendFrame(laneMessage(1), BEFORE);
       assertArrayEquals(BEFORE, t.attacked.receive(Duration.ofSeconds(10)), "still open");
       t.raw.sendFrame(Wire.CREDIT, creditBody(1, 1));
@@ -410,7 +413,6 @@ class LaneHostileTest {
    * exists"; a bad CREDIT on an existing lane gives its number ("1"), not "votes"
    * (LaneReceiver.credit). Reported, not mended here: the transport's code is not this test's.
    */
-  @Disabled("LaneReceiver.credit names an existing lane by number")
   @Test
   void aBadCreditNamesTheLaneByName() throws Exception {
     try (Target t = target()) {
@@ -496,7 +498,7 @@ class LaneHostileTest {
         assertArrayEquals(votes.get(i), gotVotes.get(i), "lane 1 in order");
       }
 
-      // The block's 100,000 bytes are over a quarter of lane 2's window: granted back at once.
+      // The block's 100,064 units are over a quarter of lane 2's window: granted back at once.
       long credit = -1;
       for (int frames = 0; frames < 100 && credit < 0; frames++) {
         byte[] f = t.raw.readFrame(); // bounded by the socket timeout
@@ -507,7 +509,8 @@ class LaneHostileTest {
           credit = b.getInt() & 0xFFFFFFFFL;
         }
       }
-      assertEquals(BLOCK_MAX, credit, "the node grants back the consumed block");
+      assertEquals(BLOCK_MAX + Wire.MESSAGE_CREDIT, credit,
+          "the node grants back the consumed block: its bytes and its 64 units");
 
       // And the connection stays open: a whole message on lane 2 goes through.
       t.raw.sendFrame(laneMessage(2), BEFORE);

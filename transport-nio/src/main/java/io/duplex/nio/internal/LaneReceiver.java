@@ -183,9 +183,9 @@ final class LaneReceiver {
     }
   }
 
-  static LaneException credit(int lane, long bytes, String why) {
-    return new LaneException(Reason.BAD_CREDIT, String.valueOf(lane), "protocol violation: a"
-        + " CREDIT of " + bytes + " bytes on lane " + lane + ": " + why);
+  /** A CREDIT of {@code bytes} on {@code lane} (a lane of the table) that breaks the rules. */
+  LaneException credit(int lane, long bytes, String why) {
+    return violation(Reason.BAD_CREDIT, lanes[lane], "a CREDIT of " + bytes + " bytes: " + why);
   }
 
   private static LaneException violation(Reason reason, In in, String what) {

@@ -364,10 +364,10 @@ final class ReadHalf<T> {
           + " lane table has " + lanes.size() + " lanes");
     }
     if (bytes == 0 || bytes > Integer.MAX_VALUE) {
-      throw LaneReceiver.credit(lane, bytes, "a credit must be 1..2^31-1");
+      throw lanes.credit(lane, bytes, "a credit must be 1..2^31-1");
     }
     if (!connection.writeHalf().credit(lane, bytes)) {
-      throw LaneReceiver.credit(lane, bytes, "it takes this side's credit past the window the"
+      throw lanes.credit(lane, bytes, "it takes this side's credit past the window the"
           + " peer announced: the peer granted bytes this side never sent");
     }
   }
