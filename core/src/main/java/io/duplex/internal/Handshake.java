@@ -100,7 +100,7 @@ public final class Handshake {
               + (extensions < 0 ? "" : " (as an extension area they say " + extensions
                   + " bytes, and " + body.remaining() + " follow)"));
         }
-        lanes = LaneTable.readExtensions(body);
+        lanes = LaneTable.readExtensions(body, Handshake::format);
       }
       return new Received(new PeerInfo(NodeId.of(node), network, listenPort, codec, maxFrameSize),
           lanes);

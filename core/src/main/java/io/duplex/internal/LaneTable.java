@@ -8,6 +8,7 @@ import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * One side's lane table as the handshake carries it (docs/PROTOCOL.md, "Lanes"): for each lane,
@@ -115,13 +116,24 @@ public final class LaneTable {
    *     table appears twice, or the table is malformed
    */
   public static LaneTable readExtensions(ByteBuffer area) {
+    return readExtensions(area, d -> new HandshakeException(Field.FORMAT, "handshake failed:"
+        + " malformed handshake extensions: " + d + "; the peer is broken or speaks another"
+        + " protocol"));
+  }
+
+  /**
+   * As {@link #readExtensions(ByteBuffer)}; {@code format} makes the {@link Field#FORMAT}
+   * exception for a detail, in the caller's words.
+   */
+  public static LaneTable readExtensions(ByteBuffer area,
+      Function<String, HandshakeException> format) {
     LaneTable table = null;
     try {
       while (area.hasRemaining()) {
         int type = area.getShort() & 0xFFFF;
         int n = area.getShort() & 0xFFFF;
         if (n > area.remaining()) {
-          throw format("an extension entry of " + n + " bytes runs past the end of the"
+          throw format.apply("an extension entry of " + n + " bytes runs past the end of the"
               + " extension area (" + area.remaining() + " bytes left)");
         }
         ByteBuffer entry = area.slice();
@@ -129,22 +141,23 @@ public final class LaneTable {
         area.position(area.position() + n);
         if (type == EXTENSION_TYPE) {
           if (table != null) {
-            throw format("the lane table extension appears twice");
+            throw format.apply("the lane table extension appears twice");
           }
-          table = read(entry);
+          table = read(entry, format);
         }
       }
     } catch (BufferUnderflowException e) {
-      throw format("an extension entry ends inside its type or length");
+      throw format.apply("an extension entry ends inside its type or length");
     }
     return table;
   }
 
-  private static LaneTable read(ByteBuffer in) {
+  private static LaneTable read(ByteBuffer in, Function<String, HandshakeException> formatter) {
+    Function<String, HandshakeException> format = d -> formatter.apply("lane table: " + d);
     try {
       int count = in.get() & 0xFF;
       if (count < 2 || count > Lane.MAX_LANES) {
-        throw format("a lane table has 2.." + Lane.MAX_LANES + " lanes, this one " + count);
+        throw format.apply("a lane table has 2.." + Lane.MAX_LANES + " lanes, this one " + count);
       }
       String[] names = new String[count];
       int[] max = new int[count];
@@ -152,30 +165,30 @@ public final class LaneTable {
       for (int i = 0; i < count; i++) {
         byte[] name = Handshake.shortField(in);
         if (name == null || name.length > 32) {
-          throw format("lane " + i + "'s name must be 1 to 32 bytes");
+          throw format.apply("lane " + i + "'s name must be 1 to 32 bytes");
         }
         names[i] = Handshake.strictUtf8(name);
         if (names[i] == null) {
-          throw format("lane " + i + "'s name is not valid UTF-8");
+          throw format.apply("lane " + i + "'s name is not valid UTF-8");
         }
         max[i] = in.getInt();
         window[i] = in.getInt();
         if (max[i] <= 0 || window[i] <= 0) {
-          throw format("lane '" + names[i] + "': max message size and window must be"
+          throw format.apply("lane '" + names[i] + "': max message size and window must be"
               + " 1..2^31-1");
         }
         if ((long) window[i] < (long) max[i] + MAX_CHUNK) {
-          throw format("lane '" + names[i] + "': a window of " + window[i] + " bytes is below"
+          throw format.apply("lane '" + names[i] + "': a window of " + window[i] + " bytes is below"
               + " its max message size " + max[i] + " plus 65,536, so a message might never"
               + " complete");
         }
       }
       if (in.hasRemaining()) {
-        throw format(in.remaining() + " bytes after the last lane of the lane table");
+        throw format.apply(in.remaining() + " bytes after the last lane of the lane table");
       }
       return new LaneTable(names, max, window);
     } catch (BufferUnderflowException e) {
-      throw format("the lane table ends inside a lane");
+      throw format.apply("the lane table ends inside a lane");
     }
   }
 
@@ -208,11 +221,6 @@ public final class LaneTable {
 
   private String describe() {
     return String.join(",", names);
-  }
-
-  private static HandshakeException format(String detail) {
-    return new HandshakeException(Field.FORMAT, "handshake failed: malformed lane table: "
-        + detail + "; the peer is broken or speaks another protocol");
   }
 
   @Override

@@ -317,7 +317,8 @@ public final class SecureHandshake {
         throw format("the extensions say " + extensions + " bytes, and " + p.remaining()
             + " follow");
       }
-      LaneTable theirLanes = LaneTable.readExtensions(p); // skips types it does not know
+      // Skips extension types it does not know.
+      LaneTable theirLanes = LaneTable.readExtensions(p, SecureHandshake::format);
       PeerInfo remote = new PeerInfo(id, network, listenPort, codec, maxFrameSize);
       if (expected != null && !expected.equals(id)) {
         throw new HandshakeException(Field.IDENTITY, "handshake failed: dialed node "

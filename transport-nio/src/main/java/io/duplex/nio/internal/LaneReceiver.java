@@ -101,10 +101,6 @@ final class LaneReceiver {
             + ", over the lane's max message size " + in.max);
       }
       take(in, body.remaining() + Wire.MESSAGE_CREDIT);
-      if (in.buffer.length < total) {
-        in.buffer = new byte[(int) total]; // reused by the lane's later messages up to this size
-        in.view = ByteBuffer.wrap(in.buffer);
-      }
       in.total = (int) total;
       in.filled = 0;
       return append(id, in, body);
@@ -134,6 +130,9 @@ final class LaneReceiver {
 
   private ByteBuffer append(int id, In in, ByteBuffer body) {
     int n = body.remaining();
+    if (in.buffer.length < in.filled + n) {
+      grow(in, in.filled + n);
+    }
     body.get(in.buffer, in.filled, n);
     in.filled += n;
     if (in.filled < in.total) {
@@ -143,6 +142,25 @@ final class LaneReceiver {
     int total = in.total;
     in.total = NONE;
     return in.view.clear().limit(total);
+  }
+
+  /**
+   * Grows a lane's buffer to hold at least {@code needed} bytes: as the data arrives, doubling,
+   * never past the message's announced total. So a peer that announces a large message and
+   * sends little of it makes this side allocate little. The buffer is kept for the lane's later
+   * messages.
+   */
+  private static void grow(In in, int needed) {
+    long next = Math.max(needed, Math.min((long) in.total, 2L * in.buffer.length));
+    byte[] bigger = new byte[(int) next];
+    System.arraycopy(in.buffer, 0, bigger, 0, in.filled);
+    in.buffer = bigger;
+    in.view = ByteBuffer.wrap(bigger);
+  }
+
+  /** The bytes lane {@code id}'s reassembly buffer holds now (for tests). */
+  int bufferSize(int id) {
+    return lanes[id].buffer.length;
   }
 
   private static void unfinished(In in) {
