@@ -82,6 +82,14 @@ public interface Connection<T> {
   CompletableFuture<Void> sendLater(Lane lane, T message);
 
   /**
+   * A snapshot of {@code lane}'s counters on this connection. On a transport without lanes,
+   * {@link Lane#DEFAULT}'s are the connection's own, and its credit is unlimited.
+   *
+   * @throws IllegalArgumentException if the transport has no such lane
+   */
+  LaneStats stats(Lane lane);
+
+  /**
    * Queues a message encoded once for many peers; it shares {@code encoded}'s bytes with every
    * other connection that sends it. As {@link #send(Object)}, plus: if the frame has a deadline
    * and has not started by then, or {@link SlowPeerPolicy#DROP_OLDEST} drops it, the future fails

@@ -3,6 +3,7 @@ package io.duplex;
 import io.duplex.codec.Codec;
 import io.duplex.codec.EncoderException;
 import io.duplex.internal.FrameBuffer;
+import io.duplex.internal.LaneFrames;
 import io.duplex.internal.Wire;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -45,6 +46,25 @@ public final class Encoded<T> {
   }
 
   /**
+   * Encodes {@code message} laid out for lane number {@code lane} (docs/PROTOCOL.md, "Lanes"):
+   * one frame if its body is at most {@code chunk} bytes, else its chunk frames back to back.
+   * For {@link Transport#encode(Lane, Object)}.
+   *
+   * @throws EncoderException if the codec refuses the message or its body is over {@code
+   *     maxMessage}
+   */
+  static <T> Encoded<T> encodeOnLane(Codec<T> codec, T message, int lane, int maxMessage,
+      int chunk) {
+    Objects.requireNonNull(message, "message");
+    FrameBuffer buffer = FrameBuffer.forFrames(256, Integer.MAX_VALUE);
+    buffer.maxPayload(maxMessage);
+    ByteBuffer frame = buffer.encodeMessage(codec, message);
+    frame.position(frame.position() + Wire.HEADER_SIZE);
+    return new Encoded<>(message, LaneFrames.layout(lane, frame, chunk).asReadOnlyBuffer(),
+        Long.MAX_VALUE);
+  }
+
+  /**
    * The same frame with a deadline {@code timeout} from now: a peer whose connection has not
    * started writing it by then drops it.
    */
@@ -63,7 +83,10 @@ public final class Encoded<T> {
     return message;
   }
 
-  /** The whole frame, header included, as a new read-only view (position 0). */
+  /**
+   * The whole frame, header included, as a new read-only view (position 0); for a message
+   * encoded for a lane, its frames back to back.
+   */
   public ByteBuffer frame() {
     return frame.duplicate();
   }
@@ -75,7 +98,7 @@ public final class Encoded<T> {
 
   /** The frame's length field: the largest frame size a peer must accept to take it. */
   public int frameLength() {
-    return frame.capacity() - Wire.LENGTH_SIZE;
+    return frame.getInt(0); // the first frame is the largest (a chunked message's first chunk)
   }
 
   /** The {@link System#nanoTime()} deadline, or {@link Long#MAX_VALUE} for none. */

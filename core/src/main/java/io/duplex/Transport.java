@@ -57,6 +57,26 @@ public interface Transport<T> extends AutoCloseable {
     return Encoded.encode(codec(), message, config().maxFrameSize());
   }
 
+  /**
+   * Encodes {@code message} once, for {@code lane}, to send to many peers with {@link
+   * Connection#send(Encoded)} or a {@code PeerGroup} broadcast: a large message is laid out in
+   * chunks once, and every connection shares them. On a transport without lanes, {@code lane}
+   * must be {@link Lane#DEFAULT}, and this is {@link #encode(Object)}.
+   *
+   * @throws IllegalArgumentException if the transport has no such lane
+   * @throws io.duplex.codec.EncoderException if the codec refuses the message, or it is over the
+   *     lane's max message size
+   */
+  default Encoded<T> encode(Lane lane, T message) {
+    TransportConfig c = config();
+    int n = c.laneNumber(lane);
+    if (c.lanes().isEmpty()) {
+      return encode(message);
+    }
+    int max = n == 0 ? c.maxFrameSize() - 1 : c.lanes().get(n - 1).maxMessageSize();
+    return Encoded.encodeOnLane(codec(), message, n, max, c.chunkSize());
+  }
+
   /** A snapshot of the open connections. */
   List<Connection<T>> connections();
 

@@ -364,6 +364,37 @@ public final class TransportConfig {
   }
 
   /**
+   * The number of {@code lane} on the wire: 0 for {@link Lane#DEFAULT}, {@code i + 1} for
+   * {@code lanes().get(i)} (found by identity, then by name).
+   *
+   * @throws IllegalArgumentException if this configuration has no such lane
+   */
+  public int laneNumber(Lane lane) {
+    Objects.requireNonNull(lane, "lane");
+    if (lane == Lane.DEFAULT) {
+      return 0;
+    }
+    for (int i = 0; i < lanes.size(); i++) {
+      if (lanes.get(i) == lane) {
+        return i + 1;
+      }
+    }
+    for (int i = 0; i < lanes.size(); i++) {
+      if (lanes.get(i).name().equals(lane.name())) {
+        return i + 1;
+      }
+    }
+    if (lane.name().equals(Lane.DEFAULT.name())) {
+      return 0;
+    }
+    StringBuilder names = new StringBuilder(Lane.DEFAULT.name());
+    lanes.forEach(l -> names.append(", ").append(l.name()));
+    throw new IllegalArgumentException("no lane '" + lane.name() + "' on this transport; its"
+        + " lanes are " + names + (lanes.isEmpty() ? " only" : "")
+        + " (TransportConfig.Builder.lanes)");
+  }
+
+  /**
    * The largest piece of a message this side sends at once when lanes are on: a longer message
    * goes as chunks of this many bytes, which interleave with other lanes' chunks. Default
    * {@value #DEFAULT_CHUNK_SIZE}; 1 KiB to 64 KiB. Unused without lanes.

@@ -3,6 +3,7 @@ package io.duplex.peer;
 import io.duplex.Connection;
 import io.duplex.ConnectionClosedException;
 import io.duplex.Encoded;
+import io.duplex.Lane;
 import io.duplex.NodeId;
 import io.duplex.Transport;
 import java.net.InetAddress;
@@ -72,13 +73,28 @@ final class Group<T> implements PeerGroup<T> {
   }
 
   @Override
+  public BroadcastResult broadcast(Lane lane, T message) {
+    return broadcast(transport.encode(lane, message));
+  }
+
+  @Override
+  public BroadcastResult broadcast(Lane lane, T message, Duration deadline) {
+    return broadcast(transport.encode(lane, message).withDeadline(deadline));
+  }
+
+  @Override
   public CompletableFuture<Void> sendTo(NodeId peer, T message) {
+    return sendTo(peer, Lane.DEFAULT, message);
+  }
+
+  @Override
+  public CompletableFuture<Void> sendTo(NodeId peer, Lane lane, T message) {
     Connection<T> c = peers.get(peer);
     if (c == null) {
       return CompletableFuture.failedFuture(new ConnectionClosedException("no connection to peer "
           + peer + "; it is not (or no longer) in the group"));
     }
-    return c.send(message);
+    return c.send(lane, message);
   }
 
   @Override

@@ -5,6 +5,7 @@ import io.duplex.Connection;
 import io.duplex.ConnectionClosedException;
 import io.duplex.ConnectionListener;
 import io.duplex.Encoded;
+import io.duplex.Lane;
 import io.duplex.MessageHandler;
 import io.duplex.NodeId;
 import io.duplex.Transport;
@@ -115,6 +116,21 @@ final class Mesh<T> implements PeerNode<T>, ConnectionListener<T> {
   @Override
   public BroadcastResult broadcast(Encoded<T> message) {
     return group.broadcast(message);
+  }
+
+  @Override
+  public BroadcastResult broadcast(Lane lane, T message) {
+    return group.broadcast(lane, message);
+  }
+
+  @Override
+  public BroadcastResult broadcast(Lane lane, T message, Duration deadline) {
+    return group.broadcast(lane, message, deadline);
+  }
+
+  @Override
+  public CompletableFuture<Void> sendTo(NodeId peer, Lane lane, T message) {
+    return group.sendTo(peer, lane, message);
   }
 
   @Override

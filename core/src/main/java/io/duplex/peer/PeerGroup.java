@@ -3,6 +3,7 @@ package io.duplex.peer;
 import io.duplex.Connection;
 import io.duplex.ConnectionClosedException;
 import io.duplex.Encoded;
+import io.duplex.Lane;
 import io.duplex.NodeId;
 import java.time.Duration;
 import java.util.List;
@@ -32,8 +33,25 @@ public interface PeerGroup<T> {
    */
   BroadcastResult broadcast(T message, Duration deadline);
 
-  /** Queues an already encoded message for every peer; returns at once. */
+  /**
+   * Queues an already encoded message for every peer, on the lane it was encoded for ({@link
+   * io.duplex.Transport#encode(Lane, Object)}); returns at once.
+   */
   BroadcastResult broadcast(Encoded<T> message);
+
+  /**
+   * As {@link #broadcast(Object)}, on {@code lane}: encoded (and, if large, cut into chunks) once
+   * for every peer. See {@link Lane}.
+   *
+   * @throws IllegalArgumentException if the transport has no such lane
+   */
+  BroadcastResult broadcast(Lane lane, T message);
+
+  /** As {@link #broadcast(Object, Duration)}, on {@code lane}. */
+  BroadcastResult broadcast(Lane lane, T message, Duration deadline);
+
+  /** As {@link #sendTo(NodeId, Object)}, on {@code lane}. */
+  CompletableFuture<Void> sendTo(NodeId peer, Lane lane, T message);
 
   /**
    * Sends {@code message} to the peer with node id {@code peer}.

@@ -145,9 +145,14 @@ class LaneTest {
     }
   }
 
-  /** A node that records the lane and index of each message it is given, in arrival order. */
+  /**
+   * A node that records the lane and index of each message it is given, in the order the read
+   * loop completed them: its handler runs on the read loop (each lane's handler turn on a pool
+   * thread of its own could reorder lanes).
+   */
   static Peers.Node recorder(String name, BlockingQueue<String> got) {
-    return new Peers.Node(name, lanes(), t -> { }, c -> c.onMessage((conn, m) -> {
+    return new Peers.Node(name, lanes(), t -> t.handlersOnReadLoop(true),
+        c -> c.onMessage((conn, m) -> {
       ByteBuffer head = ByteBuffer.wrap(m);
       got.add(head.getInt() + ":" + head.getInt());
     }), false);

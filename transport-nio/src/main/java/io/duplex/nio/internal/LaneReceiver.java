@@ -41,6 +41,8 @@ final class LaneReceiver {
     ByteBuffer view = ByteBuffer.wrap(buffer);
     int total = NONE;
     int filled;
+    /** Messages completed; the read loop writes, anyone reads. */
+    volatile long messages;
 
     In(String name, int max, long window) {
       this.name = name;
@@ -125,6 +127,7 @@ final class LaneReceiver {
     }
     take(in, body.remaining() + Wire.MESSAGE_CREDIT);
     lane = id;
+    in.messages++;
     return body;
   }
 
@@ -139,6 +142,7 @@ final class LaneReceiver {
       return null;
     }
     lane = id;
+    in.messages++; // (the read loop is the only writer)
     int total = in.total;
     in.total = NONE;
     return in.view.clear().limit(total);
@@ -156,6 +160,11 @@ final class LaneReceiver {
     System.arraycopy(in.buffer, 0, bigger, 0, in.filled);
     in.buffer = bigger;
     in.view = ByteBuffer.wrap(bigger);
+  }
+
+  /** Messages received whole on lane {@code id}. Any thread. */
+  long messages(int id) {
+    return lanes[id].messages;
   }
 
   /** The bytes lane {@code id}'s reassembly buffer holds now (for tests). */

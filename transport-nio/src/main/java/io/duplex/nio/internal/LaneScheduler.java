@@ -58,6 +58,11 @@ final class LaneScheduler {
     volatile int maxMessage;
     volatile OutboundFrame current;
     long finish;
+    final java.util.concurrent.atomic.LongAdder sent = new java.util.concurrent.atomic.LongAdder();
+    final java.util.concurrent.atomic.LongAdder refused =
+        new java.util.concurrent.atomic.LongAdder();
+    final java.util.concurrent.atomic.LongAdder dropped =
+        new java.util.concurrent.atomic.LongAdder();
 
     Out(int id, String name, int weight, long hardLimit, SlowPeerPolicy policy, int ownMax) {
       this.id = id;

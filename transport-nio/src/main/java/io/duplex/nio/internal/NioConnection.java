@@ -8,6 +8,7 @@ import io.duplex.DuplexException;
 import io.duplex.Encoded;
 import io.duplex.HandshakeException;
 import io.duplex.Lane;
+import io.duplex.LaneStats;
 import io.duplex.MessageHandler;
 import io.duplex.NodeId;
 import io.duplex.PeerInfo;
@@ -16,6 +17,7 @@ import io.duplex.codec.Codec;
 import io.duplex.codec.EncoderException;
 import io.duplex.internal.FrameBuffer;
 import io.duplex.internal.Handshake;
+import io.duplex.internal.LaneFrames;
 import io.duplex.internal.LaneTable;
 import io.duplex.internal.SecureHandshake;
 import io.duplex.internal.noise.CipherState;
@@ -298,30 +300,24 @@ final class NioConnection<T> implements Connection<T> {
     return sendOn(laneIndex(lane), message, true);
   }
 
+  @Override
+  public LaneStats stats(Lane lane) {
+    int n = laneIndex(lane);
+    LaneScheduler lanes = writeHalf.lanes();
+    if (lanes == null) {
+      ConnectionStats s = stats();
+      return new LaneStats(Lane.DEFAULT.name(), s.writeThroughs() + s.deferredWrites(),
+          s.messagesIn(), s.pendingBytes(),
+          Long.MAX_VALUE, s.sendsRefused(), s.framesDropped());
+    }
+    LaneScheduler.Out o = lanes.lane(n);
+    return new LaneStats(o.name, o.sent.sum(), readHalf.laneMessages(n), o.pending.get(),
+        o.credit.get(), o.refused.sum(), o.dropped.sum());
+  }
+
   /** The number of {@code lane} in this transport's lane table. */
   private int laneIndex(Lane lane) {
-    Objects.requireNonNull(lane, "lane");
-    if (lane == Lane.DEFAULT) {
-      return 0;
-    }
-    List<Lane> lanes = config.lanes();
-    for (int i = 0; i < lanes.size(); i++) {
-      if (lanes.get(i) == lane) {
-        return i + 1;
-      }
-    }
-    for (int i = 0; i < lanes.size(); i++) {
-      if (lanes.get(i).name().equals(lane.name())) {
-        return i + 1;
-      }
-    }
-    if (lane.name().equals(Lane.DEFAULT.name())) {
-      return 0;
-    }
-    throw new IllegalArgumentException("no lane '" + lane.name() + "' on this transport; its"
-        + " lanes are " + Lane.DEFAULT.name() + (lanes.isEmpty() ? " only" : "")
-        + lanes.stream().map(l -> ", " + l.name()).collect(java.util.stream.Collectors.joining())
-        + " (TransportConfig.Builder.lanes)");
+    return config.laneNumber(lane);
   }
 
   /** A send on lane {@code lane}: through the lanes if there are any, else as before. */
@@ -388,26 +384,40 @@ final class NioConnection<T> implements Connection<T> {
     if (!lifecycle.openForSends()) {
       return CompletableFuture.failedFuture(notOpen());
     }
-    if (encoded.frameLength() > sendLimit) {
+    LaneScheduler lanes = writeHalf.lanes();
+    if (lanes == null && encoded.frameLength() > sendLimit) { // with lanes: chunks, if need be
       return CompletableFuture.failedFuture(new EncoderException("frame length "
           + encoded.frameLength() + " exceeds the max frame size " + sendLimit
           + " this peer accepts; split the message or raise maxFrameSize on both peers"));
     }
+    ByteBuffer frame = encoded.frame();
+    int lane = LaneFrames.lane(frame);
+    if (lanes == null ? lane != 0 : lane >= lanes.size()) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException("the message was"
+          + " encoded for lane " + lane + ", and this transport has " + (lanes == null
+          ? "no lanes" : lanes.size() + " lanes") + "; encode it with this transport"));
+    }
     CompletableFuture<Void> promise = new CompletableFuture<>();
-    metrics.messagesOut.increment();
     long deadline = System.nanoTime() + sendTimeoutNanos;
-    LaneScheduler lanes = writeHalf.lanes();
-    if (lanes != null) { // lane 0: the shared frame itself if it is one chunk, else laid out
-      ByteBuffer frame = encoded.frame();
-      boolean whole = frame.remaining() - Wire.HEADER_SIZE <= lanes.chunk();
-      if (!whole) {
-        frame.position(frame.position() + Wire.HEADER_SIZE);
+    if (lanes != null) {
+      LaneScheduler.Out out = lanes.lane(lane);
+      int data = LaneFrames.dataSize(frame);
+      if (data > out.maxMessage) {
+        return CompletableFuture.failedFuture(new EncoderException("a message of " + data
+            + " bytes is over the max message size " + out.maxMessage + " of lane '" + out.name
+            + "' (this side's or the peer's)"));
       }
-      writeHalf.sendLane(0, whole ? null : frame, whole ? frame : null, promise, deadline,
-          encoded.deadlineNanos(), false);
+      metrics.messagesOut.increment();
+      // The shared bytes themselves if they were laid out as this connection lays out; else
+      // laid out again, from the body.
+      boolean shared = LaneFrames.chunked(frame) ? LaneFrames.chunkSize(frame) == lanes.chunk()
+          : data <= lanes.chunk();
+      writeHalf.sendLane(lane, shared ? null : LaneFrames.body(frame), shared ? frame : null,
+          promise, deadline, encoded.deadlineNanos(), false);
       return promise;
     }
-    writeHalf.sendShared(encoded.frame(), promise, deadline, encoded.deadlineNanos());
+    metrics.messagesOut.increment();
+    writeHalf.sendShared(frame, promise, deadline, encoded.deadlineNanos());
     return promise;
   }
 

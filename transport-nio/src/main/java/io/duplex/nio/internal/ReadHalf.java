@@ -641,6 +641,11 @@ final class ReadHalf<T> {
     }
   }
 
+  /** Messages received whole on lane {@code lane} (with lanes). Any thread. */
+  long laneMessages(int lane) {
+    return lanes.messages(lane);
+  }
+
   /** Grants a consumed message's bytes back to the peer, on a connection with lanes. */
   private void consumed(int lane, int size) {
     if (lanes != null) {

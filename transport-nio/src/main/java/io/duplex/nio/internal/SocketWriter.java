@@ -124,6 +124,9 @@ final class SocketWriter {
       WriteHalf.fail(promise, connection.closeQuietly(t));
       return;
     }
+    if (lane != null) {
+      lane.sent.increment(); // written, or handed to the socket's staged bytes: it will be
+    }
     if (!frame.hasRemaining() && (sealer == null || !sealer.hasPending())) {
       budget.release(size);
       metrics.writeThrough(size); // before completing: a waiter sees the count
@@ -401,6 +404,9 @@ final class SocketWriter {
       case MESSAGE:
       case SHARED:
         metrics.frameWritten(f.size); // before completing: a waiter sees the count
+        if (f.lane >= 0) {
+          lanes.lane(f.lane).sent.increment();
+        }
         f.succeed();
         break;
       case PONG:
@@ -459,6 +465,9 @@ final class SocketWriter {
    */
   void timeOut(OutboundFrame f, long now) {
     release(f);
+    if (f.lane >= 0) {
+      lanes.lane(f.lane).dropped.increment();
+    }
     if (f.missedStartDeadline(now)) {
       metrics.framesDropped.increment();
       Jfr.frameDropped(connection, f.size, "DEADLINE");

@@ -6,6 +6,7 @@ import io.duplex.FrameDroppedException;
 import io.duplex.SendTimeoutException;
 import io.duplex.SlowPeerPolicy;
 import io.duplex.TransportConfig;
+import io.duplex.internal.LaneFrames;
 import io.duplex.internal.Wire;
 import io.duplex.nio.internal.OutboundFrame.Kind;
 import java.nio.ByteBuffer;
@@ -279,7 +280,7 @@ final class WriteHalf {
   /**
    * Queues a message on {@code lane}: {@code body} is its codec payload, borrowed (laid out into
    * a buffer of its own before this returns), or, for a SHARED frame, {@code wire} is its whole
-   * frame, shared read-only. Writes it now unless {@code later}. Any thread.
+   * wire form, shared read-only, laid out with this connection's chunk size. Writes it now unless {@code later}. Any thread.
    */
   void sendLane(int lane, ByteBuffer body, ByteBuffer wire, CompletableFuture<Void> promise,
       long deadlineNanos, long startDeadlineNanos, boolean later) {
@@ -291,7 +292,7 @@ final class WriteHalf {
     LaneScheduler.Out o = lanes.lane(lane);
     int chunk = lanes.chunk();
     Kind kind = wire != null ? Kind.SHARED : Kind.MESSAGE;
-    int data = wire != null ? wire.remaining() - Wire.HEADER_SIZE : body.remaining();
+    int data = wire != null ? LaneFrames.dataSize(wire) : body.remaining();
     int size = wire != null ? wire.remaining() : LaneLayout.wireSize(data, chunk);
     if (!admitLane(o, size, promise)) {
       afterConsumed();
@@ -374,6 +375,7 @@ final class WriteHalf {
         List<OutboundFrame> taken = lanes.dropOldest(o, found + size - o.hardLimit);
         if (taken != null) {
           for (OutboundFrame f : taken) {
+            o.dropped.increment();
             writer.release(f);
             dropped.offer(f);
           }
@@ -382,6 +384,7 @@ final class WriteHalf {
       }
       BackpressureException refused = new BackpressureException(found, size, o.hardLimit);
       metrics.sendRefused();
+      o.refused.increment();
       Jfr.sendRefused(connection, o.policy, found, size);
       fail(promise, o.policy == SlowPeerPolicy.DISCONNECT ? connection.closeWith(refused)
           : refused);
