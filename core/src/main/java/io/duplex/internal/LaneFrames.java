@@ -32,8 +32,23 @@ public final class LaneFrames {
    * {@code lane}; {@code body}'s position is not moved.
    */
   public static ByteBuffer layout(int lane, ByteBuffer body, int chunk) {
+    return layout(lane, body, chunk, null);
+  }
+
+  /**
+   * As {@link #layout(int, ByteBuffer, int)}, into {@code into} if it is not null and large
+   * enough (the buffer returned then covers the first bytes of it, exactly the wire size).
+   */
+  public static ByteBuffer layout(int lane, ByteBuffer body, int chunk, byte[] into) {
     int data = body.remaining();
-    byte[] out = new byte[wireSize(data, chunk)];
+    int size = wireSize(data, chunk);
+    byte[] out = into != null && into.length >= size ? into : new byte[size];
+    ByteBuffer wire = layoutInto(lane, body, chunk, out);
+    return out.length == size ? wire : wire.slice(0, size);
+  }
+
+  private static ByteBuffer layoutInto(int lane, ByteBuffer body, int chunk, byte[] out) {
+    int data = body.remaining();
     int from = body.position();
     if (data <= chunk) {
       Bytes.putInt(out, 0, Wire.TYPE_SIZE + data);

@@ -23,9 +23,41 @@ final class LaneLayout {
     return LaneFrames.wireSize(data, chunk);
   }
 
+  /** Messages whose wire form is this large or larger reuse their lane's spare array. */
+  static final int RECYCLE_MIN = 256 * 1024;
+
   /** See {@link LaneFrames#layout}. */
   static ByteBuffer layout(int lane, ByteBuffer body, int chunk) {
     return LaneFrames.layout(lane, body, chunk);
+  }
+
+  /**
+   * Lays a large message out into {@code o}'s spare array when it fits and is not more than
+   * twice the size (so a small message does not pin a large array), else into a new one. A
+   * written large message gives its array back ({@link #recycle}): a lane that streams blocks
+   * reuses one array instead of allocating each block's. Any sender.
+   */
+  static ByteBuffer layout(LaneScheduler.Out o, ByteBuffer body, int chunk) {
+    int size = wireSize(body.remaining(), chunk);
+    if (size < RECYCLE_MIN) {
+      return LaneFrames.layout(o.id, body, chunk);
+    }
+    byte[] spare = o.spare.getAndSet(null);
+    if (spare != null && (spare.length < size || spare.length / 2 > size)) {
+      spare = null;
+    }
+    return LaneFrames.layout(o.id, body, chunk, spare);
+  }
+
+  /**
+   * Gives a written message's array to its lane for the next large message: only an array of
+   * the lane's own (a MESSAGE, never a shared one), once no one reads it. Role holder.
+   */
+  static void recycle(LaneScheduler.Out o, OutboundFrame f) {
+    if (f.kind == OutboundFrame.Kind.MESSAGE && f.bytes.hasArray()
+        && f.bytes.capacity() >= RECYCLE_MIN) {
+      o.spare.set(f.bytes.array());
+    }
   }
 
   /**

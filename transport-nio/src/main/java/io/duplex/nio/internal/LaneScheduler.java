@@ -58,6 +58,9 @@ final class LaneScheduler {
     volatile int maxMessage;
     volatile OutboundFrame current;
     long finish;
+    /** A written large message's array, for the next one; senders take, the holder gives. */
+    final java.util.concurrent.atomic.AtomicReference<byte[]> spare =
+        new java.util.concurrent.atomic.AtomicReference<>();
     final java.util.concurrent.atomic.LongAdder sent = new java.util.concurrent.atomic.LongAdder();
     final java.util.concurrent.atomic.LongAdder refused =
         new java.util.concurrent.atomic.LongAdder();

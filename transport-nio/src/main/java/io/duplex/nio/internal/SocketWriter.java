@@ -67,6 +67,14 @@ final class SocketWriter {
   private boolean outputShut;
   /** Seals what is written, once the handshake installed it; null on a plaintext connection. */
   private Sealer sealer;
+  /**
+   * How far into a gather lane chunks may be scheduled: no limit while the socket takes what it
+   * is given; after a write it took only part of, about what it took (at least one chunk), then
+   * twice as much after each write it took whole. So
+   * the lane bytes committed to a gather and not written, which every lane's next message waits
+   * behind, stay near one chunk on a slow link instead of a whole buffer.
+   */
+  private int laneGather = Integer.MAX_VALUE;
 
   SocketWriter(NioConnection<?> connection, SocketChannel channel, PendingBytes budget,
       OutboundQueue queue, ControlQueue control, Coalescer coalescer, LaneScheduler lanes) {
@@ -208,10 +216,25 @@ final class SocketWriter {
       int copied = out.remaining();
       int written = channel.write(out);
       settle(n, written);
+      if (lanes != null) {
+        laneGather = nextLaneGather(written, copied);
+      }
       if (written < copied) {
         return FULL;
       }
     }
+  }
+
+  /**
+   * The lane budget of the next gather after a write that took {@code written} of {@code
+   * copied} bytes: what it took, at least a chunk, if it took part; twice the budget if it took
+   * all (so a socket that keeps up is soon given whole buffers again).
+   */
+  private int nextLaneGather(int written, int copied) {
+    if (written < copied) {
+      return Math.max(written, lanes.chunk());
+    }
+    return laneGather >= DIRECT_BUFFER_SIZE ? Integer.MAX_VALUE : 2 * laneGather;
   }
 
   /** Whether anything waits that the holder could write now. */
@@ -251,7 +274,13 @@ final class SocketWriter {
       int copied = plain.remaining();
       advance(n, copied); // sealed bytes are committed: never gathered again
       if (copied > 0 && !sealer.sealAndWrite(plain)) {
+        if (lanes != null) {
+          laneGather = lanes.chunk(); // the socket is full: the next record holds one chunk
+        }
         return FULL; // its frames complete when the rest of the record is written
+      }
+      if (lanes != null) {
+        laneGather = nextLaneGather(copied, copied);
       }
       completeWritten();
     }
@@ -286,6 +315,9 @@ final class SocketWriter {
         }
       }
       if (f == null && lanes != null) {
+        if (out.position() >= laneGather) {
+          break; // the socket is slow: the lanes' next chunks wait for the next gather
+        }
         f = lanes.next(staged.peekLast(), now == 0 ? (now = System.nanoTime()) : now,
             expiredNow);
         if (f != null) {
@@ -405,7 +437,9 @@ final class SocketWriter {
       case SHARED:
         metrics.frameWritten(f.size); // before completing: a waiter sees the count
         if (f.lane >= 0) {
-          lanes.lane(f.lane).sent.increment();
+          LaneScheduler.Out o = lanes.lane(f.lane);
+          o.sent.increment();
+          LaneLayout.recycle(o, f); // before completing: nothing of it is read after this
         }
         f.succeed();
         break;

@@ -306,7 +306,7 @@ final class WriteHalf {
     }
     OutboundFrame f;
     try {
-      ByteBuffer bytes = wire != null ? wire.slice() : LaneLayout.layout(lane, body, chunk);
+      ByteBuffer bytes = wire != null ? wire.slice() : LaneLayout.layout(o, body, chunk);
       f = OutboundFrame.lane(kind, lane, bytes, data, chunk, promise, deadlineNanos,
           startDeadlineNanos);
     } catch (Throwable t) { // out of memory laying it out: give the bytes back
