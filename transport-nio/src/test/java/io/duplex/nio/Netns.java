@@ -188,6 +188,15 @@ final class Netns implements AutoCloseable {
    * The child ends when {@link #close} closes its stdin, or is destroyed.
    */
   Child start(String role, String... args) throws IOException {
+    return start(NetnsPeer.class, role, args);
+  }
+
+  /**
+   * As {@link #start(String, String...)}, with another program than {@link NetnsPeer} whose
+   * main takes the same arguments ({@code role bindAddress args...}) and prints the same
+   * {@code READY <port>} line.
+   */
+  Child start(Class<?> main, String role, String... args) throws IOException {
     String java = ProcessHandle.current().info().command()
         .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator
             + "java");
@@ -195,7 +204,7 @@ final class Netns implements AutoCloseable {
         "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m",
         "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
         "-cp", System.getProperty("java.class.path"),
-        NetnsPeer.class.getName(), role, peerAddress.getHostAddress()));
+        main.getName(), role, peerAddress.getHostAddress()));
     cmd.addAll(List.of(args));
     Child child = new Child(role, new ProcessBuilder(cmd).start());
     children.add(child);
