@@ -91,8 +91,20 @@ public final class LaneScenario {
   static final Lane CONSENSUS = Lane.builder("consensus").weight(100).maxMessageSize(64 * 1024)
       .build();
   /** The blocks' lane. */
-  static final Lane BLOCKS = Lane.builder("blocks").weight(10).maxMessageSize(2 << 20)
-      .outboundHardLimit(64L << 20).build();
+  static final Lane BLOCKS = blocksLane();
+
+  /**
+   * The blocks' lane; {@code -Dduplex.bench.blockWindow=BYTES} sets its inbound window (the
+   * block bytes in flight at most), and {@code -Dduplex.bench.blockMax=BYTES} its max message
+   * size (default 2 MiB).
+   */
+  private static Lane blocksLane() {
+    Lane.Builder b = Lane.builder("blocks").weight(10)
+        .maxMessageSize(Integer.getInteger("duplex.bench.blockMax", 2 << 20))
+        .outboundHardLimit(64L << 20);
+    Integer window = Integer.getInteger("duplex.bench.blockWindow");
+    return (window != null ? b.inboundWindow(window) : b).build();
+  }
 
   /** {@code -Dduplex.bench.socketBuffer}: 0, the default, leaves the kernel's autotuning on. */
   static final int SOCKET_BUFFER = Integer.getInteger("duplex.bench.socketBuffer", 0);
