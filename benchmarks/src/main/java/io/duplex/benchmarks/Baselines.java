@@ -26,6 +26,13 @@ public final class Baselines {
   public static final String NETTY = "netty";
   public static final String NETTY_TLS = "netty-tls";
   public static final String DUPLEX = "duplex";
+  /**
+   * Plaintext duplex with lanes configured (workload 6's consensus and blocks lanes), every
+   * message on the default lane: lanes on, one lane used. Throughput benchmark only.
+   */
+  public static final String DUPLEX_LANES = "duplex-lanes";
+  /** As {@value #DUPLEX_LANES}, every message on the configured blocks lane. */
+  public static final String DUPLEX_LANES_BLOCKS = "duplex-lanes-blocks";
   /** duplex over its secure channel with the default suite, AES-256-GCM. */
   public static final String DUPLEX_SECURE = "duplex-secure";
   /** duplex over its secure channel with ChaCha20-Poly1305. */
@@ -71,6 +78,9 @@ public final class Baselines {
       case NETTY -> new NettyStreams(connections);
       case NETTY_TLS -> new NettyStreams(connections, new NettyTls());
       case DUPLEX -> new DuplexStreams(connections);
+      case DUPLEX_LANES -> new DuplexStreams(connections, DuplexStreams.LanesUse.DEFAULT_LANE);
+      case DUPLEX_LANES_BLOCKS -> new DuplexStreams(connections,
+          DuplexStreams.LanesUse.CONFIGURED_LANE);
       case DUPLEX_SECURE -> new DuplexStreams(connections, CipherSuite.AES_256_GCM);
       case DUPLEX_CHACHA -> new DuplexStreams(connections, CipherSuite.CHACHA20_POLY1305);
       default -> throw unknown(name);
@@ -94,7 +104,7 @@ public final class Baselines {
   static IllegalArgumentException unknown(String name) {
     return new IllegalArgumentException("unknown baseline '" + name + "': use one of "
         + List.of(LOCKED, VIRTUAL_THREADS, NETTY, NETTY_TLS, DUPLEX, DUPLEX_SECURE,
-            DUPLEX_CHACHA));
+            DUPLEX_CHACHA, DUPLEX_LANES, DUPLEX_LANES_BLOCKS));
   }
 
   /**

@@ -66,7 +66,10 @@ import org.HdrHistogram.Histogram;
  * the loop that reads the votes. A diagnostic knob, off by default: {@code
  * -Dduplex.bench.socketBuffer=BYTES} sets SO_SNDBUF on A and SO_RCVBUF on B for the duplex
  * variants (the kernel then no longer grows them), to see how much of a vote's wait is block
- * bytes already in the kernel's socket buffers, where lanes cannot reorder them.
+ * bytes already in the kernel's socket buffers, where lanes cannot reorder them. Another, for
+ * choosing the default chunk size: {@code -Dduplex.bench.chunkSize=BYTES} sets {@link
+ * TransportConfig.Builder#chunkSize(int)} on both sides of the lanes variants (unset: the
+ * transport's default, {@value TransportConfig#DEFAULT_CHUNK_SIZE} B).
  *
  * <pre>
  *   java -cp benchmarks/target/benchmarks.jar io.duplex.benchmarks.LaneScenario \
@@ -108,6 +111,8 @@ public final class LaneScenario {
 
   /** {@code -Dduplex.bench.socketBuffer}: 0, the default, leaves the kernel's autotuning on. */
   static final int SOCKET_BUFFER = Integer.getInteger("duplex.bench.socketBuffer", 0);
+  /** {@code -Dduplex.bench.chunkSize}: 0, the default, leaves the transport's default chunk size. */
+  static final int CHUNK_SIZE = Integer.getInteger("duplex.bench.chunkSize", 0);
   private static final long WARMUP = TimeUnit.SECONDS.toNanos(1);
   /** How long the run waits, after the last vote was sent, for the votes still on their way. */
   private static final long DRAIN = TimeUnit.SECONDS.toNanos(10);
@@ -149,8 +154,11 @@ public final class LaneScenario {
   public static void main(String[] args) throws Exception {
     String variant = args.length > 0 ? args[0] : DUPLEX_LANES;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
-    System.out.println(run(variant, seconds).line() + (SOCKET_BUFFER > 0 && !variant.equals(LOCKED)
-        && !variant.equals(NETTY) ? " [socket buffers " + SOCKET_BUFFER + " B]" : ""));
+    boolean duplex = !variant.equals(LOCKED) && !variant.equals(NETTY);
+    System.out.println(run(variant, seconds).line()
+        + (SOCKET_BUFFER > 0 && duplex ? " [socket buffers " + SOCKET_BUFFER + " B]" : "")
+        + (CHUNK_SIZE > 0 && duplex && !variant.equals(DUPLEX_ONE_LANE)
+            ? " [chunk size " + CHUNK_SIZE + " B]" : ""));
     System.exit(0); // a baseline's stray non-daemon thread must not keep the JVM alive
   }
 
@@ -351,6 +359,9 @@ public final class LaneScenario {
           .nodeId(NodeId.of(node));
       if (lanes) {
         config.lanes(CONSENSUS, BLOCKS);
+        if (CHUNK_SIZE > 0) {
+          config.chunkSize(CHUNK_SIZE);
+        }
       }
       return config.build();
     }

@@ -2,6 +2,7 @@ package io.duplex.benchmarks.baseline;
 
 import io.duplex.Connection;
 import io.duplex.ConnectionListener;
+import io.duplex.Lane;
 import io.duplex.security.CipherSuite;
 import io.duplex.Transport;
 import io.duplex.TransportConfig;
@@ -15,23 +16,61 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * duplex as a user would stream raw frames: {@code sendLater} for a burst, one {@code flush}; the
- * server counts in a handler that runs on its read loop (no hand-off).
+ * server counts in a handler that runs on its read loop (no hand-off). Optionally with lanes
+ * configured on both sides (workload 6's consensus and blocks lanes) and every message on one
+ * lane ({@link LanesUse}), to compare one-lane traffic with and without lanes.
  */
 public final class DuplexStreams implements Streams {
+  /** Which lane the frames go on when lanes are configured. */
+  public enum LanesUse {
+    /** Lanes not configured: duplex as before lanes. */
+    NONE,
+    /** Lanes configured, every frame on lane 0 ({@code sendLater(message)}). */
+    DEFAULT_LANE,
+    /** Lanes configured, every frame on the configured {@link #BLOCKS} lane. */
+    CONFIGURED_LANE
+  }
+
+  /** Workload 6's votes lane (unused here but configured, as a real node would). */
+  static final Lane CONSENSUS = Lane.builder("consensus").weight(100).maxMessageSize(64 * 1024)
+      .build();
+  /** Workload 6's blocks lane. */
+  static final Lane BLOCKS = Lane.builder("blocks").weight(10).maxMessageSize(2 << 20)
+      .outboundHardLimit(64L << 20).build();
+
   private final Transport<byte[]> server;
   private final Transport<byte[]> client;
   private final List<Connection<byte[]>> connections = new ArrayList<>();
+  /** The configured lane every frame goes on, or null for {@code sendLater(message)}. */
+  private final Lane lane;
   // Written only by the server's single read loop.
   private volatile long received;
 
   /** Insecure plaintext streams, as the plaintext report compares. */
   public DuplexStreams(int count) throws Exception {
-    this(count, null);
+    this(count, null, LanesUse.NONE);
+  }
+
+  /** Insecure plaintext streams with lanes configured, every frame on the lane {@code use} says. */
+  public DuplexStreams(int count, LanesUse use) throws Exception {
+    this(count, null, use);
   }
 
   /** Streams over the secure channel with {@code suite}, or plaintext if it is null. */
   public DuplexStreams(int count, CipherSuite suite) throws Exception {
-    TransportConfig serverConfig = DuplexSecurity.config(suite, "server").build();
+    this(count, suite, LanesUse.NONE);
+  }
+
+  private DuplexStreams(int count, CipherSuite suite, LanesUse use) throws Exception {
+    lane = use == LanesUse.CONFIGURED_LANE ? BLOCKS : null;
+    TransportConfig.Builder serverBuilder = DuplexSecurity.config(suite, "server");
+    TransportConfig.Builder clientBuilder = DuplexSecurity.config(suite, "client")
+        .outboundHardLimit(256L << 20).highWaterMark(64L << 20);
+    if (use != LanesUse.NONE) {
+      serverBuilder.lanes(CONSENSUS, BLOCKS);
+      clientBuilder.lanes(CONSENSUS, BLOCKS);
+    }
+    TransportConfig serverConfig = serverBuilder.build();
     server = NioTransport.builder(ByteArrayCodec.instance()).config(serverConfig)
         .handlersOnReadLoop(true)
         .listener(new ConnectionListener<>() {
@@ -42,8 +81,7 @@ public final class DuplexStreams implements Streams {
         }).build();
     InetSocketAddress at = server.listen(new InetSocketAddress("127.0.0.1", 0));
     client = NioTransport.builder(ByteArrayCodec.instance())
-        .config(DuplexSecurity.config(suite, "client")
-            .outboundHardLimit(256L << 20).highWaterMark(64L << 20).build())
+        .config(clientBuilder.build())
         .build();
     for (int i = 0; i < count; i++) {
       connections.add(client.connect(at).get(10, TimeUnit.SECONDS));
@@ -54,8 +92,14 @@ public final class DuplexStreams implements Streams {
   @SuppressWarnings("NonAtomicVolatileUpdate")
   public void sendBatch(int connection, byte[] payload, int batch) {
     Connection<byte[]> c = connections.get(connection);
-    for (int i = 0; i < batch; i++) {
-      c.sendLater(payload);
+    if (lane == null) {
+      for (int i = 0; i < batch; i++) {
+        c.sendLater(payload);
+      }
+    } else {
+      for (int i = 0; i < batch; i++) {
+        c.sendLater(lane, payload);
+      }
     }
     c.flush();
   }
