@@ -72,6 +72,15 @@ final class Batch {
     return OutboundFrame.batch(this, size(), count, deadlineNanos);
   }
 
+  /** As {@link #seal()}, for lane {@code lane}: its frames are whole messages of the lane. */
+  OutboundFrame seal(int lane) {
+    if (lane < 0) {
+      return seal();
+    }
+    bytes.flip();
+    return OutboundFrame.laneBatch(this, lane, size(), count, deadlineNanos);
+  }
+
   /**
    * Completes, in order, the futures of the messages whose last byte lies before {@code
    * position}, counting each as written.

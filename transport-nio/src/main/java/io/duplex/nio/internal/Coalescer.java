@@ -2,6 +2,9 @@ package io.duplex.nio.internal;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import io.duplex.internal.LaneTable;
+import io.duplex.internal.Wire;
+import java.util.function.Consumer;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -17,7 +20,9 @@ import java.util.concurrent.CompletableFuture;
  * open != null} for a check without the lock.
  */
 final class Coalescer {
-  private final OutboundQueue queue;
+  private final Consumer<OutboundFrame> sink;
+  /** The lane whose messages this coalesces, or -1 on a connection without lanes. */
+  private final int lane;
   private final ConnectionMetrics metrics;
   /**
    * How many written batches to keep: as many as fit in the high-water mark (at least two, at
@@ -36,7 +41,14 @@ final class Coalescer {
   private volatile boolean hasOpen;
 
   Coalescer(OutboundQueue queue, ConnectionMetrics metrics, long highWaterMark) {
-    this.queue = queue;
+    this(queue::offer, -1, metrics, highWaterMark);
+  }
+
+  /** A coalescer whose sealed batches go to {@code sink}, as frames of {@code lane}. */
+  Coalescer(Consumer<OutboundFrame> sink, int lane, ConnectionMetrics metrics,
+      long highWaterMark) {
+    this.sink = sink;
+    this.lane = lane;
     this.metrics = metrics;
     this.maxSpares = (int) Math.max(2, Math.min(16, highWaterMark / Batch.CAPACITY));
   }
@@ -56,7 +68,7 @@ final class Coalescer {
         return false;
       }
       Batch b = open;
-      if (b != null && !b.fits(frame.remaining())) {
+      if (b != null && !(b.fits(frame.remaining()) && creditFits(b, frame.remaining()))) {
         sealLocked();
         b = null;
       }
@@ -72,6 +84,20 @@ final class Coalescer {
       metrics.framesQueued.increment();
       return true;
     }
+  }
+
+  /**
+   * On a lane, whether the batch with one more frame of {@code size} bytes still costs at most
+   * {@link LaneTable#MAX_CHUNK} of credit (its data, plus {@link Wire#MESSAGE_CREDIT} a message):
+   * no more than a chunk, which every peer's window leaves room for. Without lanes, always.
+   */
+  private boolean creditFits(Batch b, int size) {
+    if (lane < 0) {
+      return true;
+    }
+    long cost = (long) b.size() + size
+        + (long) (b.count() + 1) * (Wire.MESSAGE_CREDIT - Wire.HEADER_SIZE);
+    return cost <= LaneTable.MAX_CHUNK;
   }
 
   /** Queues the open batch, if any, behind everything queued before. Any thread. */
@@ -90,7 +116,7 @@ final class Coalescer {
     open = null;
     hasOpen = false;
     metrics.framesQueued.add(-b.count()); // counted again, as one frame of n, by the queue
-    queue.offer(b.seal());
+    sink.accept(b.seal(lane));
   }
 
   /** Takes back a batch written to the end, for reuse. Role holder. */

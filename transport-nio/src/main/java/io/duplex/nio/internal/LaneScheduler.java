@@ -58,6 +58,8 @@ final class LaneScheduler {
     volatile int maxMessage;
     volatile OutboundFrame current;
     long finish;
+    /** Packs the lane's small {@code sendLater} messages into batches, as without lanes. */
+    Coalescer coalescer;
     /** A written large message's array, for the next one; senders take, the holder gives. */
     final java.util.concurrent.atomic.AtomicReference<byte[]> spare =
         new java.util.concurrent.atomic.AtomicReference<>();
@@ -121,6 +123,16 @@ final class LaneScheduler {
     }
     chunkSize = config.chunkSize();
     chunk = chunkSize;
+    for (Out o : lanes) {
+      o.coalescer = new Coalescer(f -> offer(o, f), o.id, metrics, config.highWaterMark());
+    }
+  }
+
+  /** Seals every lane's open batch. Any thread. */
+  void sealAll() {
+    for (Out o : lanes) {
+      o.coalescer.seal();
+    }
   }
 
   int size() {
@@ -152,7 +164,7 @@ final class LaneScheduler {
 
   /** Queues {@code f} on lane {@code o}. Any thread. */
   void offer(Out o, OutboundFrame f) {
-    metrics.framesQueued.increment();
+    metrics.framesQueued.add(f.frames);
     o.queue.offer(f);
   }
 
@@ -213,7 +225,7 @@ final class LaneScheduler {
         if (f == null || !f.claim()) {
           continue; // dropped or failed meanwhile
         }
-        metrics.framesQueued.decrement();
+        metrics.framesQueued.add(-f.frames);
         if (f.expiredBeforeStart(now)) {
           expired.accept(f);
           continue;
@@ -255,7 +267,7 @@ final class LaneScheduler {
       OutboundFrame f = it.next();
       if (f.droppable() && f.claim()) {
         o.queue.remove(f);
-        metrics.framesQueued.decrement();
+        metrics.framesQueued.add(-f.frames);
         freed += f.size;
         dropped.add(f);
       }
@@ -274,7 +286,7 @@ final class LaneScheduler {
         OutboundFrame f = it.next();
         if (f.expiredBeforeStart(now) && f.claim()) {
           o.queue.remove(f);
-          metrics.framesQueued.decrement();
+          metrics.framesQueued.add(-f.frames);
           expired.accept(f);
         }
       }
@@ -287,7 +299,7 @@ final class LaneScheduler {
       OutboundFrame f;
       while ((f = o.queue.poll()) != null) {
         if (f.claim()) {
-          metrics.framesQueued.decrement();
+          metrics.framesQueued.add(-f.frames);
           failed.accept(f);
         }
       }
@@ -326,7 +338,7 @@ final class LaneScheduler {
           o.current = null;
           failed.accept(f);
         } else if (o.queue.remove(f) && f.claim()) {
-          metrics.framesQueued.decrement();
+          metrics.framesQueued.add(-f.frames);
           failed.accept(f);
         }
       }

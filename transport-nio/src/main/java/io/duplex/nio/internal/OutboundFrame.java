@@ -152,6 +152,21 @@ final class OutboundFrame {
         batch, frames);
   }
 
+  /**
+   * A sealed batch of {@code frames} whole messages of {@code lane}: scheduled as one step, whose
+   * credit is every message's (its data plus {@link io.duplex.internal.Wire#MESSAGE_CREDIT}
+   * each; {@code dataLeft} holds that less one message's extra, which the first step adds).
+   */
+  static OutboundFrame laneBatch(Batch batch, int lane, int size, int frames,
+      long deadlineNanos) {
+    ByteBuffer bytes = batch.bytes;
+    bytes.limit(0); // nothing scheduled yet
+    int data = size - frames * io.duplex.internal.Wire.HEADER_SIZE;
+    return new OutboundFrame(Kind.BATCH, bytes, size, null, deadlineNanos, Long.MAX_VALUE, batch,
+        frames, null, lane, Integer.MAX_VALUE,
+        data + (frames - 1) * io.duplex.internal.Wire.MESSAGE_CREDIT);
+  }
+
   /** A PING nobody waits on; it never times out. */
   static OutboundFrame control(ByteBuffer bytes) {
     return new OutboundFrame(Kind.CONTROL, bytes, bytes.remaining(), null, Long.MAX_VALUE,

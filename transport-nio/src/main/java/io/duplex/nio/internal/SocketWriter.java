@@ -431,7 +431,13 @@ final class SocketWriter {
     switch (f.kind) {
       case BATCH:
         f.batch.completeUpTo(f.size, metrics);
-        coalescer.recycle(f.batch);
+        if (f.lane >= 0) {
+          LaneScheduler.Out o = lanes.lane(f.lane);
+          o.sent.add(f.frames);
+          o.coalescer.recycle(f.batch);
+        } else {
+          coalescer.recycle(f.batch);
+        }
         break;
       case MESSAGE:
       case SHARED:

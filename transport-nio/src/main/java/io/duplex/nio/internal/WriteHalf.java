@@ -298,6 +298,22 @@ final class WriteHalf {
       afterConsumed();
       return;
     }
+    if (later && wire == null && data <= chunk && Coalescer.fits(size)) {
+      // Packed into the lane's open batch, as sendLater packs without lanes: no buffer, queue
+      // node or frame of its own. The frame's header is in front of the body, in the caller's
+      // encode buffer; it gets the lane's type.
+      ByteBuffer frame = body.duplicate();
+      frame.position(body.position() - Wire.HEADER_SIZE);
+      frame.put(frame.position() + Wire.LENGTH_SIZE, Wire.messageType(lane));
+      if (!o.coalescer.append(frame, promise, deadlineNanos)) {
+        budget.release(size);
+        o.pending.addAndGet(-size);
+        fail(promise, closedException(closedCause));
+      }
+      afterConsumed();
+      return;
+    }
+    o.coalescer.seal(); // the lane's deferred messages before this one go first
     int cost = data + Wire.MESSAGE_CREDIT;
     if (!later && wire == null && data <= chunk && control.isEmpty() && queue.isEmpty()
         && o.credit.get() >= cost && !lanes.hasWork() && state.compareAndSet(IDLE, WRITING)) {
@@ -480,6 +496,9 @@ final class WriteHalf {
    */
   void endOutput(ByteBuffer closeFrame) {
     coalescer.seal();
+    if (lanes != null) {
+      lanes.sealAll();
+    }
     writer.requestEnd(closeFrame != null ? OutboundFrame.close(closeFrame) : null);
     flush(gathers());
   }
@@ -494,6 +513,17 @@ final class WriteHalf {
     if (open != null) {
       budget.release(open.size());
       open.fail(closed);
+    }
+    if (lanes != null) {
+      for (int i = 0; i < lanes.size(); i++) {
+        LaneScheduler.Out o = lanes.lane(i);
+        Batch b = o.coalescer.close();
+        if (b != null) {
+          budget.release(b.size());
+          o.pending.addAndGet(-b.size());
+          b.fail(closed);
+        }
+      }
     }
     failQueued(closed);
   }
@@ -517,6 +547,9 @@ final class WriteHalf {
   /** Writes what {@code sendLater} queued, unless someone is writing already. Any thread. */
   void flush() {
     coalescer.seal();
+    if (lanes != null) {
+      lanes.sealAll();
+    }
     flush(gathers());
   }
 
