@@ -749,7 +749,30 @@ public final class TransportConfig {
             + (MAX_CHUNK_SIZE + 16) + ", the least lanes need (a chunk of up to 64 KiB and its"
             + " header in one frame); raise maxFrameSize or drop lanes(...)");
       }
+      if (!lanes.isEmpty()) {
+        int handshake = LARGEST_HANDSHAKE_WITHOUT_LANES + laneTableSize(lanes);
+        int limit = maxHandshakeFrameSize != null ? maxHandshakeFrameSize
+            : defaultHandshakeFrameSize(maxFrameSize);
+        if (limit < handshake) {
+          throw new IllegalArgumentException("maxHandshakeFrameSize " + limit + " is below "
+              + handshake + ", the largest handshake message with this lane table (the peer,"
+              + " with the same lanes, sends one that long); raise maxHandshakeFrameSize, or"
+              + " use fewer or shorter lane names");
+        }
+      }
       return new TransportConfig(this);
+    }
+
+    /** The largest handshake message without a lane table: the secure message 2. */
+    private static final int LARGEST_HANDSHAKE_WITHOUT_LANES = 712;
+
+    /** Bytes a lane table adds to a handshake (docs/PROTOCOL.md, "Lanes"). */
+    private static int laneTableSize(List<Lane> lanes) {
+      int n = 4 + 1 + 1 + Lane.DEFAULT.name().length() + 8;
+      for (Lane l : lanes) {
+        n += 1 + l.name().getBytes(StandardCharsets.UTF_8).length + 8;
+      }
+      return n;
     }
 
     /**

@@ -352,4 +352,42 @@ class TransportConfigTest {
     assertEquals("b", d.networkId());
     assertEquals(c.nodeId(), d.nodeId(), "toBuilder keeps the (random) node id");
   }
+
+  // ---- lanes -----------------------------------------------------------------------------------
+
+  private static Lane[] lanes(int n, int nameLength) {
+    Lane[] lanes = new Lane[n];
+    for (int i = 0; i < n; i++) {
+      String name = String.format("%0" + nameLength + "d", i);
+      lanes[i] = Lane.builder(name).build();
+    }
+    return lanes;
+  }
+
+  @Test
+  void shouldNumberLanesAndRefuseOneItDoesNotHave() {
+    Lane votes = Lane.builder("votes").build();
+    TransportConfig c = TransportConfig.builder().lanes(votes).build();
+    assertEquals(0, c.laneNumber(Lane.DEFAULT));
+    assertEquals(1, c.laneNumber(votes));
+    assertEquals(1, c.laneNumber(Lane.builder("votes").weight(7).build()), "found by name");
+    assertTrue(refused(() -> c.laneNumber(Lane.builder("blocks").build())).getMessage()
+        .contains("default, votes"));
+    assertTrue(refused(() -> TransportConfig.builder().lanes(votes, votes)).getMessage()
+        .contains("twice"));
+    assertTrue(refused(() -> TransportConfig.builder().lanes(lanes(16, 2))).getMessage()
+        .contains("at most 15"));
+  }
+
+  @Test
+  void shouldRefuseAHandshakeLimitTheLaneTableDoesNotFitIn() {
+    // 15 lanes of 32-byte names: the largest table duplex sends, 636 bytes more than the
+    // largest handshake message without one (712 bytes).
+    Builder big = TransportConfig.builder().lanes(lanes(15, 32)).maxHandshakeFrameSize(1024);
+    assertTrue(buildFails(big).contains("maxHandshakeFrameSize 1024 is below 1348"),
+        buildFails(big));
+    TransportConfig fits = big.maxHandshakeFrameSize(1348).build();
+    assertEquals(15, fits.lanes().size());
+    TransportConfig.builder().lanes(lanes(15, 32)).build(); // the default, 4,096, fits it
+  }
 }
