@@ -111,7 +111,9 @@ public final class LaneScenario {
 
   /** {@code -Dduplex.bench.socketBuffer}: 0, the default, leaves the kernel's autotuning on. */
   static final int SOCKET_BUFFER = Integer.getInteger("duplex.bench.socketBuffer", 0);
-  /** {@code -Dduplex.bench.chunkSize}: 0, the default, leaves the transport's default chunk size. */
+  /**
+   * {@code -Dduplex.bench.chunkSize}: 0, the default, keeps the transport's default chunk size.
+   */
   static final int CHUNK_SIZE = Integer.getInteger("duplex.bench.chunkSize", 0);
   private static final long WARMUP = TimeUnit.SECONDS.toNanos(1);
   /** How long the run waits, after the last vote was sent, for the votes still on their way. */

@@ -279,8 +279,9 @@ final class WriteHalf {
 
   /**
    * Queues a message on {@code lane}: {@code body} is its codec payload, borrowed (laid out into
-   * a buffer of its own before this returns), or, for a SHARED frame, {@code wire} is its whole
-   * wire form, shared read-only, laid out with this connection's chunk size. Writes it now unless {@code later}. Any thread.
+   * a buffer of its own, or packed into the lane's open batch, before this returns), or, for a
+   * SHARED frame, {@code wire} is its whole wire form, shared read-only, laid out with this
+   * connection's chunk size. Writes it now unless {@code later}. Any thread.
    */
   void sendLane(int lane, ByteBuffer body, ByteBuffer wire, CompletableFuture<Void> promise,
       long deadlineNanos, long startDeadlineNanos, boolean later) {
