@@ -18,18 +18,8 @@ import java.nio.ByteBuffer;
 final class LaneLayout {
   private LaneLayout() {}
 
-  /** See {@link LaneFrames#wireSize}. */
-  static int wireSize(int data, int chunk) {
-    return LaneFrames.wireSize(data, chunk);
-  }
-
   /** Messages whose wire form is this large or larger reuse their lane's spare array. */
   static final int RECYCLE_MIN = 256 * 1024;
-
-  /** See {@link LaneFrames#layout}. */
-  static ByteBuffer layout(int lane, ByteBuffer body, int chunk) {
-    return LaneFrames.layout(lane, body, chunk);
-  }
 
   /**
    * Lays a large message out into {@code o}'s spare array when it fits and is not more than
@@ -38,7 +28,7 @@ final class LaneLayout {
    * reuses one array instead of allocating each block's. Any sender.
    */
   static ByteBuffer layout(LaneScheduler.Out o, ByteBuffer body, int chunk) {
-    int size = wireSize(body.remaining(), chunk);
+    int size = LaneFrames.wireSize(body.remaining(), chunk);
     if (size < RECYCLE_MIN) {
       return LaneFrames.layout(o.id, body, chunk);
     }

@@ -277,12 +277,12 @@ final class NioConnection<T> implements Connection<T> {
 
   @Override
   public CompletableFuture<Void> send(T message) {
-    return send(message, false);
+    return send(0, message, false);
   }
 
   @Override
   public CompletableFuture<Void> sendLater(T message) {
-    return send(message, true);
+    return send(0, message, true);
   }
 
   @Override
@@ -292,17 +292,17 @@ final class NioConnection<T> implements Connection<T> {
 
   @Override
   public CompletableFuture<Void> send(Lane lane, T message) {
-    return sendOn(laneIndex(lane), message, false);
+    return send(config.laneNumber(lane), message, false);
   }
 
   @Override
   public CompletableFuture<Void> sendLater(Lane lane, T message) {
-    return sendOn(laneIndex(lane), message, true);
+    return send(config.laneNumber(lane), message, true);
   }
 
   @Override
   public LaneStats stats(Lane lane) {
-    int n = laneIndex(lane);
+    int n = config.laneNumber(lane);
     LaneScheduler lanes = writeHalf.lanes();
     if (lanes == null) {
       ConnectionStats s = stats();
@@ -315,25 +315,21 @@ final class NioConnection<T> implements Connection<T> {
         o.credit.get(), o.refused.sum(), o.dropped.sum());
   }
 
-  /** The number of {@code lane} in this transport's lane table. */
-  private int laneIndex(Lane lane) {
-    return config.laneNumber(lane);
-  }
-
-  /** A send on lane {@code lane}: through the lanes if there are any, else as before. */
-  private CompletableFuture<Void> sendOn(int lane, T message, boolean later) {
-    LaneScheduler lanes = writeHalf.lanes();
-    if (lanes == null) {
-      return send(message, later);
-    }
+  /**
+   * Encodes {@code message} into the thread's encode buffer and hands it to the write half: on
+   * lane {@code lane} if the connection has lanes (its payload, to be laid out per lane), else as
+   * one MESSAGE frame ({@code lane} is then 0).
+   */
+  private CompletableFuture<Void> send(int lane, T message, boolean later) {
     Objects.requireNonNull(message, "message");
     if (!lifecycle.openForSends()) {
       return CompletableFuture.failedFuture(notOpen());
     }
-    LaneScheduler.Out out = lanes.lane(lane);
+    LaneScheduler lanes = writeHalf.lanes();
+    LaneScheduler.Out out = lanes == null ? null : lanes.lane(lane);
     FrameBuffer buffer = transport.encodeBuffer();
     buffer.reset();
-    buffer.maxPayload(out.maxMessage);
+    buffer.maxPayload(out == null ? sendLimit - Wire.TYPE_SIZE : out.maxMessage);
     ByteBuffer frame;
     try {
       frame = buffer.encodeMessage(codec, message);
@@ -342,35 +338,13 @@ final class NioConnection<T> implements Connection<T> {
           + out.name + "': " + e.getMessage() + " (the lane's max message size is "
           + out.maxMessage + ")", e));
     }
-    frame.position(frame.position() + Wire.HEADER_SIZE); // the payload: laid out per lane
-    CompletableFuture<Void> promise = new CompletableFuture<>();
-    metrics.messagesOut.increment();
-    writeHalf.sendLane(lane, frame, null, promise, System.nanoTime() + sendTimeoutNanos,
-        Long.MAX_VALUE, later);
-    return promise;
-  }
-
-  private CompletableFuture<Void> send(T message, boolean later) {
-    Objects.requireNonNull(message, "message");
-    if (writeHalf.lanes() != null) {
-      return sendOn(0, message, later);
-    }
-    if (!lifecycle.openForSends()) {
-      return CompletableFuture.failedFuture(notOpen());
-    }
-    FrameBuffer buffer = transport.encodeBuffer();
-    buffer.reset();
-    buffer.maxPayload(sendLimit - Wire.TYPE_SIZE);
-    ByteBuffer frame;
-    try {
-      frame = buffer.encodeMessage(codec, message);
-    } catch (EncoderException e) {
-      return CompletableFuture.failedFuture(e);
-    }
     CompletableFuture<Void> promise = new CompletableFuture<>();
     metrics.messagesOut.increment();
     long deadline = System.nanoTime() + sendTimeoutNanos;
-    if (later) {
+    if (out != null) {
+      frame.position(frame.position() + Wire.HEADER_SIZE); // the payload: laid out per lane
+      writeHalf.sendLane(lane, frame, null, promise, deadline, Long.MAX_VALUE, later);
+    } else if (later) {
       writeHalf.sendLater(frame, promise, deadline);
     } else {
       writeHalf.send(frame, promise, deadline);

@@ -3,6 +3,7 @@ package io.duplex.nio.internal;
 import io.duplex.ConnectionClosedException;
 import io.duplex.HandlerException;
 import io.duplex.HandshakeException;
+import io.duplex.LaneException;
 import io.duplex.MessageHandler;
 import io.duplex.ProtocolException;
 import io.duplex.ReceiveTimeoutException;
@@ -353,13 +354,13 @@ final class ReadHalf<T> {
   /** A CREDIT frame: u8 lane, u32 bytes. */
   private void onCredit(ByteBuffer body) {
     if (body.remaining() != 5) {
-      throw new io.duplex.LaneException(io.duplex.LaneException.Reason.MALFORMED, "?",
+      throw new LaneException(LaneException.Reason.MALFORMED, "?",
           "protocol violation: a CREDIT body must be 5 bytes, was " + body.remaining());
     }
     int lane = body.get() & 0xFF;
     long bytes = body.getInt() & 0xFFFFFFFFL;
     if (lane >= lanes.size()) {
-      throw new io.duplex.LaneException(io.duplex.LaneException.Reason.UNKNOWN_LANE,
+      throw new LaneException(LaneException.Reason.UNKNOWN_LANE,
           String.valueOf(lane), "protocol violation: a CREDIT for lane " + lane + ", and the"
           + " lane table has " + lanes.size() + " lanes");
     }

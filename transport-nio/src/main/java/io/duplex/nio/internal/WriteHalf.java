@@ -294,7 +294,7 @@ final class WriteHalf {
     int chunk = lanes.chunk();
     Kind kind = wire != null ? Kind.SHARED : Kind.MESSAGE;
     int data = wire != null ? LaneFrames.dataSize(wire) : body.remaining();
-    int size = wire != null ? wire.remaining() : LaneLayout.wireSize(data, chunk);
+    int size = wire != null ? wire.remaining() : LaneFrames.wireSize(data, chunk);
     if (!admitLane(o, size, promise)) {
       afterConsumed();
       return;
@@ -365,7 +365,7 @@ final class WriteHalf {
         }
       } else {
         lanes.offer(o, OutboundFrame.lane(Kind.MESSAGE, o.id,
-            LaneLayout.layout(o.id, body, lanes.chunk()), body.remaining(), lanes.chunk(),
+            LaneFrames.layout(o.id, body, lanes.chunk()), body.remaining(), lanes.chunk(),
             promise, deadlineNanos, Long.MAX_VALUE));
       }
       afterConsumed();

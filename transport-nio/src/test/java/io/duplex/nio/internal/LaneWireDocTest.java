@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.duplex.Lane;
 import io.duplex.NodeId;
 import io.duplex.TransportConfig;
+import io.duplex.internal.LaneFrames;
 import io.duplex.internal.LaneTable;
 import io.duplex.internal.Wire;
 import java.io.IOException;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The lanes example in docs/PROTOCOL.md ("Lanes", "Example") is what the code produces: the lane
- * table of {@link LaneTable#of}, the frames {@link LaneLayout} lays a chunked message out as,
+ * table of {@link LaneTable#of}, the frames {@link LaneFrames} lays a chunked message out as,
  * and the CREDIT frame {@link ControlQueue#offerCredit} queues. The text between the document's
  * markers must equal the generated text, so the document cannot drift (as SecureTranscriptTest
  * does for the secure transcript). To regenerate after a deliberate change, run this test and
@@ -75,7 +76,7 @@ class LaneWireDocTest {
 
     int size = 70_000;
     int chunk = 32_768;
-    ByteBuffer wire = LaneLayout.layout(2, ByteBuffer.allocate(size), chunk);
+    ByteBuffer wire = LaneFrames.layout(2, ByteBuffer.allocate(size), chunk);
     t.line("A message of " + String.format("%,d", size) + " bytes on lane 2, chunk size "
         + String.format("%,d", chunk) + " (" + String.format("%,d", wire.remaining())
         + " bytes on the wire):");
