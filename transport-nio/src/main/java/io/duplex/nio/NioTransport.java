@@ -2,6 +2,7 @@ package io.duplex.nio;
 
 import io.duplex.Connection;
 import io.duplex.ConnectionListener;
+import io.duplex.PayloadHandler;
 import io.duplex.Transport;
 import io.duplex.TransportConfig;
 import io.duplex.TransportFactory;
@@ -43,6 +44,9 @@ import java.util.function.BiConsumer;
  * {@link TransportConfig}.
  */
 public final class NioTransport {
+  /** The system property that turns {@link Builder#poisonLentBuffers} on by default. */
+  public static final String POISON_PROPERTY = "duplex.poisonLentBuffers";
+
   private NioTransport() {}
 
   /** A builder for a transport whose messages {@code codec} encodes. */
@@ -69,6 +73,8 @@ public final class NioTransport {
     private int sendBufferSize;
     private int receiveBufferSize;
     private boolean tcpNoDelay = true;
+    private PayloadHandler<T> payloadHandler;
+    private boolean poisonLentBuffers = Boolean.getBoolean(POISON_PROPERTY);
 
     private Builder(Codec<T> codec) {
       this.codec = codec;
@@ -151,6 +157,33 @@ public final class NioTransport {
       return this;
     }
 
+    /**
+     * Receives every message of every connection as its payload bytes, lent for the duration of
+     * the call, on the read loop: the lent receive path, with no decoded message and no copy
+     * (see {@link PayloadHandler} for the rules of the lent buffer and the threads). {@link
+     * Connection#receive} and {@link Connection#onMessage} then throw {@link
+     * IllegalStateException}; the codec still encodes what this side sends. Default none:
+     * messages are decoded with the codec.
+     */
+    public Builder<T> payloadHandler(PayloadHandler<T> payloadHandler) {
+      this.payloadHandler = Objects.requireNonNull(payloadHandler, "payloadHandler");
+      return this;
+    }
+
+    /**
+     * A debug switch: when a {@link PayloadHandler} call (or a codec's {@code decode}) returns,
+     * the bytes of the buffer it was lent are overwritten with {@code 0xDD} and the buffer is
+     * emptied (limit 0), so code that keeps a lent buffer fails loudly: reading the kept buffer
+     * throws, and a kept slice or array reads {@code 0xDD} bytes. It costs a buffer and a pass
+     * over the bytes per message: for tests, not production. Default: the system property
+     * {@value #POISON_PROPERTY} ({@code -D}{@value #POISON_PROPERTY}{@code =true}), false if
+     * unset.
+     */
+    public Builder<T> poisonLentBuffers(boolean poisonLentBuffers) {
+      this.poisonLentBuffers = poisonLentBuffers;
+      return this;
+    }
+
     /** TCP_NODELAY for every socket. Default true: frames go out without Nagle's delay. */
     public Builder<T> tcpNoDelay(boolean tcpNoDelay) {
       this.tcpNoDelay = tcpNoDelay;
@@ -163,6 +196,11 @@ public final class NioTransport {
      * do not affect the factory.
      */
     public TransportFactory<T> factory() {
+      if (payloadHandler != null) {
+        throw new IllegalStateException("a PeerNode receives decoded messages through its own"
+            + " handler, and this builder has a payloadHandler (the lent receive path); build"
+            + " the factory without payloadHandler");
+      }
       Builder<T> copy = new Builder<>(codec);
       copy.config = config != null ? config : TransportConfig.defaults();
       copy.errorHandler = errorHandler;
@@ -172,6 +210,7 @@ public final class NioTransport {
       copy.sendBufferSize = sendBufferSize;
       copy.receiveBufferSize = receiveBufferSize;
       copy.tcpNoDelay = tcpNoDelay;
+      copy.poisonLentBuffers = poisonLentBuffers;
       return listener -> copy.start(Objects.requireNonNull(listener, "listener"));
     }
 
@@ -188,7 +227,8 @@ public final class NioTransport {
     private Transport<T> start(ConnectionListener<T> listener) {
       try {
         return LoopTransports.start(config != null ? config : TransportConfig.defaults(), codec,
-            listener, errorHandler, readLoops, writeLoops, handlersOnReadLoop, socketOptions());
+            listener, errorHandler, readLoops, writeLoops, handlersOnReadLoop, socketOptions(),
+            payloadHandler, poisonLentBuffers);
       } catch (IOException e) {
         throw new UncheckedIOException("cannot open a selector: " + e.getMessage(), e);
       }

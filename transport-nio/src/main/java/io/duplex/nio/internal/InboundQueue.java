@@ -102,6 +102,17 @@ final class InboundQueue {
     }
   }
 
+  /** The oldest message of any lane, or null if there is none now (closed or not). */
+  Node pollOldest() {
+    lock.lock();
+    try {
+      int lane = oldestLane();
+      return lane < 0 ? null : unlink(lane);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** The next message of {@code lane}, {@link #CLOSED}, or null if there is none now. */
   Node pollNow(int lane) {
     lock.lock();

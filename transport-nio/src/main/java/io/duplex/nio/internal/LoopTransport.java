@@ -70,6 +70,7 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
   private final ConnectionListener<T> listener;
   private final BiConsumer<Connection<?>, Throwable> errorHandler;
   private final boolean handlersOnReadLoop;
+  private final Lending<T> lending;
   private final Map<SocketOption<?>, Object> socketOptions;
   private final ReadLoop[] readLoops;
   private final WriteLoop[] writeLoops;
@@ -101,9 +102,10 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
   /** Starts the loops. Called by {@link LoopTransports#start}, which documents the arguments. */
   LoopTransport(TransportConfig config, Codec<T> codec, ConnectionListener<T> listener,
       BiConsumer<Connection<?>, Throwable> errorHandler, int readLoopCount, int writeLoopCount,
-      boolean handlersOnReadLoop, Map<SocketOption<?>, Object> socketOptions)
-      throws IOException {
+      boolean handlersOnReadLoop, Map<SocketOption<?>, Object> socketOptions,
+      Lending<T> lending) throws IOException {
     this.config = config;
+    this.lending = lending;
     this.codec = codec;
     this.listener = listener;
     this.errorHandler = errorHandler;
@@ -522,6 +524,11 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
   /** Whether handlers and listeners run on the read loop, as NioTransport.Builder set it. */
   boolean handlersOnReadLoop() {
     return handlersOnReadLoop;
+  }
+
+  /** How connections receive: lent or decoded. */
+  Lending<T> lending() {
+    return lending;
   }
 
   SecureHandshake.StaticKey staticKey() {

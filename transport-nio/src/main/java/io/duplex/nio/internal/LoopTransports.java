@@ -2,6 +2,7 @@ package io.duplex.nio.internal;
 
 import io.duplex.Connection;
 import io.duplex.ConnectionListener;
+import io.duplex.PayloadHandler;
 import io.duplex.Transport;
 import io.duplex.TransportConfig;
 import io.duplex.codec.Codec;
@@ -25,13 +26,16 @@ public final class LoopTransports {
    * @param writeLoops write loops, at least 1
    * @param handlersOnReadLoop whether handlers and listeners run on the read loop
    * @param socketOptions set on every socket, dialed or accepted, before its first byte
+   * @param payloadHandler the lent receive path's handler, or null to decode messages
+   * @param poisonLent whether lent buffers are poisoned as their calls return
    * @throws IOException if a selector cannot be opened
    */
   public static <T> Transport<T> start(TransportConfig config, Codec<T> codec,
       ConnectionListener<T> listener, BiConsumer<Connection<?>, Throwable> errorHandler,
       int readLoops, int writeLoops, boolean handlersOnReadLoop,
-      Map<SocketOption<?>, Object> socketOptions) throws IOException {
+      Map<SocketOption<?>, Object> socketOptions, PayloadHandler<T> payloadHandler,
+      boolean poisonLent) throws IOException {
     return new LoopTransport<>(config, codec, listener, errorHandler, readLoops, writeLoops,
-        handlersOnReadLoop, socketOptions);
+        handlersOnReadLoop, socketOptions, Lending.of(payloadHandler, config, poisonLent));
   }
 }

@@ -112,7 +112,7 @@ final class NioConnection<T> implements Connection<T> {
     }
     this.readHalf = new ReadHalf<>(this, codec, config.maxHandshakeFrameSize(),
         config.inboundQueueCapacity(), config.inboundQueueMaxBytes(),
-        transport.handlersOnReadLoop(), transport.laneTable(), laneEvents);
+        transport.handlersOnReadLoop(), transport.laneTable(), laneEvents, transport.lending());
     this.writeHalf = new WriteHalf(this, channel, config);
     this.lifecycle = new Lifecycle(connected);
     this.liveness = new Liveness(this, lifecycle, readHalf, pings, config);
@@ -254,6 +254,7 @@ final class NioConnection<T> implements Connection<T> {
         try {
           transport.listener().onOpen(this);
         } finally {
+          readHalf.opened();
           opened.complete(this);
         }
       });

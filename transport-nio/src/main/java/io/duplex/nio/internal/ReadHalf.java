@@ -4,7 +4,9 @@ import io.duplex.ConnectionClosedException;
 import io.duplex.HandlerException;
 import io.duplex.HandshakeException;
 import io.duplex.LaneException;
+import io.duplex.Lane;
 import io.duplex.MessageHandler;
+import io.duplex.PayloadHandler;
 import io.duplex.ProtocolException;
 import io.duplex.ReceiveTimeoutException;
 import io.duplex.codec.Codec;
@@ -22,6 +24,7 @@ import java.nio.channels.SelectionKey;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The read side of one connection: its frame decoder, its inbound queue and the hand-off of
@@ -45,6 +48,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code lastReadNanos}: volatile, written by the read loop, read by the liveness sweep.</li>
  *   <li>{@code frameStartNanos}, {@code frameClockStopped}: volatile, written by the read loop
  *       only, read by the timer's frame-read deadline.</li>
+ *   <li>The lent receive path ({@code lender} set): {@code lendLock} is held by the read loop
+ *       while it reads and lends, by the read loop's command that starts lending once {@code
+ *       onOpen} returned, and by the closing thread that lends what was held, so no two lend at
+ *       once and {@code onClose} comes after the last call. {@code lending} is guarded by it.
+ *       The held messages (arrived before {@code onOpen} returned) wait in {@code inbound} as
+ *       copies.</li>
  * </ul>
  */
 final class ReadHalf<T> {
@@ -65,6 +74,18 @@ final class ReadHalf<T> {
   private final Runnable[] laneDrains;
   private final boolean handlersOnReadLoop;
   private final boolean secure;
+  /** The transport's payload handler (the lent receive path), or null: messages are decoded. */
+  private final PayloadHandler<T> lender;
+  /** The lane of each lane number, as the payload handler gets it. */
+  private final Lane[] laneObjects;
+  /** Poison each lent buffer, and each buffer a codec decodes from, when the call returns. */
+  private final boolean poison;
+  /** See the class notes; null unless {@code lender} is set. */
+  private final ReentrantLock lendLock;
+  /** Lent path: onOpen returned, and what was held has been lent. Guarded by lendLock. */
+  private boolean lending;
+  /** What {@link #poison} fills a returned buffer's bytes with. */
+  static final byte POISON = (byte) 0xDD;
   /** Reading stopped: the inbound queue is full. */
   private static final int INBOUND_FULL = 1;
   /** Reading stopped: as many PONGs wait as may (a peer that sends PINGs and does not read). */
@@ -104,7 +125,7 @@ final class ReadHalf<T> {
 
   ReadHalf(NioConnection<T> connection, Codec<T> codec, int preHandshakeLimit, int capacity,
       long maxBytes, boolean handlersOnReadLoop, io.duplex.internal.LaneTable laneTable,
-      java.util.concurrent.Executor[] laneEvents) {
+      java.util.concurrent.Executor[] laneEvents, Lending<T> lending) {
     this.connection = connection;
     this.codec = codec;
     this.decoder = new FrameDecoder(preHandshakeLimit);
@@ -122,6 +143,10 @@ final class ReadHalf<T> {
     }
     this.handlersOnReadLoop = handlersOnReadLoop;
     this.secure = connection.isSecure();
+    this.lender = lending.handler();
+    this.laneObjects = lending.lanes();
+    this.poison = lending.poison();
+    this.lendLock = lender == null ? null : new ReentrantLock();
   }
 
   /** The read selector's key for this connection. Read loop. */
@@ -138,6 +163,9 @@ final class ReadHalf<T> {
 
   /** Reads what the socket has into the loop's shared buffer and handles every frame in it. */
   void onReadable(ByteBuffer buffer) {
+    if (lendLock != null) {
+      lendLock.lock();
+    }
     try {
       for (int i = 0; i < READS_PER_EVENT && !inputDone; i++) {
         buffer.clear();
@@ -187,6 +215,10 @@ final class ReadHalf<T> {
       connection.failWith(e); // the peer is told why, in a CLOSE frame
     } catch (IOException | RuntimeException | LinkageError | StackOverflowError e) {
       connection.closeWith(e); // a codec's bug ends its connection, not the loop
+    } finally {
+      if (lendLock != null) {
+        lendLock.unlock();
+      }
     }
   }
 
@@ -311,15 +343,13 @@ final class ReadHalf<T> {
     if (lanes != null && (type == Wire.MESSAGE || LaneReceiver.isLaneData(type))) {
       ByteBuffer payload = lanes.onFrame(type, frame);
       if (payload != null) {
-        int lane = lanes.lane;
-        int data = payload.remaining();
-        deliver(lane, decode(payload), data);
+        received(lanes.lane, payload, payload.remaining());
       }
       return;
     }
     switch (type) {
       case Wire.MESSAGE:
-        deliver(0, decode(frame), size);
+        received(0, frame, size);
         return;
       case Wire.CREDIT:
         if (lanes == null) {
@@ -373,15 +403,75 @@ final class ReadHalf<T> {
     }
   }
 
-  private T decode(ByteBuffer payload) {
+  /**
+   * A whole message's payload arrived on {@code lane}; {@code size} is what it counts against
+   * the inbound limits (frame bytes) or the lane's credit (data bytes). Decoded and delivered, or
+   * on the lent path lent to the payload handler (or held, until onOpen has returned). Read loop.
+   */
+  private void received(int lane, ByteBuffer payload, int size) {
+    if (lender == null) {
+      deliver(lane, decode(payload), size);
+    } else if (!lending || discarding) {
+      deliver(lane, discarding ? null : copyOf(payload), size); // held until onOpen returned
+    } else if (!connection.isClosed()) { // closed: the closing thread may be about to run onClose
+      connection.metrics().messagesIn.increment();
+      lend(lane, payload);
+      consumed(lane, size); // after the call: the socket is read at the handler's pace
+    }
+  }
+
+  private static byte[] copyOf(ByteBuffer payload) {
+    byte[] copy = new byte[payload.remaining()];
+    payload.get(copy);
+    return copy;
+  }
+
+  /** Lends {@code payload} to the payload handler. Read loop, or the closing thread; lendLock. */
+  private void lend(int lane, ByteBuffer payload) {
+    int start = payload.position();
+    int end = payload.limit();
+    ByteBuffer lent = poison ? payload.duplicate() : payload;
     try {
-      return codec.decode(payload);
+      lender.onPayload(connection, laneObjects[lane], lent);
+    } catch (Throwable t) {
+      connection.failWith(new HandlerException("payload handler threw " + t + "; the"
+          + " connection is closed and the peer told (catch inside the handler to keep it"
+          + " open)", t));
+    } finally {
+      if (poison) {
+        poison(payload, start, end, lent);
+      }
+    }
+  }
+
+  private T decode(ByteBuffer payload) {
+    int start = payload.position();
+    int end = payload.limit();
+    ByteBuffer lent = poison ? payload.duplicate() : payload;
+    try {
+      return codec.decode(lent);
     } catch (DecoderException e) {
       throw e;
     } catch (RuntimeException e) {
       throw new DecoderException("codec '" + codec.name() + "' failed to decode a message: " + e,
           e);
+    } finally {
+      if (poison) {
+        poison(payload, start, end, lent);
+      }
     }
+  }
+
+  /**
+   * The debug switch: a lent buffer's call returned, so its bytes are overwritten with {@link
+   * #POISON} and the buffer the callee got is emptied. A callee that kept the buffer then fails
+   * on its next read; one that kept a slice or the array reads 0xDD bytes.
+   */
+  static void poison(ByteBuffer payload, int start, int end, ByteBuffer lent) {
+    for (int i = start; i < end; i++) {
+      payload.put(i, POISON);
+    }
+    lent.limit(0);
   }
 
   private static long controlId(ByteBuffer body, String what) {
@@ -404,7 +494,8 @@ final class ReadHalf<T> {
     connection.onPeerClose(code, new String(text, java.nio.charset.StandardCharsets.UTF_8));
   }
 
-  private void deliver(int lane, T message, int size) {
+  @SuppressWarnings("unchecked")
+  private void deliver(int lane, Object message, int size) {
     connection.metrics().messagesIn.increment();
     if (discarding) {
       consumed(lane, size); // dropped, and granted back: the peer's close is not held up
@@ -412,7 +503,7 @@ final class ReadHalf<T> {
     }
     MessageHandler<T> h = handler;
     if (h != null && handlersOnReadLoop && inbound.isEmpty(lane)) {
-      invoke(h, message);
+      invoke(h, (T) message);
       consumed(lane, size);
       return;
     }
@@ -570,6 +661,9 @@ final class ReadHalf<T> {
 
   @SuppressWarnings("unchecked")
   T receive(Duration timeout) throws InterruptedException {
+    if (lender != null) {
+      throw lentOnly("receive()");
+    }
     if (handler != null) {
       throw new IllegalStateException("receive() is not available: a push handler was installed"
           + " with onMessage, and it gets every message");
@@ -596,6 +690,9 @@ final class ReadHalf<T> {
   }
 
   void handler(MessageHandler<T> h) {
+    if (lender != null) {
+      throw lentOnly("onMessage");
+    }
     this.handler = h;
     for (int lane = 0; lane < laneEvents.length; lane++) {
       scheduleDrain(lane);
@@ -654,12 +751,65 @@ final class ReadHalf<T> {
     }
   }
 
+  private static IllegalStateException lentOnly(String what) {
+    return new IllegalStateException(what + " is not available: this transport has a payload"
+        + " handler (the lent receive path), and it gets every message of every connection;"
+        + " build the transport without payloadHandler to receive decoded messages");
+  }
+
+  /**
+   * The listener's onOpen returned: on the lent path, asks the read loop to lend what was held
+   * and to lend from then on. Runs on the event executor.
+   */
+  void opened() {
+    if (lender != null) {
+      connection.readLoop().execute(this::startLending);
+    }
+  }
+
+  /** Read loop: lends what arrived before onOpen returned, then lends as messages arrive. */
+  private void startLending() {
+    lendLock.lock();
+    try {
+      if (connection.isClosed()) {
+        return; // the closing thread lends what is held, before onClose
+      }
+      lending = true;
+      lendHeld();
+    } finally {
+      lendLock.unlock();
+    }
+    resume(INBOUND_FULL);
+  }
+
+  /** Lends the held copies, oldest first, until none is left or the connection closes. */
+  private void lendHeld() {
+    InboundQueue.Node m;
+    while ((m = inbound.pollOldest()) != null) {
+      if (!discarding) {
+        lend(m.lane, ByteBuffer.wrap((byte[]) m.message));
+      }
+      consumed(m.lane, m.size);
+    }
+  }
+
   /**
    * The connection closed: gives the handler every message still queued, each lane on its own
    * executor, then runs {@code then} on lane 0's (the connection's event executor). Runs on the
-   * event executor.
+   * event executor. On the lent path: waits for the read loop to finish lending, lends what is
+   * still held, then runs {@code then}.
    */
   void drainAll(Runnable then) {
+    if (lender != null) {
+      lendLock.lock();
+      try {
+        lendHeld();
+      } finally {
+        lendLock.unlock();
+      }
+      then.run();
+      return;
+    }
     int others = laneEvents.length - 1;
     if (others == 0 || laneEvents[1] == laneEvents[0]) {
       for (int lane = 0; lane < laneEvents.length; lane++) {
