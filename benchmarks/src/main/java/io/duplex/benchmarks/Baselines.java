@@ -25,10 +25,22 @@ public final class Baselines {
   public static final String VIRTUAL_THREADS = "virtual-threads";
   public static final String NETTY = "netty";
   public static final String NETTY_TLS = "netty-tls";
+  /**
+   * Plaintext duplex. Its stream server receives on the lent path (a {@link
+   * io.duplex.PayloadHandler}, no message decoded); its echo server decodes, as it must send a
+   * message back.
+   */
   public static final String DUPLEX = "duplex";
   /**
+   * Plaintext duplex whose stream server decodes every message into a {@code byte[]} ({@code
+   * ByteArrayCodec}, a handler on the read loop): the receive path before the lent one.
+   * Throughput benchmark only.
+   */
+  public static final String DUPLEX_BYTES = "duplex-bytes";
+  /**
    * Plaintext duplex with lanes configured (workload 6's consensus and blocks lanes), every
-   * message on the default lane: lanes on, one lane used. Throughput benchmark only.
+   * message on the default lane: lanes on, one lane used. Receives as {@value #DUPLEX_BYTES}
+   * does, which is what to compare it with. Throughput benchmark only.
    */
   public static final String DUPLEX_LANES = "duplex-lanes";
   /** As {@value #DUPLEX_LANES}, every message on the configured blocks lane. */
@@ -77,7 +89,8 @@ public final class Baselines {
       case VIRTUAL_THREADS -> virtualThreads("streams", connections);
       case NETTY -> new NettyStreams(connections);
       case NETTY_TLS -> new NettyStreams(connections, new NettyTls());
-      case DUPLEX -> new DuplexStreams(connections);
+      case DUPLEX -> new DuplexStreams(connections, DuplexStreams.LanesUse.NONE, true);
+      case DUPLEX_BYTES -> new DuplexStreams(connections);
       case DUPLEX_LANES -> new DuplexStreams(connections, DuplexStreams.LanesUse.DEFAULT_LANE);
       case DUPLEX_LANES_BLOCKS -> new DuplexStreams(connections,
           DuplexStreams.LanesUse.CONFIGURED_LANE);
@@ -103,7 +116,7 @@ public final class Baselines {
 
   static IllegalArgumentException unknown(String name) {
     return new IllegalArgumentException("unknown baseline '" + name + "': use one of "
-        + List.of(LOCKED, VIRTUAL_THREADS, NETTY, NETTY_TLS, DUPLEX, DUPLEX_SECURE,
+        + List.of(LOCKED, VIRTUAL_THREADS, NETTY, NETTY_TLS, DUPLEX, DUPLEX_BYTES, DUPLEX_SECURE,
             DUPLEX_CHACHA, DUPLEX_LANES, DUPLEX_LANES_BLOCKS));
   }
 

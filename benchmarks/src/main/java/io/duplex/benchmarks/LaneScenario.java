@@ -60,10 +60,13 @@ import org.HdrHistogram.Histogram;
  *       #BLOCKS} lane for the blocks, the same lanes on both sides.</li>
  *   <li>{@value #DUPLEX_LANES_STALLED}: as {@value #DUPLEX_LANES}, but B's handler of the blocks
  *       lane blocks for {@value #STALL_SECONDS} s once, 2 s into the run.</li>
+ *   <li>{@value #DUPLEX_LANES_LENT}: as {@value #DUPLEX_LANES}, but B receives on the lent path
+ *       (a {@link io.duplex.PayloadHandler} on its read loop reads a vote's timestamp and a
+ *       block's length from the lent bytes): no decoded {@code byte[]}, no copy of a block.</li>
  * </ul>
  *
- * <p>duplex runs its handlers off the read loop (the default): a stalled handler must not stop
- * the loop that reads the votes. A diagnostic knob, off by default: {@code
+ * <p>duplex runs its handlers off the read loop (the default), but for the lent variant: a
+ * stalled handler must not stop the loop that reads the votes. A diagnostic knob, off by default: {@code
  * -Dduplex.bench.socketBuffer=BYTES} sets SO_SNDBUF on A and SO_RCVBUF on B for the duplex
  * variants (the kernel then no longer grows them), to see how much of a vote's wait is block
  * bytes already in the kernel's socket buffers, where lanes cannot reorder them. Another, for
@@ -82,9 +85,10 @@ public final class LaneScenario {
   static final String DUPLEX_ONE_LANE = "duplex-one-lane";
   static final String DUPLEX_LANES = "duplex-lanes";
   static final String DUPLEX_LANES_STALLED = "duplex-lanes-stalled";
+  static final String DUPLEX_LANES_LENT = "duplex-lanes-lent";
   /** Every variant, in the report's column order. */
   static final List<String> VARIANTS = List.of(LOCKED, NETTY, DUPLEX_ONE_LANE, DUPLEX_LANES,
-      DUPLEX_LANES_STALLED);
+      DUPLEX_LANES_STALLED, DUPLEX_LANES_LENT);
 
   static final int BLOCK = 1 << 20;
   static final int VOTE = 100;
@@ -310,8 +314,9 @@ public final class LaneScenario {
     return switch (variant) {
       case LOCKED -> new LockedPair(sink);
       case NETTY -> new NettyPair(sink);
-      case DUPLEX_ONE_LANE -> new DuplexPair(sink, false);
-      case DUPLEX_LANES, DUPLEX_LANES_STALLED -> new DuplexPair(sink, true);
+      case DUPLEX_ONE_LANE -> new DuplexPair(sink, false, false);
+      case DUPLEX_LANES, DUPLEX_LANES_STALLED -> new DuplexPair(sink, true, false);
+      case DUPLEX_LANES_LENT -> new DuplexPair(sink, true, true);
       default -> throw new IllegalArgumentException("unknown variant '" + variant
           + "': use one of " + VARIANTS);
     };
@@ -321,8 +326,8 @@ public final class LaneScenario {
 
   /**
    * Two duplex transports on raw bytes ({@link ByteArrayCodec}), plaintext, handlers off the
-   * read loop (the default). With lanes, votes go on {@link #CONSENSUS} and blocks on {@link
-   * #BLOCKS}; without, both on the one lane.
+   * read loop (the default), or B on the lent path ({@code lent}). With lanes, votes go on
+   * {@link #CONSENSUS} and blocks on {@link #BLOCKS}; without, both on the one lane.
    */
   static final class DuplexPair implements Pair {
     private final Transport<byte[]> a;
@@ -331,7 +336,7 @@ public final class LaneScenario {
     private final boolean lanes;
     private final AtomicReference<String> problem = new AtomicReference<>();
 
-    DuplexPair(Sink sink, boolean lanes) throws Exception {
+    DuplexPair(Sink sink, boolean lanes, boolean lent) throws Exception {
       this.lanes = lanes;
       NioTransport.Builder<byte[]> bb = NioTransport.builder(ByteArrayCodec.instance());
       NioTransport.Builder<byte[]> ab = NioTransport.builder(ByteArrayCodec.instance());
@@ -339,13 +344,23 @@ public final class LaneScenario {
         bb.receiveBufferSize(SOCKET_BUFFER);
         ab.sendBufferSize(SOCKET_BUFFER);
       }
-      b = bb.config(config("b"))
-          .listener(new ConnectionListener<>() {
-            @Override
-            public void onOpen(Connection<byte[]> c) {
-              c.onMessage((conn, m) -> sink.arrived(m));
-            }
-          }).build();
+      if (lent) {
+        bb.payloadHandler((conn, lane, payload) -> {
+          if (payload.remaining() == VOTE) {
+            sink.vote(payload.getLong(payload.position()));
+          } else {
+            sink.block(payload.remaining());
+          }
+        });
+      } else {
+        bb.listener(new ConnectionListener<>() {
+          @Override
+          public void onOpen(Connection<byte[]> c) {
+            c.onMessage((conn, m) -> sink.arrived(m));
+          }
+        });
+      }
+      b = bb.config(config("b")).build();
       InetSocketAddress at = b.listen(new InetSocketAddress("127.0.0.1", 0));
       a = ab.config(config("a")).build();
       aToB = a.connect(at).get(10, TimeUnit.SECONDS);

@@ -197,12 +197,22 @@ final class Netns implements AutoCloseable {
    * {@code READY <port>} line.
    */
   Child start(Class<?> main, String role, String... args) throws IOException {
+    return start(main, List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m"), role,
+        args);
+  }
+
+  /**
+   * As {@link #start(Class, String, String...)}, with {@code jvm} as the child JVM's options
+   * instead of the defaults (a small serial-GC heap and the client compiler: quick to start, for
+   * tests; a benchmark wants the JVM it measures).
+   */
+  Child start(Class<?> main, List<String> jvm, String role, String... args) throws IOException {
     String java = ProcessHandle.current().info().command()
         .orElse(System.getProperty("java.home") + File.separator + "bin" + File.separator
             + "java");
-    List<String> cmd = new ArrayList<>(List.of(tool("ip"), "netns", "exec", name, java,
-        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m",
-        "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+    List<String> cmd = new ArrayList<>(List.of(tool("ip"), "netns", "exec", name, java));
+    cmd.addAll(jvm);
+    cmd.addAll(List.of("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
         "-cp", System.getProperty("java.class.path"),
         main.getName(), role, peerAddress.getHostAddress()));
     cmd.addAll(List.of(args));

@@ -61,6 +61,8 @@ import java.util.regex.Pattern;
  *     lowat=BYTES       net.ipv4.tcp_notsent_lowat in A's namespace (0: the kernel's default)
  *     limit=BYTES       the tbf queue limit (0: "latency 50ms", about 660 KB at this rate)
  *     secure=true       the secure channel instead of plaintext (a diagnostic)
+ *     lent=true         B receives on the lent path (a PayloadHandler), not as byte[] messages
+ *     senderjvm="OPTS"  A's JVM options (default: -Xms1g -Xmx1g -XX:+AlwaysPreTouch, G1)
  *     cc=NAME           net.ipv4.tcp_congestion_control in A's namespace (default: inherited)
  *     rate=100mbit burst=32kb
  *     matrix=true       runs the documented set of configurations instead, each variant each
@@ -85,9 +87,10 @@ final class NetnsLanes {
 
   /** One configuration of the link and of A's socket. */
   record Setup(boolean lanes, int seconds, int sndbuf, int lowat, int limit, String cc,
-      String rate, String burst, boolean secure) {
+      String rate, String burst, boolean secure, boolean lent) {
     String describe() {
-      return (lanes ? "lanes" : "one-lane") + (secure ? " secure" : "") + " sndbuf=" + (sndbuf == 0 ? "auto" : sndbuf)
+      return (lanes ? "lanes" : "one-lane") + (secure ? " secure" : "") + (lent ? " lent" : "")
+          + " sndbuf=" + (sndbuf == 0 ? "auto" : sndbuf)
           + " lowat=" + (lowat == 0 ? "off" : lowat) + " tbf-limit="
           + (limit == 0 ? "50ms" : limit) + (cc == null ? "" : " cc=" + cc);
     }
@@ -143,6 +146,9 @@ final class NetnsLanes {
     String rate = s.getOrDefault("rate", "100mbit");
     String burst = s.getOrDefault("burst", "32kb");
     boolean secure = Boolean.parseBoolean(s.getOrDefault("secure", "false"));
+    boolean lent = Boolean.parseBoolean(s.getOrDefault("lent", "false"));
+    List<String> jvm = s.containsKey("senderjvm")
+        ? List.of(s.get("senderjvm").split(" ")) : BENCHMARK_JVM;
     if (Boolean.parseBoolean(s.getOrDefault("matrix", "false"))) {
       int[][] matrix = { // sndbuf, lowat, limit
           {0, 0, 0}, {65_536, 0, 0}, {16_384, 0, 0}, {0, 131_072, 0}, {0, 16_384, 0},
@@ -150,7 +156,7 @@ final class NetnsLanes {
       for (int[] m : matrix) {
         for (boolean lanes : new boolean[] {false, true}) {
           setups.add(new Setup(lanes, seconds, m[0], m[1], m[2], s.get("cc"), rate, burst,
-              secure));
+              secure, lent));
         }
       }
     } else {
@@ -160,13 +166,13 @@ final class NetnsLanes {
           setups.add(new Setup(lanes, seconds, Integer.parseInt(s.getOrDefault("sndbuf", "0")),
               Integer.parseInt(s.getOrDefault("lowat", "0")),
               Integer.parseInt(s.getOrDefault("limit", "0")), s.get("cc"), rate, burst,
-              secure));
+              secure, lent));
         }
       }
     }
     try {
       for (Setup setup : setups) {
-        System.out.println(run(setup).line());
+        System.out.println(run(setup, jvm).line());
         System.out.flush();
       }
     } catch (org.opentest4j.TestAbortedException e) {
@@ -205,6 +211,18 @@ final class NetnsLanes {
    * assumption) where namespaces or {@code tbf} are not available.
    */
   static Result run(Setup setup) throws Exception {
+    return run(setup, null);
+  }
+
+  /**
+   * The JVM options of A when this runs as a benchmark ({@link #main}): the heap and collector
+   * the benchmarks use, not the test children's small serial-GC heap, whose pauses on 16 MiB
+   * blocks stop A's write loop and vote sender (they set the vote tail before this was found).
+   */
+  static final List<String> BENCHMARK_JVM = List.of("-Xms1g", "-Xmx1g", "-XX:+AlwaysPreTouch");
+
+  /** As {@link #run(Setup)}, A's JVM started with {@code jvm} (null: the test defaults). */
+  static Result run(Setup setup, List<String> jvm) throws Exception {
     try (Netns ns = Netns.create()) {
       String[] tbf = setup.limit() == 0
           ? new String[] {"tbf", "rate", setup.rate(), "burst", setup.burst(), "latency", "50ms"}
@@ -218,17 +236,25 @@ final class NetnsLanes {
         sysctl(ns, "net.ipv4.tcp_congestion_control", setup.cc());
       }
       ns.shape(End.PEER, tbf);
-      Netns.Child a = ns.start(NetnsLanes.class, "sender", "lanes=" + setup.lanes(),
-          "sndbuf=" + setup.sndbuf(), "secure=" + setup.secure());
+      String[] args = {"lanes=" + setup.lanes(), "sndbuf=" + setup.sndbuf(),
+          "secure=" + setup.secure()};
+      Netns.Child a = jvm == null ? ns.start(NetnsLanes.class, "sender", args)
+          : ns.start(NetnsLanes.class, jvm, "sender", args);
       long warmup = TimeUnit.SECONDS.toNanos(Math.min(2, setup.seconds() / 2));
       Sink sink = new Sink(setup.seconds() * RATE);
       AtomicReference<String> problem = new AtomicReference<>();
-      Transport<byte[]> b = NioTransport.builder(ByteArrayCodec.instance())
+      NioTransport.Builder<byte[]> bb = NioTransport.builder(ByteArrayCodec.instance());
+      if (setup.lent()) {
+        bb.payloadHandler((conn, lane, payload) -> sink.arrived(payload));
+      }
+      Transport<byte[]> b = bb
           .config(config("b", setup.lanes(), setup.secure()))
           .listener(new ConnectionListener<>() {
             @Override
             public void onOpen(Connection<byte[]> c) {
-              c.onMessage((conn, m) -> sink.arrived(m));
+              if (!setup.lent()) {
+                c.onMessage((conn, m) -> sink.arrived(ByteBuffer.wrap(m)));
+              }
             }
 
             @Override
@@ -287,10 +313,10 @@ final class NetnsLanes {
       this.from = from;
     }
 
-    void arrived(byte[] m) {
+    void arrived(ByteBuffer m) {
       long now = System.nanoTime();
-      if (m.length == VOTE) {
-        long intended = ByteBuffer.wrap(m).getLong(0);
+      if (m.remaining() == VOTE) {
+        long intended = m.getLong(m.position());
         if (intended >= from && intended < until) {
           int i = recorded.getAndIncrement();
           if (i < latencies.length) {

@@ -17,7 +17,7 @@ class NetnsLanesTest {
   @Test
   void shouldDeliverEveryVoteWhileBlocksStreamOverAShapedLink() throws Exception {
     NetnsLanes.Result r = NetnsLanes.run(new NetnsLanes.Setup(true, 5, 0, 0, 0, null,
-        "100mbit", "32kb", false));
+        "100mbit", "32kb", false, true));
     System.out.println(r.line());
     assertNull(r.problem(), r.line());
     assertEquals(5 * NetnsLanes.RATE, r.votesSent(), r.line());

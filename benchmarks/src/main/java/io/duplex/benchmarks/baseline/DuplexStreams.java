@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * duplex as a user would stream raw frames: {@code sendLater} for a burst, one {@code flush}; the
- * server counts in a handler that runs on its read loop (no hand-off). Optionally with lanes
+ * server counts on its read loop (no hand-off): lent payloads ({@code payloadHandler}), or
+ * decoded {@code byte[]} messages in a handler on the read loop. Optionally with lanes
  * configured on both sides (workload 6's consensus and blocks lanes) and every message on one
  * lane ({@link LanesUse}), to compare one-lane traffic with and without lanes.
  */
@@ -48,20 +49,29 @@ public final class DuplexStreams implements Streams {
 
   /** Insecure plaintext streams, as the plaintext report compares. */
   public DuplexStreams(int count) throws Exception {
-    this(count, null, LanesUse.NONE);
+    this(count, null, LanesUse.NONE, false);
   }
 
   /** Insecure plaintext streams with lanes configured, every frame on the lane {@code use} says. */
   public DuplexStreams(int count, LanesUse use) throws Exception {
-    this(count, null, use);
+    this(count, null, use, false);
+  }
+
+  /**
+   * Insecure plaintext streams, lanes as {@code use} says; {@code lent}: the server receives lent
+   * payloads instead of decoded messages.
+   */
+  public DuplexStreams(int count, LanesUse use, boolean lent) throws Exception {
+    this(count, null, use, lent);
   }
 
   /** Streams over the secure channel with {@code suite}, or plaintext if it is null. */
   public DuplexStreams(int count, CipherSuite suite) throws Exception {
-    this(count, suite, LanesUse.NONE);
+    this(count, suite, LanesUse.NONE, false);
   }
 
-  private DuplexStreams(int count, CipherSuite suite, LanesUse use) throws Exception {
+  private DuplexStreams(int count, CipherSuite suite, LanesUse use, boolean lent)
+      throws Exception {
     lane = use == LanesUse.CONFIGURED_LANE ? BLOCKS : null;
     TransportConfig.Builder serverBuilder = DuplexSecurity.config(suite, "server");
     TransportConfig.Builder clientBuilder = DuplexSecurity.config(suite, "client")
@@ -71,14 +81,19 @@ public final class DuplexStreams implements Streams {
       clientBuilder.lanes(CONSENSUS, BLOCKS);
     }
     TransportConfig serverConfig = serverBuilder.build();
-    server = NioTransport.builder(ByteArrayCodec.instance()).config(serverConfig)
-        .handlersOnReadLoop(true)
-        .listener(new ConnectionListener<>() {
-          @Override
-          public void onOpen(Connection<byte[]> c) {
-            c.onMessage((conn, m) -> received++);
-          }
-        }).build();
+    NioTransport.Builder<byte[]> serverTransport = NioTransport.builder(ByteArrayCodec.instance())
+        .config(serverConfig).handlersOnReadLoop(true);
+    if (lent) {
+      serverTransport.payloadHandler((conn, l, payload) -> received++);
+    } else {
+      serverTransport.listener(new ConnectionListener<>() {
+        @Override
+        public void onOpen(Connection<byte[]> c) {
+          c.onMessage((conn, m) -> received++);
+        }
+      });
+    }
+    server = serverTransport.build();
     InetSocketAddress at = server.listen(new InetSocketAddress("127.0.0.1", 0));
     client = NioTransport.builder(ByteArrayCodec.instance())
         .config(clientBuilder.build())
