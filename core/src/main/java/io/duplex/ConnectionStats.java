@@ -11,7 +11,7 @@ import java.time.Duration;
  *
  * @param messagesOut application messages accepted by {@code send} (encoded and queued or written)
  * @param bytesOut bytes written to the socket, frame headers and control frames included
- * @param messagesIn application messages received and decoded
+ * @param messagesIn application messages received: decoded, or lent to a payload handler
  * @param bytesIn bytes read from the socket
  * @param pendingBytes gauge: outbound bytes queued and not yet written
  * @param pendingBytesHighWater the most outbound bytes ever queued at once

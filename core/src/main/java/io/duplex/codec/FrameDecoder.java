@@ -24,7 +24,8 @@ import java.nio.ByteOrder;
  *       is here (so a large frame costs one allocation, not a doubling series). The gathering
  *       buffer is kept for the next split frame if it is at most 64 KiB, or at most 2 MiB while
  *       the frames that follow are at least a quarter of its size (a peer streaming 1 MiB blocks
- *       costs one buffer, not one per block); the first smaller frame lets a large one go.</li>
+ *       costs one buffer, not one per block); the first smaller frame lets a large one go, and
+ *       so does {@link #releaseLargeSpare}.</li>
  *   <li>The returned buffer is valid until the next call; its remaining bytes are the frame.</li>
  * </ul>
  *
@@ -206,6 +207,22 @@ public final class FrameDecoder {
       spareGather = null; // too small for this frame: let it go
     }
     return ByteBuffer.allocate(capacity);
+  }
+
+  /**
+   * Lets go of a kept gathering buffer larger than 64 KiB, if one is kept: for a connection
+   * whose large frames have stopped (a quiet period), so it no longer pins up to 2 MiB. A frame
+   * being gathered keeps its buffer. Small buffers stay.
+   *
+   * @return the bytes let go
+   */
+  public int releaseLargeSpare() {
+    if (spareGather == null || spareGather.capacity() <= RETAIN_CAPACITY) {
+      return 0;
+    }
+    int released = spareGather.capacity();
+    spareGather = null;
+    return released;
   }
 
   /** The capacity of the spare gathering buffer held for the next frame, or 0 (for tests). */

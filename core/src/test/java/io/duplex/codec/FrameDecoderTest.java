@@ -655,6 +655,28 @@ class FrameDecoderTest {
   }
 
   @Test
+  void shouldLetAKeptLargeBufferGoWhenAskedAndKeepASmallOne() {
+    Random random = new Random(9);
+    FrameDecoder decoder = new FrameDecoder(MAX);
+    gathered(decoder, frame(body(random, MIB)));
+    assertEquals(MIB, decoder.spareCapacity());
+    assertEquals(MIB, decoder.releaseLargeSpare());
+    assertEquals(0, decoder.spareCapacity());
+    assertEquals(0, decoder.releaseLargeSpare());
+    byte[] next = body(random, MIB);
+    assertArrayEquals(next, bytesOf(gathered(decoder, frame(next))), "decodes on, with a new one");
+
+    FrameDecoder small = new FrameDecoder(MAX);
+    byte[] f = frame(body(random, 10 * KIB));
+    small.next(ByteBuffer.wrap(f, 0, 5000));
+    small.next(ByteBuffer.wrap(f, 5000, f.length - 5000));
+    int spare = small.spareCapacity();
+    assertTrue(spare > 0);
+    assertEquals(0, small.releaseLargeSpare());
+    assertEquals(spare, small.spareCapacity(), "a small spare stays");
+  }
+
+  @Test
   void shouldKeepASmallGatheringBufferAcrossWholeSmallFrames() {
     Random random = new Random(8);
     FrameDecoder decoder = new FrameDecoder(MAX);

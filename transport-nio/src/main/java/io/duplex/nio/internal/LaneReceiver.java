@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The receiving side of a connection's lanes: it checks every lane frame against the lane
  * table and the credit this side granted, reassembles chunked messages, one per lane at a time,
- * into a buffer the lane reuses, and grants credit back as the application consumes.
+ * into a buffer the lane reuses (until a quiet period lets it go: {@link #releaseLarge}), and
+ * grants credit back as the application consumes.
  *
  * <h2>Credit</h2>
  * Each lane starts with the window this side announced. The peer may send that many data bytes
@@ -165,6 +166,26 @@ final class LaneReceiver {
   /** Messages received whole on lane {@code id}. Any thread. */
   long messages(int id) {
     return lanes[id].messages;
+  }
+
+  /**
+   * Lets go of every lane's reassembly buffer larger than {@code keep} bytes whose lane has no
+   * message in progress: the lanes' large messages have stopped (a quiet period), so the buffers
+   * no longer pin memory. The next chunked message grows a new one as its data arrives. Read
+   * loop.
+   *
+   * @return the bytes let go
+   */
+  long releaseLarge(int keep) {
+    long released = 0;
+    for (In in : lanes) {
+      if (in.total == NONE && in.buffer.length > keep) {
+        released += in.buffer.length;
+        in.buffer = new byte[0];
+        in.view = ByteBuffer.wrap(in.buffer);
+      }
+    }
+    return released;
   }
 
   /** The bytes lane {@code id}'s reassembly buffer holds now (for tests). */

@@ -482,6 +482,7 @@ final class NioConnection<T> implements Connection<T> {
   /** Deadlines: handshake, close, frame read, pongs, liveness. Timer thread. */
   void tick(long now) {
     liveness.tick(now);
+    readHalf.tick(now);
   }
 
   @Override

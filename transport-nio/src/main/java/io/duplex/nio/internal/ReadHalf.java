@@ -48,6 +48,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>{@code lastReadNanos}: volatile, written by the read loop, read by the liveness sweep.</li>
  *   <li>{@code frameStartNanos}, {@code frameClockStopped}: volatile, written by the read loop
  *       only, read by the timer's frame-read deadline.</li>
+ *   <li>{@code lastLargeNanos}: volatile, written by the read loop, read by the timer. {@code
+ *       retainsLarge}: volatile; the read loop sets it, the timer clears it as it posts the
+ *       release command, which checks the quiet period again on the loop.</li>
  *   <li>The lent receive path ({@code lender} set): {@code lendLock} is held by the read loop
  *       while it reads and lends, by the read loop's command that starts lending once {@code
  *       onOpen} returned, and by the closing thread that lends what was held, so no two lend at
@@ -86,6 +89,21 @@ final class ReadHalf<T> {
   private boolean lending;
   /** What {@link #poison} fills a returned buffer's bytes with. */
   static final byte POISON = (byte) 0xDD;
+  /** Messages larger than this leave a buffer of their size kept for the next (see below). */
+  static final int RETAIN_SMALL = 64 * 1024;
+  /** How long after the last large message its kept buffers are let go. */
+  static final long QUIET_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+  /**
+   * When the last message larger than {@link #RETAIN_SMALL} arrived: the gathering or lane
+   * buffer it used is kept for the next one until {@link #QUIET_NANOS} pass without one. Written
+   * by the read loop; read by the timer's {@link #tick}.
+   */
+  private volatile long lastLargeNanos;
+  /**
+   * Whether buffers of large messages may be kept. The read loop sets it on a large message;
+   * the timer clears it when it asks the loop to let them go ({@link #releaseQuiet}).
+   */
+  private volatile boolean retainsLarge;
   /** Reading stopped: the inbound queue is full. */
   private static final int INBOUND_FULL = 1;
   /** Reading stopped: as many PONGs wait as may (a peer that sends PINGs and does not read). */
@@ -409,6 +427,12 @@ final class ReadHalf<T> {
    * on the lent path lent to the payload handler (or held, until onOpen has returned). Read loop.
    */
   private void received(int lane, ByteBuffer payload, int size) {
+    if (payload.remaining() > RETAIN_SMALL) {
+      lastLargeNanos = System.nanoTime();
+      if (!retainsLarge) {
+        retainsLarge = true;
+      }
+    }
     if (lender == null) {
       deliver(lane, decode(payload), size);
     } else if (!lending || discarding) {
@@ -742,6 +766,30 @@ final class ReadHalf<T> {
   /** Messages received whole on lane {@code lane} (with lanes). Any thread. */
   long laneMessages(int lane) {
     return lanes.messages(lane);
+  }
+
+  /**
+   * The timer's tick: once no large message has arrived for {@link #QUIET_NANOS}, asks the read
+   * loop to let go of the buffers they left (the decoder's spare, the lanes' reassembly buffers).
+   * Timer.
+   */
+  void tick(long now) {
+    if (retainsLarge && now - lastLargeNanos > QUIET_NANOS) {
+      retainsLarge = false;
+      connection.readLoop().execute(this::releaseQuiet);
+    }
+  }
+
+  /** Lets go of large kept buffers, if still quiet (a large message may just have come). */
+  private void releaseQuiet() {
+    if (System.nanoTime() - lastLargeNanos <= QUIET_NANOS) {
+      retainsLarge = true; // one arrived since the timer looked: ask again later
+      return;
+    }
+    decoder.releaseLargeSpare();
+    if (lanes != null) {
+      lanes.releaseLarge(RETAIN_SMALL);
+    }
   }
 
   /** Grants a consumed message's bytes back to the peer, on a connection with lanes. */

@@ -59,4 +59,37 @@ class LaneReceiverTest {
     assertEquals(1000, second.remaining());
     assertEquals(size, r.bufferSize(1));
   }
+
+  @Test
+  void shouldLetLargeBuffersGoWhenAskedButNotOneInUse() {
+    LaneReceiver r = receiver();
+    byte[] message = new byte[MAX];
+    assertNull(r.onFrame((byte) (Wire.FIRST_CHUNK | 1), first(1 << 20, message, 0, 32 * 1024)));
+    int at = 32 * 1024;
+    ByteBuffer whole = null;
+    while (whole == null) {
+      whole = r.onFrame((byte) (Wire.NEXT_CHUNK | 1), ByteBuffer.wrap(message, at, 32 * 1024));
+      at += 32 * 1024;
+    }
+    assertEquals(1 << 20, r.bufferSize(1));
+    // A message in progress keeps its buffer.
+    assertNull(r.onFrame((byte) (Wire.FIRST_CHUNK | 1), first(1 << 20, message, 0, 1000)));
+    assertEquals(0, r.releaseLarge(64 * 1024));
+    assertEquals(1 << 20, r.bufferSize(1));
+    at = 1000;
+    whole = null;
+    while (whole == null) {
+      int n = Math.min(32 * 1024, (1 << 20) - at);
+      whole = r.onFrame((byte) (Wire.NEXT_CHUNK | 1), ByteBuffer.wrap(message, at, n));
+      at += n;
+    }
+    assertEquals(1 << 20, whole.remaining(), "completed in the kept buffer");
+    // Between messages, a quiet period lets it go; the next message grows a new one.
+    assertEquals(1 << 20, r.releaseLarge(64 * 1024));
+    assertEquals(0, r.bufferSize(1));
+    assertNull(r.onFrame((byte) (Wire.FIRST_CHUNK | 1), first(100_000, message, 0, 50_000)));
+    ByteBuffer next = r.onFrame((byte) (Wire.NEXT_CHUNK | 1), ByteBuffer.wrap(message, 50_000,
+        50_000));
+    assertEquals(100_000, next.remaining());
+  }
 }
