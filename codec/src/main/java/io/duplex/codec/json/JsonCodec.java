@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.SerializableString;
 import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.util.ByteBufferBackedInputStream;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.ObjectWriter;
@@ -65,8 +66,9 @@ import java.util.Map;
  * <h2>Threads</h2>
  * Immutable and thread-safe: one {@link ObjectMapper} per codec, and one {@link ObjectReader}
  * and {@link ObjectWriter} per registered class, made once. {@link #decode} reads a heap buffer's
- * array in place (at its offset) and copies a direct or read-only buffer first; it leaves the
- * buffer's position where it was.
+ * array in place (at its offset), and a direct or read-only buffer as a stream (the parser
+ * reads it through its own recycled buffer), so a lent payload is never copied whole; it leaves
+ * the buffer's position where it was.
  *
  * @param <T> the family's base type
  */
@@ -179,19 +181,8 @@ public final class JsonCodec<T> implements Codec<T> {
       throw new CorruptedFrameException("empty payload: a JSON message is an object"
           + " {\"type\":...,\"data\":{...}}");
     }
-    byte[] bytes;
-    int offset;
-    if (payload.hasArray()) {
-      bytes = payload.array();
-      offset = payload.arrayOffset() + payload.position();
-    } else { // direct or read-only: copy, leaving the borrowed buffer's position alone
-      bytes = new byte[length];
-      payload.get(payload.position(), bytes);
-      offset = 0;
-    }
-    Utf8.check(bytes, offset, length);
     String type = null;
-    try (JsonParser p = factory.createParser(bytes, offset, length)) {
+    try (JsonParser p = parser(payload, length)) {
       expect(p, p.nextToken() == JsonToken.START_OBJECT, "a JSON object");
       expect(p, p.nextToken() == JsonToken.FIELD_NAME && "type".equals(p.currentName()),
           "\"type\" as the first field");
@@ -215,6 +206,23 @@ public final class JsonCodec<T> implements Codec<T> {
     } catch (IOException e) { // not from a byte array; Jackson's are JacksonExceptions
       throw new DecoderException("cannot read JSON message: " + e, e);
     }
+  }
+
+  /**
+   * A parser over the payload's bytes where they are, after the strict UTF-8 check: a heap
+   * buffer's array at its offset, or a direct (or read-only) buffer as a stream, which the
+   * parser reads through its own recycled input buffer, a few KiB at a time. No copy of the
+   * whole payload either way, and the same parser (so the same errors) for both.
+   */
+  private JsonParser parser(ByteBuffer payload, int length) throws IOException {
+    if (payload.hasArray()) {
+      byte[] bytes = payload.array();
+      int offset = payload.arrayOffset() + payload.position();
+      Utf8.check(bytes, offset, length);
+      return factory.createParser(bytes, offset, length);
+    }
+    Utf8.check(payload, payload.position(), length);
+    return factory.createParser(new ByteBufferBackedInputStream(payload.duplicate()));
   }
 
   /** After the envelope's closing brace only whitespace may follow. */

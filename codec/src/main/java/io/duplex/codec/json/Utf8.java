@@ -20,10 +20,21 @@ final class Utf8 {
    *     offset}) and what is wrong with it
    */
   static void check(byte[] bytes, int offset, int length) {
+    check(java.nio.ByteBuffer.wrap(bytes), offset, length);
+  }
+
+  /**
+   * Checks {@code length} bytes of {@code bytes} from index {@code offset} (absolute: the
+   * buffer's position and limit are not used or moved).
+   *
+   * @throws DecoderException naming where the first bad sequence starts (counted from {@code
+   *     offset}) and what is wrong with it
+   */
+  static void check(java.nio.ByteBuffer bytes, int offset, int length) {
     int end = offset + length;
     int i = offset;
     while (i < end) {
-      int b = bytes[i];
+      int b = bytes.get(i);
       if (b > 0) { // ASCII: the whole payload, usually
         i++;
         continue;
@@ -60,13 +71,13 @@ final class Utf8 {
         throw invalid(i - offset, "a " + (more + 1) + "-byte sequence cut short by the end of"
             + " the payload");
       }
-      int second = bytes[i + 1] & 0xFF;
+      int second = bytes.get(i + 1) & 0xFF;
       if (second < min || second > max) {
         throw invalid(i - offset, badSecond(lead, second));
       }
       for (int k = 2; k <= more; k++) {
-        if ((bytes[i + k] & 0xC0) != 0x80) {
-          throw invalid(i - offset, "lead byte " + hex(lead) + " then " + hex(bytes[i + k])
+        if ((bytes.get(i + k) & 0xC0) != 0x80) {
+          throw invalid(i - offset, "lead byte " + hex(lead) + " then " + hex(bytes.get(i + k))
               + " where continuation byte " + (k + 1) + " of " + (more + 1) + " belongs");
         }
       }

@@ -31,9 +31,21 @@ class JsonCodecRejectionTest {
 
   private final JsonCodec<ConsensusMessage> codec = JsonCodec.consensus();
 
-  /** Asserts that {@code payload} fails with a DecoderException (or a subtype) and returns it. */
+  /**
+   * Asserts that {@code payload} fails with a DecoderException (or a subtype), in a heap buffer
+   * and in a direct one (a lent read buffer) alike, and returns the heap one.
+   */
   private DecoderException rejects(byte[] payload) {
-    return assertThrows(DecoderException.class, () -> codec.decode(ByteBuffer.wrap(payload)));
+    DecoderException heap = assertThrows(DecoderException.class,
+        () -> codec.decode(ByteBuffer.wrap(payload)));
+    ByteBuffer direct = ByteBuffer.allocateDirect(payload.length + 3);
+    direct.put(new byte[] {'{', '"', 'x'}).put(payload).position(3); // bytes before the payload
+    DecoderException fromDirect = assertThrows(DecoderException.class,
+        () -> codec.decode(direct));
+    assertEquals(heap.getClass(), fromDirect.getClass(), "direct: " + fromDirect);
+    assertEquals(heap.getMessage(), fromDirect.getMessage());
+    assertEquals(3, direct.position(), "the position is left alone");
+    return heap;
   }
 
   private DecoderException rejects(String json) {

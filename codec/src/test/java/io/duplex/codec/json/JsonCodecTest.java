@@ -16,6 +16,7 @@ import io.duplex.codec.message.Proposal;
 import io.duplex.codec.message.Status;
 import io.duplex.codec.message.Vote;
 import io.duplex.codec.message.VoteType;
+import io.duplex.codec.testing.Allocations;
 import io.duplex.codec.testing.Messages;
 import io.duplex.codec.testing.Payloads;
 import io.duplex.codec.testing.RecordingSink;
@@ -35,6 +36,31 @@ import org.junit.jupiter.api.Test;
 
 class JsonCodecTest {
   private final JsonCodec<ConsensusMessage> codec = JsonCodec.consensus();
+
+  @Test
+  void shouldDecodeADirectBufferWithoutCopyingThePayload() {
+    JsonCodec<ConsensusMessage> codec = JsonCodec.consensus();
+    byte[] block = new byte[256 * 1024];
+    new Random(3).nextBytes(block);
+    byte[] json = Codecs.encode(codec, new Proposal(7, 0, "p", "h", block));
+    ByteBuffer direct = ByteBuffer.allocateDirect(json.length).put(json).flip(); // a lent view
+    ByteBuffer heap = ByteBuffer.wrap(json); // read in place: the reference
+    long[] allocated = new long[2];
+    for (int round = 0; round < 4; round++) { // the first rounds load classes and buffers
+      int i = 0;
+      for (ByteBuffer payload : List.of(heap, direct)) {
+        long before = Allocations.ofCurrentThread();
+        Proposal decoded = (Proposal) codec.decode(payload);
+        allocated[i++] = Allocations.ofCurrentThread() - before;
+        assertTrue(Arrays.equals(block, decoded.block()));
+        assertEquals(0, payload.position());
+      }
+    }
+    // Jackson's own cost (the block's array, its base64 buffers) is the same for both; a copy
+    // of the direct payload would add its whole length.
+    assertTrue(allocated[1] < allocated[0] + json.length / 8, "direct " + allocated[1]
+        + " bytes, heap " + allocated[0] + ", for a payload of " + json.length);
+  }
 
   @Test
   void shouldRoundTripEveryRegisteredTypeFromEveryKindOfBuffer() {
