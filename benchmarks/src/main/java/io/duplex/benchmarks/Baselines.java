@@ -45,6 +45,13 @@ public final class Baselines {
   public static final String DUPLEX_LANES = "duplex-lanes";
   /** As {@value #DUPLEX_LANES}, every message on the configured blocks lane. */
   public static final String DUPLEX_LANES_BLOCKS = "duplex-lanes-blocks";
+  /**
+   * Plaintext duplex in the low-latency mode: every loop of both sides busy-polls for {@value
+   * #BUSY_POLL_MICROS} µs after its last work ({@code NioTransport.Builder.busyPoll}). Round
+   * trip benchmark only.
+   */
+  public static final String DUPLEX_SPIN = "duplex-spin";
+  static final long BUSY_POLL_MICROS = 200;
   /** duplex over its secure channel with the default suite, AES-256-GCM. */
   public static final String DUPLEX_SECURE = "duplex-secure";
   /** duplex over its secure channel with ChaCha20-Poly1305. */
@@ -108,6 +115,8 @@ public final class Baselines {
       case NETTY -> new NettyEcho();
       case NETTY_TLS -> new NettyEcho(new NettyTls());
       case DUPLEX -> new DuplexEcho();
+      case DUPLEX_SPIN -> new DuplexEcho(null,
+          java.time.Duration.ofNanos(BUSY_POLL_MICROS * 1000));
       case DUPLEX_SECURE -> new DuplexEcho(CipherSuite.AES_256_GCM);
       case DUPLEX_CHACHA -> new DuplexEcho(CipherSuite.CHACHA20_POLY1305);
       default -> throw unknown(name);
@@ -116,7 +125,8 @@ public final class Baselines {
 
   static IllegalArgumentException unknown(String name) {
     return new IllegalArgumentException("unknown baseline '" + name + "': use one of "
-        + List.of(LOCKED, VIRTUAL_THREADS, NETTY, NETTY_TLS, DUPLEX, DUPLEX_BYTES, DUPLEX_SECURE,
+        + List.of(LOCKED, VIRTUAL_THREADS, NETTY, NETTY_TLS, DUPLEX, DUPLEX_BYTES, DUPLEX_SPIN,
+            DUPLEX_SECURE,
             DUPLEX_CHACHA, DUPLEX_LANES, DUPLEX_LANES_BLOCKS));
   }
 

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.SocketOption;
 import java.net.StandardSocketOptions;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -74,6 +75,7 @@ public final class NioTransport {
     private int receiveBufferSize;
     private boolean tcpNoDelay = true;
     private PayloadHandler<T> payloadHandler;
+    private Duration busyPoll = Duration.ZERO;
     private boolean poisonLentBuffers = Boolean.getBoolean(POISON_PROPERTY);
 
     private Builder(Codec<T> codec) {
@@ -184,6 +186,28 @@ public final class NioTransport {
       return this;
     }
 
+    /**
+     * The low-latency mode: after each pass that found work, every loop (read and write) keeps
+     * polling its selector and its queue without blocking for up to {@code busyPoll}, and only
+     * then blocks in {@code select()}, as an Aeron idle strategy spins before it parks. A message
+     * that arrives while a loop polls is handled without a thread wake-up, and a sender that
+     * hands work to a polling loop makes no wake-up system call, so round trips get shorter. The
+     * cost: each loop keeps a CPU busy for {@code busyPoll} after the last message it saw, so
+     * give it cores to spare (at least one per loop). Default {@link Duration#ZERO}: loops block
+     * at once.
+     *
+     * @throws IllegalArgumentException if negative or over one second
+     */
+    public Builder<T> busyPoll(Duration busyPoll) {
+      Objects.requireNonNull(busyPoll, "busyPoll");
+      if (busyPoll.isNegative() || busyPoll.compareTo(Duration.ofSeconds(1)) > 0) {
+        throw new IllegalArgumentException("busyPoll must be 0 to 1 s, was " + busyPoll
+            + " (a loop that never blocks keeps its CPU busy for good)");
+      }
+      this.busyPoll = busyPoll;
+      return this;
+    }
+
     /** TCP_NODELAY for every socket. Default true: frames go out without Nagle's delay. */
     public Builder<T> tcpNoDelay(boolean tcpNoDelay) {
       this.tcpNoDelay = tcpNoDelay;
@@ -211,6 +235,7 @@ public final class NioTransport {
       copy.receiveBufferSize = receiveBufferSize;
       copy.tcpNoDelay = tcpNoDelay;
       copy.poisonLentBuffers = poisonLentBuffers;
+      copy.busyPoll = busyPoll;
       return listener -> copy.start(Objects.requireNonNull(listener, "listener"));
     }
 
@@ -228,7 +253,7 @@ public final class NioTransport {
       try {
         return LoopTransports.start(config != null ? config : TransportConfig.defaults(), codec,
             listener, errorHandler, readLoops, writeLoops, handlersOnReadLoop, socketOptions(),
-            payloadHandler, poisonLentBuffers);
+            payloadHandler, poisonLentBuffers, busyPoll.toNanos());
       } catch (IOException e) {
         throw new UncheckedIOException("cannot open a selector: " + e.getMessage(), e);
       }

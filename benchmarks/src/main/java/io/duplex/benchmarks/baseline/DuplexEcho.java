@@ -29,7 +29,15 @@ public final class DuplexEcho implements Echo {
 
   /** Over the secure channel with {@code suite}, or plaintext if it is null. */
   public DuplexEcho(CipherSuite suite) throws Exception {
-    server = NioTransport.builder(ByteArrayCodec.instance())
+    this(suite, Duration.ZERO);
+  }
+
+  /**
+   * Plaintext (or {@code suite}), every loop of both sides in the low-latency mode: busy-polling
+   * for {@code busyPoll} after its last work ({@code NioTransport.Builder.busyPoll}).
+   */
+  public DuplexEcho(CipherSuite suite, Duration busyPoll) throws Exception {
+    server = NioTransport.builder(ByteArrayCodec.instance()).busyPoll(busyPoll)
         .config(DuplexSecurity.config(suite, "server").build())
         .handlersOnReadLoop(true)
         .listener(new ConnectionListener<>() {
@@ -39,7 +47,7 @@ public final class DuplexEcho implements Echo {
           }
         }).build();
     InetSocketAddress at = server.listen(new InetSocketAddress("127.0.0.1", 0));
-    client = NioTransport.builder(ByteArrayCodec.instance())
+    client = NioTransport.builder(ByteArrayCodec.instance()).busyPoll(busyPoll)
         .config(DuplexSecurity.config(suite, "client").build()).build();
     connection = client.connect(at).get(10, TimeUnit.SECONDS);
   }

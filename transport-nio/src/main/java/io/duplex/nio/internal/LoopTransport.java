@@ -103,7 +103,7 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
   LoopTransport(TransportConfig config, Codec<T> codec, ConnectionListener<T> listener,
       BiConsumer<Connection<?>, Throwable> errorHandler, int readLoopCount, int writeLoopCount,
       boolean handlersOnReadLoop, Map<SocketOption<?>, Object> socketOptions,
-      Lending<T> lending) throws IOException {
+      Lending<T> lending, long spinNanos) throws IOException {
     this.config = config;
     this.lending = lending;
     this.codec = codec;
@@ -134,10 +134,11 @@ final class LoopTransport<T> implements Transport<T>, ErrorSink {
     long writeTick = tick(config.sendTimeout());
     try {
       for (int i = 0; i < readLoopCount; i++) {
-        readLoops[i] = new ReadLoop("duplex-" + id + "-read-" + i, this);
+        readLoops[i] = new ReadLoop("duplex-" + id + "-read-" + i, this, spinNanos);
       }
       for (int i = 0; i < writeLoopCount; i++) {
-        writeLoops[i] = new WriteLoop("duplex-" + id + "-write-" + i, this, writeTick);
+        writeLoops[i] = new WriteLoop("duplex-" + id + "-write-" + i, this, writeTick,
+            spinNanos);
       }
     } catch (IOException e) {
       for (SelectorLoop loop : loops()) {

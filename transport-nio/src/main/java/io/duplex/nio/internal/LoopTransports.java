@@ -28,14 +28,17 @@ public final class LoopTransports {
    * @param socketOptions set on every socket, dialed or accepted, before its first byte
    * @param payloadHandler the lent receive path's handler, or null to decode messages
    * @param poisonLent whether lent buffers are poisoned as their calls return
+   * @param spinNanos how long each loop busy-polls after its last work before it blocks in
+   *     select (0: it blocks at once, the default)
    * @throws IOException if a selector cannot be opened
    */
   public static <T> Transport<T> start(TransportConfig config, Codec<T> codec,
       ConnectionListener<T> listener, BiConsumer<Connection<?>, Throwable> errorHandler,
       int readLoops, int writeLoops, boolean handlersOnReadLoop,
       Map<SocketOption<?>, Object> socketOptions, PayloadHandler<T> payloadHandler,
-      boolean poisonLent) throws IOException {
+      boolean poisonLent, long spinNanos) throws IOException {
     return new LoopTransport<>(config, codec, listener, errorHandler, readLoops, writeLoops,
-        handlersOnReadLoop, socketOptions, Lending.of(payloadHandler, config, poisonLent));
+        handlersOnReadLoop, socketOptions, Lending.of(payloadHandler, config, poisonLent),
+        spinNanos);
   }
 }

@@ -21,8 +21,8 @@ final class ReadLoop extends SelectorLoop {
   // Loop thread only.
   private final ByteBuffer readBuffer = ByteBuffer.allocateDirect(READ_BUFFER_SIZE);
 
-  ReadLoop(String name, ErrorSink errors) throws IOException {
-    super(name, errors);
+  ReadLoop(String name, ErrorSink errors, long spinNanos) throws IOException {
+    super(name, errors, spinNanos);
   }
 
   @Override

@@ -24,6 +24,15 @@ import org.slf4j.LoggerFactory;
  * (compare-and-set) and cleared by the loop as each select returns. A submitter that finds it
  * set makes no call: the wakeup already made ends the select that is running or the next one,
  * and the commands run after it.
+ *
+ * <p><b>Busy-polling ({@code spinNanos > 0}, the low-latency mode).</b> After a pass that did work
+ * (a key was ready or a command ran), the loop does not block: it polls the selector with {@code
+ * selectNow} and its command queue, over and over, until {@code spinNanos} pass with nothing to
+ * do, and only then blocks in {@code select}. While it polls, {@link #spinning} is set and
+ * submitters skip the wakeup system call: the poll finds their command. Before blocking, the loop
+ * clears {@code spinning}, then looks at the queue once more; a submitter offers its command,
+ * then reads {@code spinning}. Both are volatile accesses, so either the submitter sees the flag
+ * cleared and wakes the selector, or the loop sees the command and polls on.
  */
 abstract class SelectorLoop implements Executor {
   private static final Logger log = LoggerFactory.getLogger(SelectorLoop.class);
@@ -41,12 +50,21 @@ abstract class SelectorLoop implements Executor {
   private final LongAdder wakeups = new LongAdder();
   // Written by shutdown() on any thread, read by the loop.
   private volatile boolean running = true;
+  /** How long the loop busy-polls after its last work before blocking; 0: never polls. */
+  private final long spinNanos;
+  /** The loop is polling, not blocked: no wakeup needed. Loop writes; submitters read. */
+  private volatile boolean spinning;
   // Loop thread only.
   private int earlyEmptySelects;
   // Loop thread writes; volatile for spinLogged() (tests, diagnostics).
   private volatile boolean spinLogged;
 
   SelectorLoop(String name, ErrorSink errors) throws IOException {
+    this(name, errors, 0);
+  }
+
+  SelectorLoop(String name, ErrorSink errors, long spinNanos) throws IOException {
+    this.spinNanos = spinNanos;
     this.name = name;
     this.errors = errors;
     this.selector = Selector.open();
@@ -70,7 +88,7 @@ abstract class SelectorLoop implements Executor {
 
   /** Wakes the selector if the loop may be blocked in it; at most once per pass. Any thread. */
   final void wakeup() {
-    if (!inLoop() && wakeupPending.compareAndSet(false, true)) {
+    if (!inLoop() && !spinning && wakeupPending.compareAndSet(false, true)) {
       wakeups.increment();
       selector.wakeup();
     }
@@ -100,8 +118,31 @@ abstract class SelectorLoop implements Executor {
 
   private void run() {
     try {
+      long lastWork = System.nanoTime();
       while (running) {
-        runCommands();
+        boolean worked = runCommands();
+        if (spinNanos > 0) {
+          if (!spinning) {
+            spinning = true;
+          }
+          if (selector.selectNow(onReady) > 0 || worked) {
+            lastWork = System.nanoTime();
+            afterSelect();
+            continue;
+          }
+          if (System.nanoTime() - lastWork < spinNanos) {
+            Thread.yield(); // polls, but gives way: a peer thread on this CPU runs first
+            afterSelect();
+            continue;
+          }
+          spinning = false; // then look once more: a submitter may have skipped its wakeup
+          // A wakeup made before the polling began was spent by a selectNow, and its flag
+          // would stop the next submitter from waking the select below: clear it first.
+          wakeupPending.set(false);
+          if (!commands.isEmpty()) {
+            continue;
+          }
+        }
         long timeout = selectTimeoutMillis();
         long start = System.nanoTime();
         int selected = timeout == 0 ? selector.select(onReady) : selector.select(onReady, timeout);
@@ -114,23 +155,30 @@ abstract class SelectorLoop implements Executor {
           earlyEmptySelects = 0;
         }
         afterSelect();
+        lastWork = System.nanoTime(); // (polling mode: poll again after a blocking select)
       }
     } catch (Throwable t) {
       errors.report(null, t);
     } finally {
+      spinning = false;
       closeAll();
     }
   }
 
-  private void runCommands() {
-    Runnable command;
-    while ((command = commands.poll()) != null) {
+  /** Runs the submitted commands; true if there was one. */
+  private boolean runCommands() {
+    Runnable command = commands.poll();
+    if (command == null) {
+      return false;
+    }
+    do {
       try {
         command.run();
       } catch (Throwable t) {
         errors.report(null, t);
       }
-    }
+    } while ((command = commands.poll()) != null);
+    return true;
   }
 
   /**

@@ -22,8 +22,8 @@ final class WriteLoop extends SelectorLoop {
   private final List<NioConnection<?>> scratch = new ArrayList<>();
   private long nextExpiry;
 
-  WriteLoop(String name, ErrorSink errors, long tickNanos) throws IOException {
-    super(name, errors);
+  WriteLoop(String name, ErrorSink errors, long tickNanos, long spinNanos) throws IOException {
+    super(name, errors, spinNanos);
     this.tickNanos = tickNanos;
   }
 

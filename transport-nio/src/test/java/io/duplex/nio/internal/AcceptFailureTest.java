@@ -55,7 +55,7 @@ class AcceptFailureTest {
     TransportConfig config = TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("server")).build();
     LoopTransport<byte[]> transport = new LoopTransport<>(config, ByteArrayCodec.instance(),
         listener, (c, e) -> reported.add(e), 1, 1, false,
-        Map.of(StandardSocketOptions.TCP_NODELAY, true), Lending.of(null, config, false));
+        Map.of(StandardSocketOptions.TCP_NODELAY, true), Lending.of(null, config, false), 0);
     try (ServerSocketChannel server = ServerSocketChannel.open();
         SocketChannel client = SocketChannel.open()) {
       server.bind(new InetSocketAddress("127.0.0.1", 0));
