@@ -68,11 +68,19 @@ final class SocketWriter {
   /** Seals what is written, once the handshake installed it; null on a plaintext connection. */
   private Sealer sealer;
   /**
-   * How far into a gather lane chunks may be scheduled: no limit while the socket takes what it
-   * is given; after a write it took only part of, about what it took (at least one chunk), then
-   * twice as much after each write it took whole. So
-   * the lane bytes committed to a gather and not written, which every lane's next message waits
-   * behind, stay near one chunk on a slow link instead of a whole buffer.
+   * The bytes one turn at the socket (a {@link #drain} call) may gather while lanes have work:
+   * no limit while the socket takes what it is given; after a turn that filled the socket, what
+   * that turn wrote in all (at least one chunk); twice as much once a turn writes that much
+   * whole. So the lane bytes committed to a gather and not written, which every lane's next
+   * message waits behind, stay near one chunk on a slow link instead of a whole buffer. It is a
+   * budget for the turn, not for each write: a socket that took a turn's first gather whole
+   * has room for about the rest of the budget, not for twice the budget (that doubling, per
+   * write, staged up to 215 KB ahead of the votes over a 100 Mbit/s link).
+   */
+  private int laneBudget = Integer.MAX_VALUE;
+  /**
+   * How far into this gather lane chunks may be scheduled: what is left of the turn's {@link
+   * #laneBudget}; a gather schedules at least one chunk's worth of lane bytes all the same.
    */
   private int laneGather = Integer.MAX_VALUE;
 
@@ -194,6 +202,7 @@ final class SocketWriter {
       return drainSealed(gathers);
     }
     ByteBuffer out = DIRECT.get();
+    long taken = 0; // written in this turn
     for (int g = 0; ; g++) {
       if (outputShut) {
         return DONE;
@@ -203,6 +212,9 @@ final class SocketWriter {
       }
       if (g == gathers) {
         return more() ? TURN_UP : DONE;
+      }
+      if (lanes != null) {
+        laneGather = laneLimit(laneBudget, taken);
       }
       out.clear();
       int n = fill(out);
@@ -216,8 +228,9 @@ final class SocketWriter {
       int copied = out.remaining();
       int written = channel.write(out);
       settle(n, written);
+      taken += written;
       if (lanes != null) {
-        laneGather = nextLaneGather(written, copied);
+        laneBudget = nextLaneBudget(laneBudget, taken, written < copied, lanes.chunk());
       }
       if (written < copied) {
         return FULL;
@@ -226,15 +239,27 @@ final class SocketWriter {
   }
 
   /**
-   * The lane budget of the next gather after a write that took {@code written} of {@code
-   * copied} bytes: what it took, at least a chunk, if it took part; twice the budget if it took
-   * all (so a socket that keeps up is soon given whole buffers again).
+   * How far into a gather lane chunks may go when {@code taken} bytes of the turn's {@code
+   * budget} are written: what is left of it ({@link Integer#MAX_VALUE}: no limit).
    */
-  private int nextLaneGather(int written, int copied) {
-    if (written < copied) {
-      return Math.max(written, lanes.chunk());
+  static int laneLimit(int budget, long taken) {
+    return budget == Integer.MAX_VALUE ? budget : (int) Math.max(0, budget - taken);
+  }
+
+  /**
+   * The turn's lane budget after a write, {@code taken} bytes written in the turn so far: if the
+   * write filled the socket, what the turn took (at least a chunk); if the turn took the whole
+   * budget without filling it, twice the budget (so a socket that keeps up is soon given whole
+   * buffers again); otherwise unchanged.
+   */
+  static int nextLaneBudget(int budget, long taken, boolean full, int chunk) {
+    if (full) {
+      return (int) Math.max(chunk, Math.min(taken, Integer.MAX_VALUE - 1));
     }
-    return laneGather >= DIRECT_BUFFER_SIZE ? Integer.MAX_VALUE : 2 * laneGather;
+    if (budget != Integer.MAX_VALUE && taken >= budget) {
+      return budget >= DIRECT_BUFFER_SIZE ? Integer.MAX_VALUE : 2 * budget;
+    }
+    return budget;
   }
 
   /** Whether anything waits that the holder could write now. */
@@ -280,7 +305,7 @@ final class SocketWriter {
         return FULL; // its frames complete when the rest of the record is written
       }
       if (lanes != null) {
-        laneGather = nextLaneGather(copied, copied);
+        laneGather = laneGather >= DIRECT_BUFFER_SIZE ? Integer.MAX_VALUE : 2 * laneGather;
       }
       completeWritten();
     }
@@ -302,6 +327,7 @@ final class SocketWriter {
         return n;
       }
     }
+    int fresh = out.position(); // what follows the staged rest
     long now = 0;
     while (out.hasRemaining() && !ending) {
       OutboundFrame f = control.isEmpty() ? null : control.poll(); // no lock per message
@@ -315,7 +341,7 @@ final class SocketWriter {
         }
       }
       if (f == null && lanes != null) {
-        if (out.position() >= laneGather) {
+        if (out.position() >= laneGather && out.position() - fresh >= lanes.chunk()) {
           break; // the socket is slow: the lanes' next chunks wait for the next gather
         }
         f = lanes.next(staged.peekLast(), now == 0 ? (now = System.nanoTime()) : now,
