@@ -274,6 +274,52 @@ class LaneTest {
     }
   }
 
+  /**
+   * A packed message is counted in its lane only when its batch is sealed; until then the open
+   * batch's bytes still count against the lane's hard limit, both for the next packed message
+   * and for a message queued on its own.
+   */
+  @Test
+  void shouldCountTheOpenBatchAgainstTheLaneHardLimit() throws Exception {
+    Lane small = Lane.builder("small").maxMessageSize(20 * 1024).outboundHardLimit(32 * 1024)
+        .slowPeerPolicy(SlowPeerPolicy.FAIL_SEND).build();
+    Consumer<TransportConfig.Builder> settings = b -> b.lanes(small);
+    try (Peers.Node a = node("a", false, settings); Peers.Node b = node("b", false, settings)) {
+      b.listen();
+      Connection<byte[]> out = a.connect(b);
+      Connection<byte[]> in = b.nextOpened();
+      int wire = 5 + 100; // a 100-byte message's frame
+      List<CompletableFuture<Void>> packed = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        packed.add(out.sendLater(small, message(3, i, 100)));
+      }
+      assertEquals(200L * wire, out.stats(small).pendingBytes(), "the open batch is counted");
+      // 17 KiB is too large to pack: it is reserved on its own, against the open batch too.
+      CompletableFuture<Void> alone = out.sendLater(small, message(3, -1, 17 * 1024));
+      ExecutionException e = assertThrows(ExecutionException.class, alone::get);
+      assertInstanceOf(io.duplex.BackpressureException.class, e.getCause());
+      int room = (32 * 1024 - 200 * wire) / wire; // packed messages that still fit
+      for (int i = 200; i < 200 + room; i++) {
+        packed.add(out.sendLater(small, message(3, i, 100)));
+      }
+      CompletableFuture<Void> over = out.sendLater(small, message(3, -2, 100));
+      e = assertThrows(ExecutionException.class, over::get);
+      assertInstanceOf(io.duplex.BackpressureException.class, e.getCause());
+      assertEquals(2, out.stats(small).sendsRefused());
+      assertEquals((200L + room) * wire, out.stats(small).pendingBytes());
+      out.flush();
+      for (int i = 0; i < 200 + room; i++) {
+        ByteBuffer m = ByteBuffer.wrap(in.receive(Duration.ofSeconds(10)));
+        assertEquals(3, m.getInt());
+        assertEquals(i, m.getInt(), "out of order");
+      }
+      for (CompletableFuture<Void> f : packed) {
+        f.get(10, TimeUnit.SECONDS);
+      }
+      await("the lane's bytes released", 10, () -> out.stats(small).pendingBytes() == 0);
+    }
+  }
+
   @Test
   void shouldRefuseAMessageOverItsLaneMaxSizeAndStayOpen() throws Exception {
     try (Peers.Node a = node("a", false, lanes()); Peers.Node b = node("b", false, lanes())) {

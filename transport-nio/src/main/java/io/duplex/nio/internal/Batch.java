@@ -1,5 +1,6 @@
 package io.duplex.nio.internal;
 
+import io.duplex.internal.Wire;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
@@ -45,6 +46,30 @@ final class Batch {
       promises = Arrays.copyOf(promises, count * 2);
     }
     bytes.put(frame);
+    ends[count] = bytes.position();
+    promises[count] = promise;
+    if (count == 0 || deadline - deadlineNanos < 0) {
+      deadlineNanos = deadline;
+    }
+    count++;
+  }
+
+  /**
+   * Appends one whole MESSAGE-shaped frame of type {@code type} whose payload is {@code body}'s
+   * remaining bytes: the header is written here, the payload copied after it; {@code body} is
+   * not moved. So a lane message needs no frame view of the sender's buffer.
+   */
+  void add(byte type, ByteBuffer body, CompletableFuture<Void> promise, long deadline) {
+    if (count == ends.length) {
+      ends = Arrays.copyOf(ends, count * 2);
+      promises = Arrays.copyOf(promises, count * 2);
+    }
+    int n = body.remaining();
+    int at = bytes.position();
+    bytes.putInt(at, Wire.TYPE_SIZE + n);
+    bytes.put(at + Wire.LENGTH_SIZE, type);
+    bytes.put(at + Wire.HEADER_SIZE, body, body.position(), n);
+    bytes.position(at + Wire.HEADER_SIZE + n);
     ends[count] = bytes.position();
     promises[count] = promise;
     if (count == 0 || deadline - deadlineNanos < 0) {

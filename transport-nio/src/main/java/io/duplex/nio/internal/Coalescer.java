@@ -18,11 +18,23 @@ import java.util.concurrent.CompletableFuture;
  * updates: never across I/O and never while a future completes (a batch failed by {@link
  * #close} is failed by the caller, after the lock is let go). {@code hasOpen} mirrors {@code
  * open != null} for a check without the lock.
+ *
+ * <p>On a lane, the lock also guards the lane's hard limit: the lane's count ({@code
+ * out.pending}, an atomic) is raised only under it ({@link #reserve}, and a sealed batch's bytes
+ * joining it), and checked under it together with the open batch's bytes, which it does not
+ * hold. It is lowered by whoever writes, drops or fails a frame, without the lock.
  */
 final class Coalescer {
+  /** {@link #appendLane}: the message is in the open batch. */
+  static final long APPENDED = -1;
+  /** {@link #appendLane}: the coalescer is closed; nothing was appended. */
+  static final long CLOSED = -2;
+
   private final Consumer<OutboundFrame> sink;
   /** The lane whose messages this coalesces, or -1 on a connection without lanes. */
   private final int lane;
+  /** That lane's outbound state (its byte count and hard limit), or null without lanes. */
+  private final LaneScheduler.Out out;
   private final ConnectionMetrics metrics;
   /**
    * How many written batches to keep: as many as fit in the high-water mark (at least two, at
@@ -41,14 +53,18 @@ final class Coalescer {
   private volatile boolean hasOpen;
 
   Coalescer(OutboundQueue queue, ConnectionMetrics metrics, long highWaterMark) {
-    this(queue::offer, -1, metrics, highWaterMark);
+    this(queue::offer, null, metrics, highWaterMark);
   }
 
-  /** A coalescer whose sealed batches go to {@code sink}, as frames of {@code lane}. */
-  Coalescer(Consumer<OutboundFrame> sink, int lane, ConnectionMetrics metrics,
+  /**
+   * A coalescer whose sealed batches go to {@code sink}, as frames of lane {@code out} (null:
+   * no lanes).
+   */
+  Coalescer(Consumer<OutboundFrame> sink, LaneScheduler.Out out, ConnectionMetrics metrics,
       long highWaterMark) {
     this.sink = sink;
-    this.lane = lane;
+    this.out = out;
+    this.lane = out == null ? -1 : out.id;
     this.metrics = metrics;
     this.maxSpares = (int) Math.max(2, Math.min(16, highWaterMark / Batch.CAPACITY));
   }
@@ -87,6 +103,72 @@ final class Coalescer {
   }
 
   /**
+   * On a lane: packs a MESSAGE frame of {@code body}'s remaining bytes (the payload; the header
+   * is written here, {@code body} is not moved) into the open batch, if the lane's bytes, the
+   * open batch's included, stay within its hard limit. Returns {@link #APPENDED}; {@link
+   * #CLOSED}, appending nothing; or, appending nothing, the lane's byte count found (its
+   * slow-peer policy then applies, see {@link #reserve}). The lane's {@code pending} does not
+   * count the open batch's bytes: they move into it when the batch is sealed, so a message packed
+   * here costs no atomic of its own. Any sender.
+   */
+  long appendLane(ByteBuffer body, CompletableFuture<Void> promise, long deadlineNanos) {
+    int size = Wire.HEADER_SIZE + body.remaining();
+    synchronized (this) {
+      if (closed) {
+        return CLOSED;
+      }
+      Batch b = open;
+      if (out.hardLimit != Long.MAX_VALUE) {
+        long found = out.pending.get() + (b == null ? 0 : b.size());
+        if (found + size > out.hardLimit) {
+          return found;
+        }
+      }
+      if (b != null && !(b.fits(size) && creditFits(b, size))) {
+        sealLocked();
+        b = null;
+      }
+      if (b == null) {
+        b = spares.poll();
+        if (b == null) {
+          b = new Batch();
+        }
+        open = b;
+        hasOpen = true;
+      }
+      b.add(Wire.messageType(lane), body, promise, deadlineNanos);
+      metrics.framesQueued.increment();
+      return APPENDED;
+    }
+  }
+
+  /**
+   * On a lane with a hard limit: counts {@code size} bytes into the lane's {@code pending} if
+   * they, the open batch's bytes and the count found stay within it; returns {@link
+   * PendingBytes#RESERVED}, or the count found (the open batch's bytes included) if not. Under
+   * the lock, as {@link #appendLane}'s check is: every increase of a limited lane's count happens
+   * under it, so the two never pass the limit together. (Releases, by any thread, only lower
+   * it.) Any thread.
+   */
+  long reserve(int size) {
+    synchronized (this) {
+      long found = out.pending.get() + (open == null ? 0 : open.size());
+      if (found + size > out.hardLimit) {
+        return found;
+      }
+      out.pending.addAndGet(size);
+      return PendingBytes.RESERVED;
+    }
+  }
+
+  /** On a lane: its bytes queued and not written, the open batch's included. Any thread. */
+  long lanePending() {
+    synchronized (this) {
+      return out.pending.get() + (open == null ? 0 : open.size());
+    }
+  }
+
+  /**
    * On a lane, whether the batch with one more frame of {@code size} bytes still costs at most
    * {@link LaneTable#MAX_CHUNK} of credit (its data, plus {@link Wire#MESSAGE_CREDIT} a message):
    * no more than a chunk, which every peer's window leaves room for. Without lanes, always.
@@ -116,6 +198,10 @@ final class Coalescer {
     open = null;
     hasOpen = false;
     metrics.framesQueued.add(-b.count()); // counted again, as one frame of n, by the queue
+    if (out != null) {
+      // The batch's bytes join the lane's count before anyone can write and release them.
+      out.pending.addAndGet(b.size());
+    }
     sink.accept(b.seal(lane));
   }
 
@@ -131,7 +217,8 @@ final class Coalescer {
 
   /**
    * Refuses every later append and returns the open batch, unsealed, for the caller to fail
-   * outside the lock (or null). The closer; a batch sealed before this is in the queue.
+   * outside the lock (or null); its bytes are in the connection's pending bytes but, on a lane,
+   * not in the lane's. The closer; a batch sealed before this is in the queue.
    */
   Batch close() {
     synchronized (this) {

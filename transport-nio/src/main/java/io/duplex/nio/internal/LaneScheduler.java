@@ -33,8 +33,10 @@ import java.util.function.Consumer;
  *
  * <h2>Fields and their threads</h2>
  * Per lane: {@code queue} (senders offer; the role holder polls; any thread claims frames out of
- * it to drop or fail them, as in {@link OutboundQueue}); {@code pending} (any thread, CAS against
- * the lane's hard limit); {@code credit} (the read loop adds what CREDIT frames grant, the role
+ * it to drop or fail them, as in {@link OutboundQueue}); {@code pending}, the lane's bytes out of
+ * its coalescer's open batch (an atomic: any thread lowers it; on a lane with a hard limit it is
+ * raised and checked against the limit only under the coalescer's lock, with the open batch's
+ * bytes, see {@link Coalescer}; on a lane without one, any thread adds); {@code credit} (the read loop adds what CREDIT frames grant, the role
  * holder subtracts what it schedules: only one thread subtracts, so a check then a subtraction
  * is safe); {@code current}, the message in progress, and {@code finish} (the role holder; {@code
  * current} is volatile so that other threads can ask whether work waits). {@code virtualTime}:
@@ -89,17 +91,22 @@ final class LaneScheduler {
       return current != null || !queue.isEmpty();
     }
 
-    /** Counts {@code size} bytes in if that stays within the hard limit; else the count found. */
-    long tryReserve(int size) {
-      for (; ; ) {
-        long p = pending.get();
-        if (p + size > hardLimit) {
-          return p;
-        }
-        if (pending.compareAndSet(p, p + size)) {
-          return PendingBytes.RESERVED;
-        }
+    /**
+     * Counts {@code size} bytes in if that stays within the hard limit (the open batch's bytes
+     * included), returning {@link PendingBytes#RESERVED}; else the count found. A lane without a
+     * limit just counts. Any thread.
+     */
+    long reserve(int size) {
+      if (hardLimit == Long.MAX_VALUE) {
+        pending.addAndGet(size);
+        return PendingBytes.RESERVED;
       }
+      return coalescer.reserve(size);
+    }
+
+    /** Bytes of this lane queued and not written, its open batch's included. Any thread. */
+    long pendingBytes() {
+      return coalescer.lanePending();
     }
   }
 
@@ -124,7 +131,7 @@ final class LaneScheduler {
     chunkSize = config.chunkSize();
     chunk = chunkSize;
     for (Out o : lanes) {
-      o.coalescer = new Coalescer(f -> offer(o, f), o.id, metrics, config.highWaterMark());
+      o.coalescer = new Coalescer(f -> offer(o, f), o, metrics, config.highWaterMark());
     }
   }
 

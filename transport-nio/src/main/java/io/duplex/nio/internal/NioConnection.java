@@ -312,7 +312,7 @@ final class NioConnection<T> implements Connection<T> {
           Long.MAX_VALUE, s.sendsRefused(), s.framesDropped());
     }
     LaneScheduler.Out o = lanes.lane(n);
-    return new LaneStats(o.name, o.sent.sum(), readHalf.laneMessages(n), o.pending.get(),
+    return new LaneStats(o.name, o.sent.sum(), readHalf.laneMessages(n), o.pendingBytes(),
         o.credit.get(), o.refused.sum(), o.dropped.sum());
   }
 

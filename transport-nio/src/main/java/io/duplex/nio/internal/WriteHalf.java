@@ -295,22 +295,32 @@ final class WriteHalf {
     Kind kind = wire != null ? Kind.SHARED : Kind.MESSAGE;
     int data = wire != null ? LaneFrames.dataSize(wire) : body.remaining();
     int size = wire != null ? wire.remaining() : LaneFrames.wireSize(data, chunk);
-    if (!admitLane(o, size, promise)) {
-      afterConsumed();
-      return;
-    }
     if (later && wire == null && data <= chunk && Coalescer.fits(size)) {
       // Packed into the lane's open batch, as sendLater packs without lanes: no buffer, queue
-      // node or frame of its own. The frame's header is in front of the body, in the caller's
-      // encode buffer; it gets the lane's type.
-      ByteBuffer frame = body.duplicate();
-      frame.position(body.position() - Wire.HEADER_SIZE);
-      frame.put(frame.position() + Wire.LENGTH_SIZE, Wire.messageType(lane));
-      if (!o.coalescer.append(frame, promise, deadlineNanos)) {
-        budget.release(size);
-        o.pending.addAndGet(-size);
-        fail(promise, closedException(closedCause));
+      // node or frame of its own, and no count of the lane's own (the batch's bytes join it when
+      // it is sealed). The batch checks the lane's hard limit under its lock.
+      Throwable closed = closedCause;
+      if (closed != null) {
+        fail(promise, closedException(closed));
+        afterConsumed();
+        return;
       }
+      budget.add(size); // the connection's count, for the water marks
+      long found = o.coalescer.appendLane(body, promise, deadlineNanos);
+      if (found == Coalescer.APPENDED) {
+        afterConsumed();
+        return;
+      }
+      budget.release(size);
+      if (found == Coalescer.CLOSED) {
+        fail(promise, closedException(closedCause));
+        afterConsumed();
+        return;
+      }
+      // Over the lane's hard limit: its policy applies, and, admitted, the message goes as a
+      // frame of its own after the open batch.
+    }
+    if (!admitLane(o, size, promise)) {
       afterConsumed();
       return;
     }
@@ -383,7 +393,7 @@ final class WriteHalf {
       return false;
     }
     for (; ; ) {
-      long found = o.tryReserve(size);
+      long found = o.reserve(size);
       if (found == PendingBytes.RESERVED) {
         budget.add(size); // the connection's count, for the water marks
         return true;
@@ -520,8 +530,7 @@ final class WriteHalf {
         LaneScheduler.Out o = lanes.lane(i);
         Batch b = o.coalescer.close();
         if (b != null) {
-          budget.release(b.size());
-          o.pending.addAndGet(-b.size());
+          budget.release(b.size()); // (an open batch is not in the lane's count)
           b.fail(closed);
         }
       }
