@@ -62,6 +62,8 @@ final class NioConnection<T> implements Connection<T> {
   private final ReadLoop readLoop;
   private final WriteLoop writeLoop;
   private final Executor events;
+  /** The transport's lanes by number (lane 0 is {@link Lane#DEFAULT}); never changes. */
+  private final Lane[] lanes;
   private final ConnectionMetrics metrics = new ConnectionMetrics();
   private final Pings pings = new Pings(metrics);
   private final ReadHalf<T> readHalf;
@@ -102,6 +104,7 @@ final class NioConnection<T> implements Connection<T> {
     this.remote = remote;
     this.readLoop = readLoop;
     this.writeLoop = writeLoop;
+    this.lanes = transport.lending().lanes();
     this.events = transport.handlersOnReadLoop()
         ? readLoop : new SerialExecutor(transport.handlerExecutor(), transport.errors());
     Executor[] laneEvents = new Executor[config.lanes().size() + 1];
@@ -293,17 +296,32 @@ final class NioConnection<T> implements Connection<T> {
 
   @Override
   public CompletableFuture<Void> send(Lane lane, T message) {
-    return send(config.laneNumber(lane), message, false);
+    return send(laneNumber(lane), message, false);
   }
 
   @Override
   public CompletableFuture<Void> sendLater(Lane lane, T message) {
-    return send(config.laneNumber(lane), message, true);
+    return send(laneNumber(lane), message, true);
+  }
+
+  /**
+   * {@code lane}'s number: found by identity in the transport's lane array (a short loop the JIT
+   * inlines, on every {@code send(lane, m)}), else by {@link TransportConfig#laneNumber}, which
+   * also matches by name and says what is wrong.
+   */
+  private int laneNumber(Lane lane) {
+    Lane[] lanes = this.lanes;
+    for (int i = 0; i < lanes.length; i++) {
+      if (lanes[i] == lane) {
+        return i;
+      }
+    }
+    return config.laneNumber(lane);
   }
 
   @Override
   public LaneStats stats(Lane lane) {
-    int n = config.laneNumber(lane);
+    int n = laneNumber(lane);
     LaneScheduler lanes = writeHalf.lanes();
     if (lanes == null) {
       ConnectionStats s = stats();
