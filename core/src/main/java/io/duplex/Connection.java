@@ -65,6 +65,30 @@ public interface Connection<T> {
    */
   CompletableFuture<Void> sendLater(T message);
 
+  /**
+   * Fire and forget: queues {@code message} as {@link #sendLater(Object)} does (it goes out with
+   * the next {@link #flush()} or {@link #send(Object)}), but returns no future, so a message
+   * costs no object of its own once encoded: for streams of small messages where each one's fate
+   * does not matter. What becomes of it later is counted, not reported: a message that the send
+   * timeout cuts, or that the connection closing leaves unwritten, shows in {@link #stats()}
+   * ({@code sendsTimedOut}) and in {@link #closeCause()} only.
+   *
+   * @return true if it was queued; false if it was refused at once: the connection is not open,
+   *     or it would pass the hard limit ({@link SlowPeerPolicy#FAIL_SEND} or {@link
+   *     SlowPeerPolicy#DISCONNECT}; counted in {@code sendsRefused})
+   * @throws io.duplex.codec.EncoderException if the codec refuses the message or it is larger
+   *     than the max frame size; nothing was queued, the connection stays open
+   */
+  boolean post(T message);
+
+  /**
+   * As {@link #post(Object)}, on {@code lane} (see {@link #send(Lane, Object)}); the lane's own
+   * limits and policy apply.
+   *
+   * @throws IllegalArgumentException if the transport has no such lane
+   */
+  boolean post(Lane lane, T message);
+
   /** Starts writing everything {@link #sendLater} queued; never blocks on the socket. */
   void flush();
 

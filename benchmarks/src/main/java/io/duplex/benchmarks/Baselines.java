@@ -26,15 +26,15 @@ public final class Baselines {
   public static final String NETTY = "netty";
   public static final String NETTY_TLS = "netty-tls";
   /**
-   * Plaintext duplex. Its stream server receives on the lent path (a {@link
-   * io.duplex.PayloadHandler}, no message decoded); its echo server decodes, as it must send a
-   * message back.
+   * Plaintext duplex. Its stream client sends with {@code post} (fire and forget, no future per
+   * message) and its stream server receives on the lent path (a {@link io.duplex.PayloadHandler},
+   * no message decoded); its echo server decodes, as it must send a message back.
    */
   public static final String DUPLEX = "duplex";
   /**
-   * Plaintext duplex whose stream server decodes every message into a {@code byte[]} ({@code
-   * ByteArrayCodec}, a handler on the read loop): the receive path before the lent one.
-   * Throughput benchmark only.
+   * Plaintext duplex as before the zero-garbage path: its stream client sends with {@code
+   * sendLater} (a future per message) and its server decodes every message into a {@code byte[]}
+   * ({@code ByteArrayCodec}, a handler on the read loop). Throughput benchmark only.
    */
   public static final String DUPLEX_BYTES = "duplex-bytes";
   /**

@@ -39,6 +39,17 @@ final class ReadLoopAllocations {
     return new ReadLoopAllocations();
   }
 
+  /** Bytes the calling thread has allocated since it started. */
+  @SuppressWarnings("deprecation") // getId: the bean's API takes the platform thread id
+  static long ofCurrentThread() {
+    try {
+      return ((long[]) ALLOCATED.invoke(BEAN, (Object) new long[] {
+          Thread.currentThread().getId()}))[0];
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError(e);
+    }
+  }
+
   /** Bytes the read loops counted at {@link #start} have allocated since then. */
   long allocatedSinceStart() {
     long total = 0;

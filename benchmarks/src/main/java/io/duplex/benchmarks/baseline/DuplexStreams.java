@@ -44,6 +44,8 @@ public final class DuplexStreams implements Streams {
   private final List<Connection<byte[]>> connections = new ArrayList<>();
   /** The configured lane every frame goes on, or null for {@code sendLater(message)}. */
   private final Lane lane;
+  /** Fire and forget ({@code post}, no future per message) rather than {@code sendLater}. */
+  private final boolean post;
   // Written only by the server's single read loop.
   private volatile long received;
 
@@ -59,7 +61,8 @@ public final class DuplexStreams implements Streams {
 
   /**
    * Insecure plaintext streams, lanes as {@code use} says; {@code lent}: the server receives lent
-   * payloads instead of decoded messages.
+   * payloads instead of decoded messages, and the client sends with {@code post} (no future per
+   * message) instead of {@code sendLater}: the zero-garbage path at both ends.
    */
   public DuplexStreams(int count, LanesUse use, boolean lent) throws Exception {
     this(count, null, use, lent);
@@ -73,6 +76,7 @@ public final class DuplexStreams implements Streams {
   private DuplexStreams(int count, CipherSuite suite, LanesUse use, boolean lent)
       throws Exception {
     lane = use == LanesUse.CONFIGURED_LANE ? BLOCKS : null;
+    post = lent; // the lent variant streams as a zero-garbage user would: post, not sendLater
     TransportConfig.Builder serverBuilder = DuplexSecurity.config(suite, "server");
     TransportConfig.Builder clientBuilder = DuplexSecurity.config(suite, "client")
         .outboundHardLimit(256L << 20).highWaterMark(64L << 20);
@@ -107,7 +111,11 @@ public final class DuplexStreams implements Streams {
   @SuppressWarnings("NonAtomicVolatileUpdate")
   public void sendBatch(int connection, byte[] payload, int batch) {
     Connection<byte[]> c = connections.get(connection);
-    if (lane == null) {
+    if (post) {
+      for (int i = 0; i < batch; i++) {
+        c.post(payload);
+      }
+    } else if (lane == null) {
       for (int i = 0; i < batch; i++) {
         c.sendLater(payload);
       }

@@ -38,14 +38,19 @@ final class Coalescer {
   private final ConnectionMetrics metrics;
   /**
    * How many written batches to keep: as many as fit in the high-water mark (at least two, at
-   * most 16), so a burst that fills the queue to that mark reuses its buffers instead of
-   * allocating 64 KiB per batch, while an idle connection keeps no more than its user already
-   * allowed it to queue.
+   * most {@value #MAX_SPARES}), so a burst that fills the queue to that mark reuses its buffers
+   * instead of allocating 64 KiB per batch, while a connection keeps no more than its user
+   * already allowed it to queue. Beyond two, they go after a quiet period ({@link
+   * #trimSpares}).
    */
   private final int maxSpares;
   // Guarded by this.
   private Batch open;
   private final ArrayDeque<Batch> spares = new ArrayDeque<>(2);
+  /** When a batch was last recycled. Guarded by this. */
+  private long lastRecycleNanos;
+  /** The most written batches kept: 4 MiB of them. */
+  static final int MAX_SPARES = 64;
   private boolean closed;
   // Written under the lock; read without it, to skip the lock when there is nothing to seal. A
   // stale false only means a frame of another thread, not ordered with the reader's, is not
@@ -66,7 +71,7 @@ final class Coalescer {
     this.out = out;
     this.lane = out == null ? -1 : out.id;
     this.metrics = metrics;
-    this.maxSpares = (int) Math.max(2, Math.min(16, highWaterMark / Batch.CAPACITY));
+    this.maxSpares = (int) Math.max(2, Math.min(MAX_SPARES, highWaterMark / Batch.CAPACITY));
   }
 
   /** Whether a frame of {@code size} bytes is one to coalesce. */
@@ -208,11 +213,32 @@ final class Coalescer {
   /** Takes back a batch written to the end, for reuse. Role holder. */
   void recycle(Batch b) {
     b.reset();
+    long now = System.nanoTime();
     synchronized (this) {
+      lastRecycleNanos = now;
       if (!closed && spares.size() < maxSpares) {
         spares.offer(b);
       }
     }
+  }
+
+  /**
+   * Lets kept batches beyond two go once none was recycled for {@code quietNanos}: a burst's
+   * buffers do not stay pinned on a connection that went quiet. The timer.
+   */
+  void trimSpares(long now, long quietNanos) {
+    synchronized (this) {
+      if (spares.size() > 2 && now - lastRecycleNanos > quietNanos) {
+        while (spares.size() > 2) {
+          spares.poll();
+        }
+      }
+    }
+  }
+
+  /** Batches kept for reuse (for tests). */
+  synchronized int spareCount() {
+    return spares.size();
   }
 
   /**

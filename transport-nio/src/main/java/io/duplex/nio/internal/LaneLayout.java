@@ -46,7 +46,20 @@ final class LaneLayout {
   static void recycle(LaneScheduler.Out o, OutboundFrame f) {
     if (f.kind == OutboundFrame.Kind.MESSAGE && f.bytes.hasArray()
         && f.bytes.capacity() >= RECYCLE_MIN) {
+      o.spareSince = System.nanoTime(); // before the array: the timer reads the array first
       o.spare.set(f.bytes.array());
+    }
+  }
+
+  /**
+   * Lets {@code o}'s spare array go if it has waited {@code quietNanos} unused: a lane whose
+   * large messages stopped does not keep one pinned. The timer; a sender that takes the array
+   * first keeps it (compare-and-set).
+   */
+  static void trimSpare(LaneScheduler.Out o, long now, long quietNanos) {
+    byte[] spare = o.spare.get();
+    if (spare != null && now - o.spareSince > quietNanos) {
+      o.spare.compareAndSet(spare, null);
     }
   }
 

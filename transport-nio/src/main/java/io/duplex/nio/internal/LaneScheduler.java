@@ -62,9 +62,17 @@ final class LaneScheduler {
     long finish;
     /** Packs the lane's small {@code sendLater} messages into batches, as without lanes. */
     Coalescer coalescer;
-    /** A written large message's array, for the next one; senders take, the holder gives. */
+    /**
+     * A written large message's array, for the next one; senders take, the holder gives, the
+     * timer lets it go after a quiet period.
+     */
     final java.util.concurrent.atomic.AtomicReference<byte[]> spare =
         new java.util.concurrent.atomic.AtomicReference<>();
+    /**
+     * When {@code spare} was last given: the holder writes it before the array, the timer reads
+     * it after (volatile).
+     */
+    volatile long spareSince;
     final java.util.concurrent.atomic.LongAdder sent = new java.util.concurrent.atomic.LongAdder();
     final java.util.concurrent.atomic.LongAdder refused =
         new java.util.concurrent.atomic.LongAdder();

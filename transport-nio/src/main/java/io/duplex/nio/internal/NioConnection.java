@@ -344,31 +344,74 @@ final class NioConnection<T> implements Connection<T> {
     if (!lifecycle.openForSends()) {
       return CompletableFuture.failedFuture(notOpen());
     }
+    ByteBuffer frame;
+    try {
+      frame = encode(lane, message);
+    } catch (EncoderException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    CompletableFuture<Void> promise = new CompletableFuture<>();
+    hand(lane, frame, later, promise);
+    return promise;
+  }
+
+  @Override
+  public boolean post(T message) {
+    return post(0, message);
+  }
+
+  @Override
+  public boolean post(Lane lane, T message) {
+    return post(laneNumber(lane), message);
+  }
+
+  /** A send without a future: {@link #send(int, Object, boolean)}'s steps, promise null. */
+  private boolean post(int lane, T message) {
+    Objects.requireNonNull(message, "message");
+    if (!lifecycle.openForSends()) {
+      return false;
+    }
+    return hand(lane, encode(lane, message), true, null);
+  }
+
+  /**
+   * Encodes {@code message} into the thread's encode buffer: one MESSAGE frame, or on a
+   * connection with lanes the payload of one (its header in front), to be laid out per lane.
+   *
+   * @throws EncoderException if the codec refuses it or it is over the (lane's) size limit
+   */
+  private ByteBuffer encode(int lane, T message) {
     LaneScheduler lanes = writeHalf.lanes();
     LaneScheduler.Out out = lanes == null ? null : lanes.lane(lane);
     FrameBuffer buffer = transport.encodeBuffer();
     buffer.reset();
     buffer.maxPayload(out == null ? sendLimit - Wire.TYPE_SIZE : out.maxMessage);
-    ByteBuffer frame;
     try {
-      frame = buffer.encodeMessage(codec, message);
+      ByteBuffer frame = buffer.encodeMessage(codec, message);
+      if (out != null) {
+        frame.position(frame.position() + Wire.HEADER_SIZE); // the payload: laid out per lane
+      }
+      return frame;
     } catch (EncoderException e) {
-      return CompletableFuture.failedFuture(lane == 0 ? e : new EncoderException("lane '"
-          + out.name + "': " + e.getMessage() + " (the lane's max message size is "
-          + out.maxMessage + ")", e));
+      throw lane == 0 ? e : new EncoderException("lane '" + out.name + "': " + e.getMessage()
+          + " (the lane's max message size is " + out.maxMessage + ")", e);
     }
-    CompletableFuture<Void> promise = new CompletableFuture<>();
+  }
+
+  /**
+   * Hands an encoded message to the write half: on lane {@code lane} if the connection has lanes
+   * (its payload), else as one MESSAGE frame ({@code lane} is then 0). {@code promise} may be
+   * null. Returns false if the write half refused it at once.
+   */
+  private boolean hand(int lane, ByteBuffer frame, boolean later,
+      CompletableFuture<Void> promise) {
     metrics.messagesOut.increment();
     long deadline = System.nanoTime() + sendTimeoutNanos;
-    if (out != null) {
-      frame.position(frame.position() + Wire.HEADER_SIZE); // the payload: laid out per lane
-      writeHalf.sendLane(lane, frame, null, promise, deadline, Long.MAX_VALUE, later);
-    } else if (later) {
-      writeHalf.sendLater(frame, promise, deadline);
-    } else {
-      writeHalf.send(frame, promise, deadline);
+    if (writeHalf.lanes() != null) {
+      return writeHalf.sendLane(lane, frame, null, promise, deadline, Long.MAX_VALUE, later);
     }
-    return promise;
+    return later ? writeHalf.sendLater(frame, promise, deadline)
+        : writeHalf.send(frame, promise, deadline);
   }
 
   @Override
@@ -501,6 +544,7 @@ final class NioConnection<T> implements Connection<T> {
   void tick(long now) {
     liveness.tick(now);
     readHalf.tick(now);
+    writeHalf.tick(now);
   }
 
   @Override

@@ -121,10 +121,14 @@ final class WriteHalf {
 
   /**
    * Writes or queues one message frame (its remaining bytes), borrowed from the caller's
-   * thread-local encode buffer: written through or copied before this returns. Any thread.
+   * thread-local encode buffer: written through or copied before this returns. Any thread. The
+   * promise may be null (a send without a future).
+   *
+   * @return false if the frame was refused at once (the connection closing, or the slow-peer
+   *     policy), with the promise failed; true if it was written or queued
    */
-  void send(ByteBuffer frame, CompletableFuture<Void> promise, long deadlineNanos) {
-    write(frame, Kind.MESSAGE, promise, deadlineNanos, Long.MAX_VALUE);
+  boolean send(ByteBuffer frame, CompletableFuture<Void> promise, long deadlineNanos) {
+    return write(frame, Kind.MESSAGE, promise, deadlineNanos, Long.MAX_VALUE);
   }
 
   /** Writes or queues a frame shared with other connections (an {@code Encoded}). Any thread. */
@@ -136,17 +140,22 @@ final class WriteHalf {
   /**
    * Queues a borrowed message frame without writing it: it goes out with the next flush or the
    * next frame that is not deferred. Small frames are copied into the open batch. Any thread.
+   * The promise may be null.
+   *
+   * @return false if refused at once (as {@link #send}); true if queued
    */
-  void sendLater(ByteBuffer frame, CompletableFuture<Void> promise, long deadlineNanos) {
+  boolean sendLater(ByteBuffer frame, CompletableFuture<Void> promise, long deadlineNanos) {
     int size = frame.remaining();
     if (!admit(size, promise)) {
       afterConsumed();
-      return;
+      return false;
     }
+    boolean queued = true;
     if (Coalescer.fits(size)) {
       if (!coalescer.append(frame, promise, deadlineNanos)) {
         budget.release(size);
         fail(promise, closedException(closedCause));
+        queued = false;
       }
     } else {
       coalescer.seal();
@@ -156,18 +165,19 @@ final class WriteHalf {
       }
     }
     afterConsumed();
+    return queued;
   }
 
-  private void write(ByteBuffer frame, Kind kind, CompletableFuture<Void> promise,
+  private boolean write(ByteBuffer frame, Kind kind, CompletableFuture<Void> promise,
       long deadlineNanos, long startDeadlineNanos) {
     if (startDeadlineNanos != Long.MAX_VALUE // no clock read for a frame without one
         && OutboundFrame.passed(System.nanoTime(), startDeadlineNanos)) {
       dropStale(frame.remaining(), promise); // stale before it was sent: never written through
-      return;
+      return false;
     }
     if (!admit(frame.remaining(), promise)) {
       afterConsumed();
-      return;
+      return false;
     }
     coalescer.seal(); // the deferred frames before this one go first
     if (queue.isEmpty() && control.isEmpty() && state.compareAndSet(IDLE, WRITING)) {
@@ -188,11 +198,12 @@ final class WriteHalf {
         fail(promise, connection.closeQuietly(t));
       }
       flushAsHolder(gathers);
-      return;
+      return true;
     }
     queue.offer(own(frame, kind, promise, deadlineNanos, startDeadlineNanos));
     afterConsumed();
     flushIfIdle();
+    return true;
   }
 
   /** The frame as a queued one: a message is copied out of the borrowed buffer. */
@@ -281,14 +292,17 @@ final class WriteHalf {
    * Queues a message on {@code lane}: {@code body} is its codec payload, borrowed (laid out into
    * a buffer of its own, or packed into the lane's open batch, before this returns), or, for a
    * SHARED frame, {@code wire} is its whole wire form, shared read-only, laid out with this
-   * connection's chunk size. Writes it now unless {@code later}. Any thread.
+   * connection's chunk size. Writes it now unless {@code later}. Any thread. The promise may be
+   * null.
+   *
+   * @return false if refused at once (as {@link #send}); true if written or queued
    */
-  void sendLane(int lane, ByteBuffer body, ByteBuffer wire, CompletableFuture<Void> promise,
+  boolean sendLane(int lane, ByteBuffer body, ByteBuffer wire, CompletableFuture<Void> promise,
       long deadlineNanos, long startDeadlineNanos, boolean later) {
     if (startDeadlineNanos != Long.MAX_VALUE
         && OutboundFrame.passed(System.nanoTime(), startDeadlineNanos)) {
       dropStale(wire != null ? wire.remaining() : body.remaining(), promise);
-      return;
+      return false;
     }
     LaneScheduler.Out o = lanes.lane(lane);
     int chunk = lanes.chunk();
@@ -303,33 +317,33 @@ final class WriteHalf {
       if (closed != null) {
         fail(promise, closedException(closed));
         afterConsumed();
-        return;
+        return false;
       }
       budget.add(size); // the connection's count, for the water marks
       long found = o.coalescer.appendLane(body, promise, deadlineNanos);
       if (found == Coalescer.APPENDED) {
         afterConsumed();
-        return;
+        return true;
       }
       budget.release(size);
       if (found == Coalescer.CLOSED) {
         fail(promise, closedException(closedCause));
         afterConsumed();
-        return;
+        return false;
       }
       // Over the lane's hard limit: its policy applies, and, admitted, the message goes as a
       // frame of its own after the open batch.
     }
     if (!admitLane(o, size, promise)) {
       afterConsumed();
-      return;
+      return false;
     }
     o.coalescer.seal(); // the lane's deferred messages before this one go first
     int cost = data + Wire.MESSAGE_CREDIT;
     if (!later && wire == null && data <= chunk && control.isEmpty() && queue.isEmpty()
         && o.credit.get() >= cost && !lanes.hasWork() && state.compareAndSet(IDLE, WRITING)) {
       writeLaneThrough(o, body, cost, size, promise, deadlineNanos);
-      return;
+      return true;
     }
     OutboundFrame f;
     try {
@@ -341,7 +355,7 @@ final class WriteHalf {
       o.pending.addAndGet(-size);
       afterConsumed();
       fail(promise, t);
-      return;
+      return false;
     }
     lanes.offer(o, f);
     afterConsumed();
@@ -350,6 +364,7 @@ final class WriteHalf {
     } else if (!later) {
       flush(gathers());
     }
+    return true;
   }
 
   /**
@@ -703,6 +718,26 @@ final class WriteHalf {
    * Ends the write half: frames queued or staged fail with a {@link ConnectionClosedException}
    * carrying {@code cause}. Called once, by the connection's close; any thread.
    */
+  /** How long reuse buffers wait unused before the timer lets them go. */
+  static final long QUIET_NANOS = ReadHalf.QUIET_NANOS;
+
+  /**
+   * The timer's tick: buffers kept for reuse (written batches beyond two, lanes' spare arrays)
+   * go once unused for {@link #QUIET_NANOS}. Timer.
+   */
+  void tick(long now) {
+    coalescer.trimSpares(now, QUIET_NANOS);
+    if (lanes != null) {
+      for (int i = 0; i < lanes.size(); i++) {
+        LaneScheduler.Out o = lanes.lane(i);
+        if (o.coalescer != null) {
+          o.coalescer.trimSpares(now, QUIET_NANOS);
+        }
+        LaneLayout.trimSpare(o, now, QUIET_NANOS);
+      }
+    }
+  }
+
   void close(Throwable cause) {
     closedCause = cause;
     for (; ; ) {
