@@ -310,20 +310,21 @@ class ReportTest {
     results.put(LaneScenario.DUPLEX_LANES, lane(LaneScenario.DUPLEX_LANES, 800, 950));
     results.put(LaneScenario.DUPLEX_LANES_STALLED,
         lane(LaneScenario.DUPLEX_LANES_STALLED, 2_000, 300));
+    results.put(LaneScenario.DUPLEX_LANES_LENT, lane(LaneScenario.DUPLEX_LANES_LENT, 1_200, 990));
     List<String> lines = lines(ReportLanes.table(results, 10, false).markdown());
 
     assertEquals(List.of("Votes behind blocks, same direction", "locked", "netty",
-        "duplex-one-lane", "duplex-lanes", "duplex-lanes-stalled", "duplex-lanes vs targets"),
-        cellsOf(lines.get(0)));
+        "duplex-one-lane", "duplex-lanes", "duplex-lanes-stalled", "duplex-lanes-lent",
+        "duplex-lanes vs targets"), cellsOf(lines.get(0)));
     List<String> p99 = cellsOf(lines.stream().filter(l -> l.contains("p99 (ms)")).findFirst()
         .orElseThrow());
     assertTrue(p99.get(2).startsWith("failed: netty died"), p99.toString());
     assertEquals("0.800", p99.get(4));
-    assertEquals("≤ 1 ms: met (0.800 ms); stalled ≤ 2x duplex-lanes: missed"
-        + " (duplex-lanes-stalled, 2.50x)", p99.get(6));
+    assertEquals("≤ 1 ms: met (0.800 ms); lent ≤ 1 ms: missed (duplex-lanes-lent, 1.20 ms);"
+        + " stalled ≤ 2x duplex-lanes: missed (duplex-lanes-stalled, 2.50x)", p99.get(7));
     List<String> mbs = cellsOf(lines.stream().filter(l -> l.contains("MB/s")).findFirst()
         .orElseThrow());
-    assertEquals("≥ 90% of duplex-one-lane: met (95%)", mbs.get(6));
+    assertEquals("≥ 90% of duplex-one-lane: met (95%)", mbs.get(7));
     List<String> votes = cellsOf(lines.stream().filter(l -> l.contains("Votes received"))
         .findFirst().orElseThrow());
     assertEquals("1,000 of 1,000", votes.get(1));
