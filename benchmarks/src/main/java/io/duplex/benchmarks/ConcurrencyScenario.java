@@ -9,6 +9,7 @@ import io.duplex.benchmarks.baseline.LockedConnection;
 import io.duplex.codec.ByteArrayCodec;
 import io.duplex.codec.Codec;
 import io.duplex.codec.json.JsonCodec;
+import io.duplex.PayloadHandler;
 import io.duplex.codec.message.ConsensusMessage;
 import io.duplex.codec.message.Proposal;
 import io.duplex.codec.message.Vote;
@@ -175,11 +176,14 @@ public final class ConcurrencyScenario {
 
   /**
    * duplex moving the same raw bytes as the baselines ({@link ByteArrayCodec}): the transport
-   * alone, for comparison with {@link #duplexJson}.
+   * alone, for comparison with {@link #duplexJson}. Both ends receive on the lent path (a
+   * payload handler on the read loop reads a vote's timestamp in place, and counts a block
+   * without copying it), as Netty's handlers read its pooled buffers.
    */
   static DuplexPair<byte[]> duplexRaw(VoteSink sink, Runnable blockArrived) throws Exception {
     return new DuplexPair<>(ByteArrayCodec.instance(), block -> block, vote -> vote,
-        vote -> sink.arrived(intended(vote)), blockArrived);
+        (c, lane, vote) -> sink.arrived(vote.getLong(vote.position())),
+        (c, lane, block) -> blockArrived.run());
   }
 
   /** A and B as two duplex transports; A's handler gets the votes, B's counts the blocks. */
@@ -193,26 +197,49 @@ public final class ConcurrencyScenario {
 
     DuplexPair(Codec<T> codec, Function<byte[], T> block, Function<byte[], T> vote,
         Consumer<T> voteArrived, Runnable blockArrived) throws Exception {
+      this(codec, block, vote, voteArrived, blockArrived, null, null);
+    }
+
+    /** A pair whose ends receive on the lent path: A's votes to one handler, B's blocks to the other. */
+    DuplexPair(Codec<T> codec, Function<byte[], T> block, Function<byte[], T> vote,
+        PayloadHandler<T> votesLent, PayloadHandler<T> blocksLent) throws Exception {
+      this(codec, block, vote, null, null, votesLent, blocksLent);
+    }
+
+    private DuplexPair(Codec<T> codec, Function<byte[], T> block, Function<byte[], T> vote,
+        Consumer<T> voteArrived, Runnable blockArrived, PayloadHandler<T> votesLent,
+        PayloadHandler<T> blocksLent) throws Exception {
       this.block = block;
       this.vote = vote;
       TransportConfig config = TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("b")).build();
-      b = NioTransport.builder(codec).config(config).handlersOnReadLoop(true)
-          .listener(new ConnectionListener<>() {
-            @Override
-            public void onOpen(Connection<T> c) {
-              c.onMessage((conn, m) -> blockArrived.run());
-            }
-          }).build();
+      NioTransport.Builder<T> bb = NioTransport.builder(codec).config(config)
+          .handlersOnReadLoop(true);
+      if (blocksLent != null) {
+        bb.payloadHandler(blocksLent);
+      } else {
+        bb.listener(new ConnectionListener<>() {
+          @Override
+          public void onOpen(Connection<T> c) {
+            c.onMessage((conn, m) -> blockArrived.run());
+          }
+        });
+      }
+      b = bb.build();
       InetSocketAddress at = b.listen(new InetSocketAddress("127.0.0.1", 0));
-      a = NioTransport.builder(codec)
+      NioTransport.Builder<T> ab = NioTransport.builder(codec)
           .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("a")).build())
-          .handlersOnReadLoop(true)
-          .listener(new ConnectionListener<>() {
-            @Override
-            public void onOpen(Connection<T> c) {
-              c.onMessage((conn, m) -> voteArrived.accept(m));
-            }
-          }).build();
+          .handlersOnReadLoop(true);
+      if (votesLent != null) {
+        ab.payloadHandler(votesLent);
+      } else {
+        ab.listener(new ConnectionListener<>() {
+          @Override
+          public void onOpen(Connection<T> c) {
+            c.onMessage((conn, m) -> voteArrived.accept(m));
+          }
+        });
+      }
+      a = ab.build();
       aToB = a.connect(at).get(10, TimeUnit.SECONDS);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       while (b.connections().isEmpty() && System.nanoTime() < deadline) {
