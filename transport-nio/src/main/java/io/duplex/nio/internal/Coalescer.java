@@ -88,23 +88,31 @@ final class Coalescer {
       if (closed) {
         return false;
       }
-      Batch b = open;
-      if (b != null && !(b.fits(frame.remaining()) && creditFits(b, frame.remaining()))) {
-        sealLocked();
-        b = null;
-      }
-      if (b == null) {
-        b = spares.poll();
-        if (b == null) {
-          b = new Batch();
-        }
-        open = b;
-        hasOpen = true;
-      }
-      b.add(frame, promise, deadlineNanos);
+      openWithRoom(frame.remaining()).add(frame, promise, deadlineNanos);
       metrics.framesQueued.increment();
       return true;
     }
+  }
+
+  /**
+   * The open batch if a frame of {@code size} bytes fits it (and its credit), else a new one
+   * (a spare, or a fresh one) after sealing the open one. Under this monitor.
+   */
+  private Batch openWithRoom(int size) {
+    Batch b = open;
+    if (b != null && b.fits(size) && creditFits(b, size)) {
+      return b;
+    }
+    if (b != null) {
+      sealLocked();
+    }
+    b = spares.poll();
+    if (b == null) {
+      b = new Batch();
+    }
+    open = b;
+    hasOpen = true;
+    return b;
   }
 
   /**
@@ -129,19 +137,7 @@ final class Coalescer {
           return found;
         }
       }
-      if (b != null && !(b.fits(size) && creditFits(b, size))) {
-        sealLocked();
-        b = null;
-      }
-      if (b == null) {
-        b = spares.poll();
-        if (b == null) {
-          b = new Batch();
-        }
-        open = b;
-        hasOpen = true;
-      }
-      b.add(Wire.messageType(lane), body, promise, deadlineNanos);
+      openWithRoom(size).add(Wire.messageType(lane), body, promise, deadlineNanos);
       metrics.framesQueued.increment();
       return APPENDED;
     }
