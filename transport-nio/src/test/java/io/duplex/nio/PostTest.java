@@ -83,7 +83,7 @@ class PostTest {
       b.nextOpened(); // never read: b stops reading, and a's queue fills
       byte[] m = new byte[8 * 1024];
       int refused = 0;
-      for (int i = 0; i < 2_000 && refused == 0; i++) {
+      for (int i = 0; i < 10_000 && refused == 0; i++) { // 80 MB: past any kernel buffers
         if (!out.post(m)) {
           refused++;
         }
