@@ -32,6 +32,13 @@ public final class DuplexStreams implements Streams {
     CONFIGURED_LANE
   }
 
+  /**
+   * A diagnostic knob, unset by default: {@code -Dduplex.bench.readLoops=N} gives the receiving
+   * transport N read loops (default 1), to see whether one loop is what holds many connections
+   * back.
+   */
+  static final int READ_LOOPS = Integer.getInteger("duplex.bench.readLoops", 0);
+
   /** Workload 6's votes lane (unused here but configured, as a real node would). */
   static final Lane CONSENSUS = Lane.builder("consensus").weight(100).maxMessageSize(64 * 1024)
       .build();
@@ -96,6 +103,9 @@ public final class DuplexStreams implements Streams {
           c.onMessage((conn, m) -> received++);
         }
       });
+    }
+    if (READ_LOOPS > 0) {
+      serverTransport.readLoops(READ_LOOPS);
     }
     server = serverTransport.build();
     InetSocketAddress at = server.listen(new InetSocketAddress("127.0.0.1", 0));
