@@ -214,38 +214,35 @@ public final class ConcurrencyScenario {
       TransportConfig config = TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("b")).build();
       NioTransport.Builder<T> bb = NioTransport.builder(codec).config(config)
           .handlersOnReadLoop(true);
-      if (blocksLent != null) {
-        bb.payloadHandler(blocksLent);
-      } else {
-        bb.listener(new ConnectionListener<>() {
-          @Override
-          public void onOpen(Connection<T> c) {
-            c.onMessage((conn, m) -> blockArrived.run());
-          }
-        });
-      }
-      b = bb.build();
+      b = receiving(bb, blocksLent, m -> blockArrived.run()).build();
       InetSocketAddress at = b.listen(new InetSocketAddress("127.0.0.1", 0));
       NioTransport.Builder<T> ab = NioTransport.builder(codec)
           .config(TransportConfig.builder().insecurePlaintext().nodeId(NodeId.of("a")).build())
           .handlersOnReadLoop(true);
-      if (votesLent != null) {
-        ab.payloadHandler(votesLent);
-      } else {
-        ab.listener(new ConnectionListener<>() {
-          @Override
-          public void onOpen(Connection<T> c) {
-            c.onMessage((conn, m) -> voteArrived.accept(m));
-          }
-        });
-      }
-      a = ab.build();
+      a = receiving(ab, votesLent, voteArrived).build();
       aToB = a.connect(at).get(10, TimeUnit.SECONDS);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       while (b.connections().isEmpty() && System.nanoTime() < deadline) {
         LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
       }
       bToA = b.connections().get(0);
+    }
+
+    /**
+     * {@code builder} receiving on the lent path with {@code lent}, or else each message in a
+     * handler on the read loop.
+     */
+    private static <T> NioTransport.Builder<T> receiving(NioTransport.Builder<T> builder,
+        PayloadHandler<T> lent, Consumer<T> arrived) {
+      if (lent != null) {
+        return builder.payloadHandler(lent);
+      }
+      return builder.listener(new ConnectionListener<>() {
+        @Override
+        public void onOpen(Connection<T> c) {
+          c.onMessage((conn, m) -> arrived.accept(m));
+        }
+      });
     }
 
     @Override

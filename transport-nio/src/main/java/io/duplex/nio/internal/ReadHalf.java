@@ -52,7 +52,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *       retainsLarge}: volatile; the read loop sets it, the timer clears it as it posts the
  *       release command, which checks the quiet period again on the loop.</li>
  *   <li>The lent receive path ({@code lender} set): {@code lendLock} is held by the read loop
- *       while it reads and lends, by the read loop's command that starts lending once {@code
+ *       while it handles the frames of a read (not across the read itself), by the read loop's command that starts lending once {@code
  *       onOpen} returned, and by the closing thread that lends what was held, so no two lend at
  *       once and {@code onClose} comes after the last call. {@code lending} is guarded by it.
  *       The held messages (arrived before {@code onOpen} returned) wait in {@code inbound} as
@@ -181,9 +181,6 @@ final class ReadHalf<T> {
 
   /** Reads what the socket has into the loop's shared buffer and handles every frame in it. */
   void onReadable(ByteBuffer buffer) {
-    if (lendLock != null) {
-      lendLock.lock();
-    }
     try {
       for (int i = 0; i < READS_PER_EVENT && !inputDone; i++) {
         buffer.clear();
@@ -202,7 +199,7 @@ final class ReadHalf<T> {
           continue; // closing after an error: the bytes are not decoded, only read to the FIN
         }
         buffer.flip();
-        int decoded = secure ? readSecure(buffer) : decodeAll(buffer);
+        int decoded = handleRead(buffer);
         if (decoded == STOP) {
           return;
         }
@@ -233,10 +230,22 @@ final class ReadHalf<T> {
       connection.failWith(e); // the peer is told why, in a CLOSE frame
     } catch (IOException | RuntimeException | LinkageError | StackOverflowError e) {
       connection.closeWith(e); // a codec's bug ends its connection, not the loop
+    }
+  }
+
+  /**
+   * Handles the frames of one read: on the lent path under {@code lendLock} (taken once per read,
+   * not per message, and not across the read's system call).
+   */
+  private int handleRead(ByteBuffer bytes) {
+    if (lendLock == null) {
+      return secure ? readSecure(bytes) : decodeAll(bytes);
+    }
+    lendLock.lock();
+    try {
+      return secure ? readSecure(bytes) : decodeAll(bytes);
     } finally {
-      if (lendLock != null) {
-        lendLock.unlock();
-      }
+      lendLock.unlock();
     }
   }
 
