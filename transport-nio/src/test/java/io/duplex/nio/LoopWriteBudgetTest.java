@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Timeout;
  * liveness PING, is not the sender of what else is queued: it may write about one buffer (256
  * KiB) of other senders' frames per turn and must hand the rest to the write loop, or one
  * connection's backlog stalls every connection of that loop (or every deadline of the timer).
+ * A sender, too, writes one buffer of a plaintext backlog and hands the rest to the write loop.
  *
  * <p>Observed through the futures: a send's future completes on the thread that wrote its last
  * byte, so its continuation knows which thread wrote it.
@@ -34,6 +35,9 @@ class LoopWriteBudgetTest {
   private static final int MESSAGES = 2048; // 16 MiB
   /** What a loop may write of others' frames here: a few 256 KiB turns, generously. */
   private static final long LOOP_BUDGET = 1024 * 1024;
+  /** A sender's turn: one gathered buffer. */
+  private static final long ONE_BUFFER = 256 * 1024;
+  private static final Pattern WRITE_LOOP = Pattern.compile("duplex-\\d+-write-\\d+");
   private static final Pattern LOOP_THREAD = Pattern.compile("duplex-\\d+-(read-\\d+|timer)");
 
   /** Bytes of completed messages, by the name of the thread that completed them. */
@@ -123,6 +127,68 @@ class LoopWriteBudgetTest {
           + " queued by sendLater were written by the timer (or a read loop) while it sent a"
           + " liveness PING (at most " + LOOP_BUDGET + " allowed; the rest is the write"
           + " loop's): " + writers.summary());
+    }
+  }
+
+  /**
+   * A sender that flushes a large plaintext backlog writes one buffer (256 KiB) of it and hands
+   * the rest to the write loop, then goes back to producing while the write loop writes on
+   * another core. Its own messages' futures say who wrote what.
+   */
+  @Test
+  void shouldLetASenderWriteOneBufferOfItsBacklogAndHandTheRestToTheWriteLoop()
+      throws Exception {
+    try (Peers.Node sink = sink(); Peers.Node sender = node("sender")) {
+      Connection<byte[]> c = sender.connect(sink);
+      sink.nextOpened();
+      Writers writers = new Writers();
+      for (int i = 0; i < MESSAGES; i++) {
+        writers.track(c.sendLater(new byte[MESSAGE]), MESSAGE);
+      }
+      c.flush(); // this thread takes the role: the sender's turn
+
+      Peers.await("every sendLater written (" + writers.summary() + ")", 30,
+          () -> writers.completed.get() == MESSAGES);
+      LongAdder mine = writers.bytes.get(Thread.currentThread().getName());
+      long bySender = mine == null ? 0 : mine.sum();
+      assertTrue(bySender <= ONE_BUFFER, bySender + " bytes of the " + MESSAGES * MESSAGE
+          + " queued were written by the sender that flushed them (at most one buffer, "
+          + ONE_BUFFER + ", allowed; the rest is the write loop's): " + writers.summary());
+      long byWriteLoop = writers.bytes.entrySet().stream()
+          .filter(e -> WRITE_LOOP.matcher(e.getKey()).matches())
+          .mapToLong(e -> e.getValue().sum()).sum();
+      assertEquals((long) MESSAGES * MESSAGE - bySender, byWriteLoop,
+          "the write loop writes what the sender left: " + writers.summary());
+    }
+  }
+
+  /**
+   * On a sealed connection a sender seals and writes its whole backlog itself until the socket
+   * fills: handed over, sealing would pile onto the one write loop of every connection. (A
+   * reading sink keeps loopback's buffers from filling after one buffer: megabytes go first.)
+   */
+  @Test
+  void shouldLetASenderOnASealedConnectionWriteMoreThanOneBufferItself() throws Exception {
+    LongAdder received = new LongAdder();
+    try (Peers.Node sink = new Peers.Node("sink", b -> b.inboundQueueCapacity(100_000)
+            .inboundQueueMaxBytes(256L * 1024 * 1024), t -> { },
+            c -> c.onMessage((conn, m) -> received.increment()), true).listen();
+        Peers.Node sender = new Peers.Node("sender", b -> { }, t -> { }, c -> { }, true)) {
+      Connection<byte[]> c = sender.connect(sink);
+      sink.nextOpened();
+      Writers writers = new Writers();
+      for (int i = 0; i < MESSAGES; i++) {
+        writers.track(c.sendLater(new byte[MESSAGE]), MESSAGE);
+      }
+      c.flush();
+
+      Peers.await("every sendLater written (" + writers.summary() + ")", 30,
+          () -> writers.completed.get() == MESSAGES);
+      LongAdder mine = writers.bytes.get(Thread.currentThread().getName());
+      long bySender = mine == null ? 0 : mine.sum();
+      assertTrue(bySender > ONE_BUFFER, "the sender that flushed a sealed backlog wrote only "
+          + bySender + " bytes of it (more than one buffer, " + ONE_BUFFER + ", expected: it"
+          + " seals and writes until the socket fills): " + writers.summary());
     }
   }
 

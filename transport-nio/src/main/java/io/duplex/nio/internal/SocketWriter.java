@@ -262,6 +262,19 @@ final class SocketWriter {
     return budget;
   }
 
+  /**
+   * How many gathered buffers a sender writes per turn, after its own frame: one on a plaintext
+   * connection, then the write loop writes the rest. A sender that keeps queueing (a burst of
+   * {@code sendLater}, a broadcast to many peers) then goes back to encoding while the write loop
+   * copies and writes on another core; writing its whole backlog itself, a saturated sender was
+   * the bottleneck of many connections (docs/BENCHMARKS.md, "Scaling across cores"). On a sealed
+   * connection a sender seals and writes everything: sealing is CPU work that, handed over, would
+   * pile the sealing of every connection onto the one write loop. Role holder.
+   */
+  int senderGathers() {
+    return sealer == null ? 1 : Integer.MAX_VALUE;
+  }
+
   /** Whether anything waits that the holder could write now. */
   private boolean more() {
     return !staged.isEmpty() || !queue.isEmpty() || !control.isEmpty() || endRequested

@@ -67,9 +67,17 @@ final class WriteHalf {
   static final int PENDING = 2;
   static final int CLOSED = 3;
 
-  /** Gathered buffers a read loop or the timer writes per turn before handing off. */
+  /*
+   * Turns: how much a role holder writes before it hands the rest to the write loop. A turn is
+   * a number of gathered buffers, or SENDER_TURN, which the holder resolves with the socket
+   * writer (senderGathers) once it holds the role.
+   */
+  /** A read loop's or the timer's turn: one gathered buffer. */
   static final int LOOP_GATHERS = 1;
-  private static final int ALL = Integer.MAX_VALUE;
+  /** A sender's turn: its own frame whole, then {@link SocketWriter#senderGathers()}. */
+  private static final int SENDER_TURN = -1;
+  /** The write loop's turn: until everything is written or the socket is full. */
+  static final int ALL = Integer.MAX_VALUE;
 
 
   private final NioConnection<?> connection;
@@ -186,8 +194,8 @@ final class WriteHalf {
         if (!writer.hasStaged() && queue.isEmpty() && control.isEmpty()
             && !writer.endRequested()) {
           writer.writeThrough(frame, kind, promise, deadlineNanos, startDeadlineNanos,
-              gathers != ALL, null);
-          if (gathers != ALL && writer.hasStaged()) {
+              gathers == LOOP_GATHERS, null);
+          if (gathers == LOOP_GATHERS && writer.hasStaged()) {
             gathers = 0; // a loop wrote a buffer of its own frame: the write loop does the rest
           }
         } else {
@@ -384,8 +392,8 @@ final class WriteHalf {
         frame.position(body.position() - Wire.HEADER_SIZE);
         frame.put(frame.position() + Wire.LENGTH_SIZE, Wire.messageType(o.id));
         writer.writeThrough(frame, Kind.MESSAGE, promise, deadlineNanos, Long.MAX_VALUE,
-            gathers != ALL, o);
-        if (gathers != ALL && writer.hasStaged()) {
+            gathers == LOOP_GATHERS, o);
+        if (gathers == LOOP_GATHERS && writer.hasStaged()) {
           gathers = 0; // a loop wrote a buffer of its own frame: the write loop does the rest
         }
       } else {
@@ -610,9 +618,9 @@ final class WriteHalf {
     return writer.endRequested();
   }
 
-  /** How much the calling thread writes per turn: a loop of the transport, one buffer. */
+  /** The calling thread's turn: a loop of the transport's, or a sender's. */
   private int gathers() {
-    return connection.onTransportThread() ? LOOP_GATHERS : ALL;
+    return connection.onTransportThread() ? LOOP_GATHERS : SENDER_TURN;
   }
 
   /** Called by the write loop when the socket is writable again. */
@@ -623,10 +631,12 @@ final class WriteHalf {
   }
 
   /**
-   * Writes what is staged and queued, up to {@code gathers} buffers; parks with the write loop if
-   * the socket fills or the turn is up. The role is let go on every path, an Error included.
+   * Writes what is staged and queued, up to {@code turn} buffers (or a sender's turn); parks with
+   * the write loop if the socket fills or the turn is up. The role is let go on every path, an
+   * Error included.
    */
-  private void flushAsHolder(int gathers) {
+  private void flushAsHolder(int turn) {
+    int gathers = turn == SENDER_TURN ? writer.senderGathers() : turn;
     for (; ; ) {
       int result;
       try {
@@ -643,7 +653,7 @@ final class WriteHalf {
         return;
       }
       if (gathers != ALL) {
-        handOff(); // more came meanwhile: the write loop writes it, not this loop
+        handOff(); // more came meanwhile: the write loop writes it, not this thread
         return;
       }
     }
