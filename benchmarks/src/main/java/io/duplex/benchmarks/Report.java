@@ -24,9 +24,10 @@ import org.openjdk.jmh.results.RunResult;
  * Runs every workload against every plaintext baseline this JVM has ({@link
  * Baselines#available()} less {@value Baselines#NETTY_TLS}, which has no scenario and belongs
  * beside a secure duplex, not in this table) and prints one markdown table, duplex against the
- * best other baseline per metric, plus a codec table. Writes into the output directory: {@code
- * report.md}, {@code jmh.json} (and {@code jmh-pinned.json}), {@code scenarios.json}, the JMH
- * and scenario logs and the PNG charts.
+ * best other baseline per metric, plus a codec table, and the zero-garbage targets judged from
+ * the same runs ({@link ReportZeroGarbage}). Writes into the output directory: {@code
+ * report.md}, {@code jmh.json}, {@code jmh-roundtrip.json} and {@code jmh-pinned.json}, {@code
+ * scenarios.json}, the JMH and scenario logs and the PNG charts.
  *
  * <p>Then workload 6 ({@link ReportLanes}): votes behind blocks in the same direction, one
  * scenario JVM per {@link LaneScenario} variant, against the lanes' targets. {@code --lanes-only}
@@ -167,8 +168,11 @@ public final class Report {
     }
     writeScenarios(votes, rawVotes.get(Baselines.DUPLEX), slow, none);
 
-    log("JMH: throughput, round trip, codecs (log: " + out.resolve("jmh.log") + ")");
+    log("JMH: throughput, codecs (log: " + out.resolve("jmh.log") + ")");
     Outcome<Collection<RunResult>> jmh = jmh(() -> ReportJmh.runAll(transports, quick, out));
+    log("JMH: round trip (log: " + out.resolve("jmh-roundtrip.log") + ")");
+    Outcome<Collection<RunResult>> roundTrips =
+        jmh(() -> ReportJmh.runRoundTrips(transports, quick, out));
     Outcome<Collection<RunResult>> pinned;
     String pinnedNote = null;
     if (onPath("taskset")) {
@@ -199,7 +203,7 @@ public final class Report {
         queued);
     latencyRows(table, "Broadcast, no slow peer", none, r -> r.latency());
     ReportJmh.throughputRows(table, jmh, transports);
-    ReportJmh.roundTripRows(table, jmh, transports, "unpinned");
+    ReportJmh.roundTripRows(table, roundTrips, transports, "unpinned");
     if (pinnedNote == null) {
       ReportJmh.roundTripRows(table, pinned, transports, "pinned to CPU 0");
     } else {
@@ -210,8 +214,12 @@ public final class Report {
 
     Map<String, Outcome<ConcurrencyScenario.Result>> voteCurves = new LinkedHashMap<>(votes);
     voteCurves.put(Baselines.DUPLEX + " (raw frames)", rawVotes.get(Baselines.DUPLEX));
-    charts(voteCurves, slow, none, jmh, pinned);
-    return table.markdown() + "\n" + ReportJmh.codecTable(jmh).markdown();
+    charts(voteCurves, slow, none, jmh, roundTrips, pinned);
+    String zeroGarbage = ReportZeroGarbage.table(ReportZeroGarbage.cells(jmh, roundTrips,
+        pinnedNote == null ? pinned : null, votes, rawVotes), new LinkedHashSet<>(transports),
+        quick).markdown();
+    return table.markdown() + "\n" + ReportJmh.codecTable(jmh).markdown()
+        + "\n## Zero garbage: against the targets\n\n" + zeroGarbage;
   }
 
   /**
@@ -282,7 +290,8 @@ public final class Report {
   private void charts(Map<String, Outcome<ConcurrencyScenario.Result>> votes,
       Map<String, Outcome<BroadcastScenario.Result>> slow,
       Map<String, Outcome<BroadcastScenario.Result>> none,
-      Outcome<Collection<RunResult>> jmh, Outcome<Collection<RunResult>> pinned) {
+      Outcome<Collection<RunResult>> jmh, Outcome<Collection<RunResult>> roundTrips,
+      Outcome<Collection<RunResult>> pinned) {
     chart("concurrency.png", () -> ReportCharts.latency(out.resolve("concurrency.png"),
         "Vote latency while 1 MiB blocks stream the other way (lower is better; duplex: JSON)",
         curves(votes, ConcurrencyScenario.Result::latency)));
@@ -294,8 +303,10 @@ public final class Report {
         curves(none, BroadcastScenario.Result::latency)));
     if (jmh.succeeded()) {
       chart("throughput-*.png", () -> ReportJmh.throughputCharts(out, jmh.value(), transports));
+    }
+    if (roundTrips.succeeded()) {
       chart("roundtrip.png", () -> ReportJmh.roundTripChart(out.resolve("roundtrip.png"),
-          jmh.value(), transports, "unpinned"));
+          roundTrips.value(), transports, "unpinned"));
     }
     if (pinned.succeeded()) {
       chart("roundtrip-pinned.png", () -> ReportJmh.roundTripChart(

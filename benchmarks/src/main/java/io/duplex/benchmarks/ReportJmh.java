@@ -26,15 +26,18 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
- * The JMH half of the report: throughput, round trip and codecs in one JMH run (one JSON file,
- * with the GC profiler for bytes per message), the round trip again pinned to CPU 0, and the rows
- * and charts made from the results. Throughput's {@code gc.alloc.rate.norm} is per frame: the
+ * The JMH half of the report: throughput and codecs in one JMH run ({@code jmh.json}, with the GC
+ * profiler for bytes per message), the round trip in another ({@code jmh-roundtrip.json}) and
+ * again pinned to CPU 0 ({@code jmh-pinned.json}), and the rows and charts made from the results.
+ * Two runs, not one, because JMH gives every benchmark with a parameter the same values: the
+ * throughput run adds {@value Baselines#DUPLEX_BYTES} to the baselines, the round trips {@value
+ * Baselines#DUPLEX_SPIN} (each runs in one benchmark only), for the zero-garbage section. Throughput's {@code gc.alloc.rate.norm} is per frame: the
  * benchmark declares {@code @OperationsPerInvocation(BATCH)}, and JMH multiplies the operation
  * count the profiler divides by with it.
  */
 final class ReportJmh {
   static final String ALL = "io\\.duplex\\.benchmarks\\."
-      + "(ThroughputBenchmark|RoundTripBenchmark|CodecBenchmark)\\.";
+      + "(ThroughputBenchmark|CodecBenchmark)\\.";
   static final String ROUND_TRIP = "io\\.duplex\\.benchmarks\\.RoundTripBenchmark\\.";
   static final int[] SIZES = {64, 4096};
   static final int[] CONNECTIONS = {1, 8};
@@ -42,18 +45,35 @@ final class ReportJmh {
 
   private ReportJmh() {}
 
-  /** Throughput, round trip and codecs, with the GC profiler. */
+  /** Throughput and codecs, with the GC profiler; throughput with {@code duplex-bytes} too. */
   static Collection<RunResult> runAll(List<String> transports, boolean quick, Path out)
       throws RunnerException {
     ChainedOptionsBuilder options = new OptionsBuilder().include(ALL)
-        .param("transport", transports.toArray(String[]::new))
+        .param("transport", with(transports, Baselines.DUPLEX_BYTES))
         .addProfiler(GCProfiler.class)
         .resultFormat(ResultFormatType.JSON).result(out.resolve("jmh.json").toString())
         .output(out.resolve("jmh.log").toString());
     return new Runner(shorten(options, quick).build()).run();
   }
 
-  /** The round trip with every forked JVM under {@code taskset -c 0}. */
+  /** The round trip, with the GC profiler, with {@code duplex-spin} too. */
+  static Collection<RunResult> runRoundTrips(List<String> transports, boolean quick, Path out)
+      throws RunnerException {
+    ChainedOptionsBuilder options = new OptionsBuilder().include(ROUND_TRIP)
+        .param("transport", with(transports, Baselines.DUPLEX_SPIN))
+        .addProfiler(GCProfiler.class)
+        .resultFormat(ResultFormatType.JSON).result(out.resolve("jmh-roundtrip.json").toString())
+        .output(out.resolve("jmh-roundtrip.log").toString());
+    return new Runner(shorten(options, quick).build()).run();
+  }
+
+  private static String[] with(List<String> transports, String variant) {
+    List<String> all = new ArrayList<>(transports);
+    all.add(variant);
+    return all.toArray(String[]::new);
+  }
+
+  /** The round trip, with {@code duplex-spin} too, every forked JVM under {@code taskset -c 0}. */
   static Collection<RunResult> runPinned(List<String> transports, boolean quick, Path out)
       throws RunnerException, IOException {
     Path script = Files.createTempFile("duplex-pinned-java", ".sh",
@@ -62,7 +82,7 @@ final class ReportJmh {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Files.writeString(script, "#!/bin/sh\nexec taskset -c 0 '" + java + "' \"$@\"\n");
     ChainedOptionsBuilder options = new OptionsBuilder().include(ROUND_TRIP)
-        .param("transport", transports.toArray(String[]::new))
+        .param("transport", with(transports, Baselines.DUPLEX_SPIN))
         .jvm(script.toString())
         .resultFormat(ResultFormatType.JSON).result(out.resolve("jmh-pinned.json").toString())
         .output(out.resolve("jmh-pinned.log").toString());

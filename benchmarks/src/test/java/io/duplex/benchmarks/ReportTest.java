@@ -345,4 +345,60 @@ class ReportTest {
     assertThrows(IllegalStateException.class, () -> table(Set.of("duplex")).row("x",
         Direction.LOWER_IS_BETTER, Map.of(), List.of(Target.ratio(Bound.AT_MOST, 1, "netty"))));
   }
+  private static Map<String, Cell> zeroGarbageCells(double duplex, double bytes, double locked,
+      double virtualThreads, double netty) {
+    Map<String, Cell> cells = new LinkedHashMap<>();
+    cells.put(Baselines.DUPLEX, Cell.of(duplex));
+    cells.put(Baselines.DUPLEX_BYTES, Cell.of(bytes));
+    cells.put(Baselines.LOCKED, Cell.of(locked));
+    cells.put(Baselines.VIRTUAL_THREADS, Cell.of(virtualThreads));
+    cells.put(Baselines.NETTY, Cell.of(netty));
+    return cells;
+  }
+
+  @Test
+  void shouldJudgeTheZeroGarbageTargetsEachAgainstItsOwnReference() {
+    Map<ReportZeroGarbage.Metric, Map<String, Cell>> cells =
+        new EnumMap<>(ReportZeroGarbage.Metric.class);
+    cells.put(ReportZeroGarbage.Metric.MSGS_64_1,
+        zeroGarbageCells(9_000_000, 8_000_000, 3_000_000, 3_500_000, 2_000_000));
+    cells.put(ReportZeroGarbage.Metric.ALLOC_4K_8, zeroGarbageCells(70, 4_100, 4_100, 4_100, 216));
+    cells.put(ReportZeroGarbage.Metric.MSGS_4K_8,
+        zeroGarbageCells(850_000, 600_000, 650_000, 900_000, 560_000));
+    Map<String, Cell> votes = new LinkedHashMap<>();
+    votes.put(Baselines.DUPLEX, Cell.of(900));
+    votes.put(Baselines.NETTY, Cell.of(3_000));
+    cells.put(ReportZeroGarbage.Metric.RAW_VOTES_P99, votes);
+    Map<String, Cell> pinned = new LinkedHashMap<>();
+    pinned.put(Baselines.DUPLEX, Cell.of(16));
+    pinned.put(Baselines.DUPLEX_SPIN, Cell.of(12));
+    pinned.put(Baselines.LOCKED, Cell.of(9));
+    cells.put(ReportZeroGarbage.Metric.ROUND_TRIP_PINNED, pinned);
+    Set<String> all = Set.of(Baselines.DUPLEX, Baselines.LOCKED, Baselines.VIRTUAL_THREADS,
+        Baselines.NETTY);
+    List<String> lines = lines(ReportZeroGarbage.table(cells, all, false).markdown());
+
+    assertEquals(List.of("Zero garbage", "duplex", "duplex-bytes", "duplex-spin", "locked",
+        "virtual-threads", "netty", "duplex vs targets"), cellsOf(lines.get(0)));
+    assertEquals(2 + ReportZeroGarbage.Metric.values().length, lines.size());
+    assertEquals("≥ duplex-bytes: met (1.13x)", verdictOf(lines, "64 B x 1 conn (msgs/s)"));
+    assertEquals("≤ 64 B: missed (70.0 B)", verdictOf(lines, "4 KiB x 8 conn (B allocated"));
+    assertEquals("≥ virtual-threads: missed (0.94x)", verdictOf(lines, "4 KiB x 8 conn (msgs"));
+    assertEquals("≤ 1,000 µs: met (900 µs); ≤ 50% of netty: met (30%)",
+        verdictOf(lines, "raw frames"));
+    assertEquals("spin ≤ locked: missed (duplex-spin, 1.33x)", verdictOf(lines, "pinned to CPU"));
+    assertTrue(verdictOf(lines, "64 B x 8 conn (msgs/s)").contains("n/a"),
+        "a row without results judges nothing");
+
+    List<String> withoutVirtualThreads = lines(ReportZeroGarbage.table(cells,
+        Set.of(Baselines.DUPLEX, Baselines.LOCKED, Baselines.NETTY), false).markdown());
+    assertEquals("≥ virtual-threads: n/a (no virtual-threads result)",
+        verdictOf(withoutVirtualThreads, "4 KiB x 8 conn (msgs"));
+  }
+
+  private static String verdictOf(List<String> lines, String metric) {
+    List<String> row = cellsOf(lines.stream().filter(l -> cellsOf(l).get(0).contains(metric))
+        .findFirst().orElseThrow(() -> new AssertionError("no row " + metric)));
+    return row.get(row.size() - 1);
+  }
 }

@@ -39,8 +39,11 @@ final class Batch {
     return count == 0;
   }
 
-  /** Appends one whole frame (header included) and the future of its message. */
-  void add(ByteBuffer frame, CompletableFuture<Void> promise, long deadline) {
+  /**
+   * Appends one whole frame (header included) and the future of its message, to be sent within
+   * {@code timeoutNanos}.
+   */
+  void add(ByteBuffer frame, CompletableFuture<Void> promise, long timeoutNanos) {
     if (count == ends.length) {
       ends = Arrays.copyOf(ends, count * 2);
       promises = Arrays.copyOf(promises, count * 2);
@@ -48,10 +51,19 @@ final class Batch {
     bytes.put(frame);
     ends[count] = bytes.position();
     promises[count] = promise;
-    if (count == 0 || deadline - deadlineNanos < 0) {
-      deadlineNanos = deadline;
-    }
+    startDeadline(timeoutNanos);
     count++;
+  }
+
+  /**
+   * The batch's send deadline is its first message's: the clock is read once per batch, not per
+   * message. Every later message was appended after it, with the same timeout (one connection's,
+   * or one lane's coalescer), so its own deadline is no earlier.
+   */
+  private void startDeadline(long timeoutNanos) {
+    if (count == 0) {
+      deadlineNanos = System.nanoTime() + timeoutNanos;
+    }
   }
 
   /**
@@ -59,7 +71,7 @@ final class Batch {
    * remaining bytes: the header is written here, the payload copied after it; {@code body} is
    * not moved. So a lane message needs no frame view of the sender's buffer.
    */
-  void add(byte type, ByteBuffer body, CompletableFuture<Void> promise, long deadline) {
+  void add(byte type, ByteBuffer body, CompletableFuture<Void> promise, long timeoutNanos) {
     if (count == ends.length) {
       ends = Arrays.copyOf(ends, count * 2);
       promises = Arrays.copyOf(promises, count * 2);
@@ -72,9 +84,7 @@ final class Batch {
     bytes.position(at + Wire.HEADER_SIZE + n);
     ends[count] = bytes.position();
     promises[count] = promise;
-    if (count == 0 || deadline - deadlineNanos < 0) {
-      deadlineNanos = deadline;
-    }
+    startDeadline(timeoutNanos);
     count++;
   }
 
@@ -89,8 +99,8 @@ final class Batch {
   }
 
   /**
-   * Closes the batch for appending and wraps it as one outbound frame. Its deadline is the
-   * earliest of its messages' send deadlines.
+   * Closes the batch for appending and wraps it as one outbound frame. Its deadline is its first
+   * message's, the earliest of its messages' send deadlines.
    */
   OutboundFrame seal() {
     bytes.flip();

@@ -83,12 +83,12 @@ final class Coalescer {
    * Copies {@code frame} into the open batch (sealing a full one first). Returns false, copying
    * nothing, if the coalescer was closed: the caller fails the send. Any sender.
    */
-  boolean append(ByteBuffer frame, CompletableFuture<Void> promise, long deadlineNanos) {
+  boolean append(ByteBuffer frame, CompletableFuture<Void> promise, long timeoutNanos) {
     synchronized (this) {
       if (closed) {
         return false;
       }
-      openWithRoom(frame.remaining()).add(frame, promise, deadlineNanos);
+      openWithRoom(frame.remaining()).add(frame, promise, timeoutNanos);
       metrics.framesQueued.increment();
       return true;
     }
@@ -124,7 +124,7 @@ final class Coalescer {
    * count the open batch's bytes: they move into it when the batch is sealed, so a message packed
    * here costs no atomic of its own. Any sender.
    */
-  long appendLane(ByteBuffer body, CompletableFuture<Void> promise, long deadlineNanos) {
+  long appendLane(ByteBuffer body, CompletableFuture<Void> promise, long timeoutNanos) {
     int size = Wire.HEADER_SIZE + body.remaining();
     synchronized (this) {
       if (closed) {
@@ -137,7 +137,7 @@ final class Coalescer {
           return found;
         }
       }
-      openWithRoom(size).add(Wire.messageType(lane), body, promise, deadlineNanos);
+      openWithRoom(size).add(Wire.messageType(lane), body, promise, timeoutNanos);
       metrics.framesQueued.increment();
       return APPENDED;
     }

@@ -406,12 +406,12 @@ final class NioConnection<T> implements Connection<T> {
   private boolean hand(int lane, ByteBuffer frame, boolean later,
       CompletableFuture<Void> promise) {
     metrics.messagesOut.increment();
-    long deadline = System.nanoTime() + sendTimeoutNanos;
     if (writeHalf.lanes() != null) {
-      return writeHalf.sendLane(lane, frame, null, promise, deadline, Long.MAX_VALUE, later);
+      return writeHalf.sendLane(lane, frame, null, promise, sendTimeoutNanos, Long.MAX_VALUE,
+          later);
     }
-    return later ? writeHalf.sendLater(frame, promise, deadline)
-        : writeHalf.send(frame, promise, deadline);
+    return later ? writeHalf.sendLater(frame, promise, sendTimeoutNanos)
+        : writeHalf.send(frame, promise, System.nanoTime() + sendTimeoutNanos);
   }
 
   @Override
@@ -434,7 +434,6 @@ final class NioConnection<T> implements Connection<T> {
           ? "no lanes" : lanes.size() + " lanes") + "; encode it with this transport"));
     }
     CompletableFuture<Void> promise = new CompletableFuture<>();
-    long deadline = System.nanoTime() + sendTimeoutNanos;
     if (lanes != null) {
       LaneScheduler.Out out = lanes.lane(lane);
       int data = LaneFrames.dataSize(frame);
@@ -449,11 +448,12 @@ final class NioConnection<T> implements Connection<T> {
       boolean shared = LaneFrames.chunked(frame) ? LaneFrames.chunkSize(frame) == lanes.chunk()
           : data <= lanes.chunk();
       writeHalf.sendLane(lane, shared ? null : LaneFrames.body(frame), shared ? frame : null,
-          promise, deadline, encoded.deadlineNanos(), false);
+          promise, sendTimeoutNanos, encoded.deadlineNanos(), false);
       return promise;
     }
     metrics.messagesOut.increment();
-    writeHalf.sendShared(frame, promise, deadline, encoded.deadlineNanos());
+    writeHalf.sendShared(frame, promise, System.nanoTime() + sendTimeoutNanos,
+        encoded.deadlineNanos());
     return promise;
   }
 

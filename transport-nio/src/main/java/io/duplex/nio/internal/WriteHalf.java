@@ -148,11 +148,12 @@ final class WriteHalf {
   /**
    * Queues a borrowed message frame without writing it: it goes out with the next flush or the
    * next frame that is not deferred. Small frames are copied into the open batch. Any thread.
-   * The promise may be null.
+   * The promise may be null. {@code timeoutNanos} is the send timeout from now: the clock is
+   * read once per batch ({@link Batch#add}), not per message.
    *
    * @return false if refused at once (as {@link #send}); true if queued
    */
-  boolean sendLater(ByteBuffer frame, CompletableFuture<Void> promise, long deadlineNanos) {
+  boolean sendLater(ByteBuffer frame, CompletableFuture<Void> promise, long timeoutNanos) {
     int size = frame.remaining();
     if (!admit(size, promise)) {
       afterConsumed();
@@ -160,14 +161,14 @@ final class WriteHalf {
     }
     boolean queued = true;
     if (Coalescer.fits(size)) {
-      if (!coalescer.append(frame, promise, deadlineNanos)) {
+      if (!coalescer.append(frame, promise, timeoutNanos)) {
         budget.release(size);
         fail(promise, closedException(closedCause));
         queued = false;
       }
     } else {
       coalescer.seal();
-      queue.offer(OutboundFrame.message(copy(frame), promise, deadlineNanos));
+      queue.offer(OutboundFrame.message(copy(frame), promise, System.nanoTime() + timeoutNanos));
       if (state.get() == CLOSED) {
         failQueue();
       }
@@ -301,12 +302,13 @@ final class WriteHalf {
    * a buffer of its own, or packed into the lane's open batch, before this returns), or, for a
    * SHARED frame, {@code wire} is its whole wire form, shared read-only, laid out with this
    * connection's chunk size. Writes it now unless {@code later}. Any thread. The promise may be
-   * null.
+   * null. {@code timeoutNanos} is the send timeout from now (the clock is read once per batch
+   * for a message packed into one).
    *
    * @return false if refused at once (as {@link #send}); true if written or queued
    */
   boolean sendLane(int lane, ByteBuffer body, ByteBuffer wire, CompletableFuture<Void> promise,
-      long deadlineNanos, long startDeadlineNanos, boolean later) {
+      long timeoutNanos, long startDeadlineNanos, boolean later) {
     if (startDeadlineNanos != Long.MAX_VALUE
         && OutboundFrame.passed(System.nanoTime(), startDeadlineNanos)) {
       dropStale(wire != null ? wire.remaining() : body.remaining(), promise);
@@ -328,7 +330,7 @@ final class WriteHalf {
         return false;
       }
       budget.add(size); // the connection's count, for the water marks
-      long found = o.coalescer.appendLane(body, promise, deadlineNanos);
+      long found = o.coalescer.appendLane(body, promise, timeoutNanos);
       if (found == Coalescer.APPENDED) {
         afterConsumed();
         return true;
@@ -347,6 +349,7 @@ final class WriteHalf {
       return false;
     }
     o.coalescer.seal(); // the lane's deferred messages before this one go first
+    long deadlineNanos = System.nanoTime() + timeoutNanos;
     int cost = data + Wire.MESSAGE_CREDIT;
     if (!later && wire == null && data <= chunk && control.isEmpty() && queue.isEmpty()
         && o.credit.get() >= cost && !lanes.hasWork() && state.compareAndSet(IDLE, WRITING)) {
