@@ -7,7 +7,8 @@ import io.duplex.TransportConfig;
 /**
  * How a transport's connections receive: through the lent path ({@code handler} set, see {@link
  * PayloadHandler}) or by decoding messages ({@code handler} null), and whether lent buffers are
- * poisoned after each call (the debug switch). Immutable; one per transport.
+ * poisoned after each call (the debug switch). Immutable; one per transport. Each connection of
+ * the lent path lends through a {@link Lender} of its own, made from it.
  *
  * @param handler the payload handler, or null
  * @param lanes the lane of each lane number: {@link Lane#DEFAULT}, then the configured lanes

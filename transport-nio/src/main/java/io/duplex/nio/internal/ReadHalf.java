@@ -4,9 +4,7 @@ import io.duplex.ConnectionClosedException;
 import io.duplex.HandlerException;
 import io.duplex.HandshakeException;
 import io.duplex.LaneException;
-import io.duplex.Lane;
 import io.duplex.MessageHandler;
-import io.duplex.PayloadHandler;
 import io.duplex.ProtocolException;
 import io.duplex.ReceiveTimeoutException;
 import io.duplex.codec.Codec;
@@ -24,7 +22,6 @@ import java.nio.channels.SelectionKey;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The read side of one connection: its frame decoder, its inbound queue and the hand-off of
@@ -33,8 +30,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Fields and their threads</h2>
  * <ul>
  *   <li>{@code decoder}, {@code inputDone}, {@code discarding}, {@code discardingRaw}, {@code
- *       pongQueued}: the read loop only. {@code key} is set by the read loop before any consumer
- *       can see the connection paused, and only read elsewhere.</li>
+ *       pongQueued}: the read loop only, but for one read of {@code discarding}: on the lent
+ *       path, the closing thread reads it, under the lender's lock, as it lends what was held
+ *       ({@link Lender#drain}). Not every write is under that lock ({@code discardWhileClosing}
+ *       and {@code discardRaw}, for instance, run outside it); should the closing thread miss
+ *       one, a held copy is lent rather than dropped. {@code key} is set by the read loop before
+ *       any consumer can see the connection paused, and only read elsewhere.</li>
  *   <li>{@code inbound}: the read loop offers; consumers poll (its own lock).</li>
  *   <li>{@code pauses}: why reading is paused, a bit per reason: the inbound queue is full
  *       ({@code INBOUND_FULL}), or the PONGs this side owes wait at their bound ({@code
@@ -51,12 +52,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>{@code lastLargeNanos}: volatile, written by the read loop, read by the timer. {@code
  *       retainsLarge}: volatile; the read loop sets it, the timer clears it as it posts the
  *       release command, which checks the quiet period again on the loop.</li>
- *   <li>The lent receive path ({@code lender} set): {@code lendLock} is held by the read loop
- *       while it handles the frames of a read (not across the read itself), by the read loop's command that starts lending once {@code
- *       onOpen} returned, and by the closing thread that lends what was held, so no two lend at
- *       once and {@code onClose} comes after the last call. {@code lending} is guarded by it.
- *       The held messages (arrived before {@code onOpen} returned) wait in {@code inbound} as
- *       copies.</li>
+ *   <li>The lent receive path ({@code lender} set): its lock and state are the {@link Lender}'s
+ *       (see its notes). The read loop holds its lock while it handles the frames of a read
+ *       ({@code handleRead}), not across the read itself. The held messages (arrived before
+ *       {@code onOpen} returned) wait in {@code inbound} as copies.</li>
  * </ul>
  */
 final class ReadHalf<T> {
@@ -77,16 +76,10 @@ final class ReadHalf<T> {
   private final Runnable[] laneDrains;
   private final boolean handlersOnReadLoop;
   private final boolean secure;
-  /** The transport's payload handler (the lent receive path), or null: messages are decoded. */
-  private final PayloadHandler<T> lender;
-  /** The lane of each lane number, as the payload handler gets it. */
-  private final Lane[] laneObjects;
-  /** Poison each lent buffer, and each buffer a codec decodes from, when the call returns. */
+  /** The lent receive path, if the transport has a payload handler; null: messages are decoded. */
+  private final Lender<T> lender;
+  /** Poison each buffer a codec decodes from when the call returns (the lender: each lent one). */
   private final boolean poison;
-  /** See the class notes; null unless {@code lender} is set. */
-  private final ReentrantLock lendLock;
-  /** Lent path: onOpen returned, and what was held has been lent. Guarded by lendLock. */
-  private boolean lending;
   /** What {@link #poison} fills a returned buffer's bytes with. */
   static final byte POISON = (byte) 0xDD;
   /** Messages larger than this leave a buffer of their size kept for the next (see below). */
@@ -161,10 +154,9 @@ final class ReadHalf<T> {
     }
     this.handlersOnReadLoop = handlersOnReadLoop;
     this.secure = connection.isSecure();
-    this.lender = lending.handler();
-    this.laneObjects = lending.lanes();
     this.poison = lending.poison();
-    this.lendLock = lender == null ? null : new ReentrantLock();
+    this.lender = lending.handler() == null ? null
+        : new Lender<>(connection, this, inbound, lending);
   }
 
   /** The read selector's key for this connection. Read loop. */
@@ -234,18 +226,18 @@ final class ReadHalf<T> {
   }
 
   /**
-   * Handles the frames of one read: on the lent path under {@code lendLock} (taken once per read,
-   * not per message, and not across the read's system call).
+   * Handles the frames of one read: on the lent path under the lender's lock (taken once per
+   * read, not per message, and not across the read's system call).
    */
   private int handleRead(ByteBuffer bytes) {
-    if (lendLock == null) {
+    if (lender == null) {
       return secure ? readSecure(bytes) : decodeAll(bytes);
     }
-    lendLock.lock();
+    lender.lock();
     try {
       return secure ? readSecure(bytes) : decodeAll(bytes);
     } finally {
-      lendLock.unlock();
+      lender.unlock();
     }
   }
 
@@ -444,36 +436,10 @@ final class ReadHalf<T> {
     }
     if (lender == null) {
       deliver(lane, decode(payload), size);
-    } else if (!lending || discarding) {
-      deliver(lane, discarding ? null : copyOf(payload), size); // held until onOpen returned
-    } else if (!connection.isClosed()) { // closed: the closing thread may be about to run onClose
-      connection.metrics().messagesIn.increment();
-      lend(lane, payload);
-      consumed(lane, size); // after the call: the socket is read at the handler's pace
-    }
-  }
-
-  private static byte[] copyOf(ByteBuffer payload) {
-    byte[] copy = new byte[payload.remaining()];
-    payload.get(copy);
-    return copy;
-  }
-
-  /** Lends {@code payload} to the payload handler. Read loop, or the closing thread; lendLock. */
-  private void lend(int lane, ByteBuffer payload) {
-    int start = payload.position();
-    int end = payload.limit();
-    ByteBuffer lent = poison ? payload.duplicate() : payload;
-    try {
-      lender.onPayload(connection, laneObjects[lane], lent);
-    } catch (Throwable t) {
-      connection.failWith(new HandlerException("payload handler threw " + t + "; the"
-          + " connection is closed and the peer told (catch inside the handler to keep it"
-          + " open)", t));
-    } finally {
-      if (poison) {
-        poison(payload, start, end, lent);
-      }
+    } else if (!lender.lending() || discarding) {
+      deliver(lane, discarding ? null : Lender.copyOf(payload), size); // held until onOpen returned
+    } else {
+      lender.received(lane, payload, size);
     }
   }
 
@@ -695,7 +661,7 @@ final class ReadHalf<T> {
   @SuppressWarnings("unchecked")
   T receive(Duration timeout) throws InterruptedException {
     if (lender != null) {
-      throw lentOnly("receive()");
+      throw Lender.lentOnly("receive()");
     }
     if (handler != null) {
       throw new IllegalStateException("receive() is not available: a push handler was installed"
@@ -724,7 +690,7 @@ final class ReadHalf<T> {
 
   void handler(MessageHandler<T> h) {
     if (lender != null) {
-      throw lentOnly("onMessage");
+      throw Lender.lentOnly("onMessage");
     }
     this.handler = h;
     for (int lane = 0; lane < laneEvents.length; lane++) {
@@ -801,17 +767,23 @@ final class ReadHalf<T> {
     }
   }
 
-  /** Grants a consumed message's bytes back to the peer, on a connection with lanes. */
-  private void consumed(int lane, int size) {
+  /**
+   * Grants a consumed message's bytes back to the peer, on a connection with lanes. The read loop,
+   * consumers, the drains; on the lent path the {@link Lender}.
+   */
+  void consumed(int lane, int size) {
     if (lanes != null) {
       lanes.consumed(lane, size, connection.writeHalf());
     }
   }
 
-  private static IllegalStateException lentOnly(String what) {
-    return new IllegalStateException(what + " is not available: this transport has a payload"
-        + " handler (the lent receive path), and it gets every message of every connection;"
-        + " build the transport without payloadHandler to receive decoded messages");
+  /**
+   * Whether messages are dropped (and granted back) rather than queued: see {@link
+   * #discardWhileClosing} and {@link #discardRaw}. The read loop; the {@link Lender} as it lends
+   * what was held (on the closing thread too: see the class notes).
+   */
+  boolean discarding() {
+    return discarding;
   }
 
   /**
@@ -824,29 +796,13 @@ final class ReadHalf<T> {
     }
   }
 
-  /** Read loop: lends what arrived before onOpen returned, then lends as messages arrive. */
+  /**
+   * Read loop: lends what arrived before onOpen returned, then lends as messages arrive ({@link
+   * Lender#start}); the held copies gone, reads again if they had filled the queue.
+   */
   private void startLending() {
-    lendLock.lock();
-    try {
-      if (connection.isClosed()) {
-        return; // the closing thread lends what is held, before onClose
-      }
-      lending = true;
-      lendHeld();
-    } finally {
-      lendLock.unlock();
-    }
-    resume(INBOUND_FULL);
-  }
-
-  /** Lends the held copies, oldest first, until none is left or the connection closes. */
-  private void lendHeld() {
-    InboundQueue.Node m;
-    while ((m = inbound.pollOldest()) != null) {
-      if (!discarding) {
-        lend(m.lane, ByteBuffer.wrap((byte[]) m.message));
-      }
-      consumed(m.lane, m.size);
+    if (lender.start()) {
+      resume(INBOUND_FULL);
     }
   }
 
@@ -858,12 +814,7 @@ final class ReadHalf<T> {
    */
   void drainAll(Runnable then) {
     if (lender != null) {
-      lendLock.lock();
-      try {
-        lendHeld();
-      } finally {
-        lendLock.unlock();
-      }
+      lender.drain();
       then.run();
       return;
     }
