@@ -177,6 +177,57 @@ class LentReceiveTest {
     }
   }
 
+  /**
+   * What was held before onOpen returned is lent even if a graceful close has begun meanwhile
+   * and reads on, dropping what arrives after (the queue was full): the held payloads came first,
+   * as queued messages on the decoded path are still delivered. Before, they were dropped.
+   */
+  @Test
+  void shouldLendWhatWasHeldWhenAGracefulCloseBeganBeforeOnOpenReturned() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    List<byte[]> lent = new CopyOnWriteArrayList<>();
+    CopyOnWriteArrayList<Connection<byte[]>> accepted = new CopyOnWriteArrayList<>();
+    PayloadHandler<byte[]> handler = (c, lane, payload) -> {
+      byte[] copy = new byte[payload.remaining()];
+      payload.get(copy);
+      lent.add(copy);
+    };
+    try (Peers.Node a = Peers.node("a");
+        Peers.Node b = lentNode("b", false, x -> x.inboundQueueCapacity(10), handler, c -> {
+          accepted.add(c);
+          try {
+            release.await(20, TimeUnit.SECONDS); // an onOpen that takes its time
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        })) {
+      b.listen();
+      Connection<byte[]> out = a.connect(b);
+      List<byte[]> sent = new ArrayList<>();
+      for (int i = 0; i < 50; i++) {
+        byte[] m = LaneTest.message(0, i, 64 + i);
+        sent.add(m);
+        out.send(m);
+      }
+      await("b accepted", 10, () -> !accepted.isEmpty());
+      Connection<byte[]> in = accepted.get(0);
+      await("b's queue of held copies full: reading paused", 10,
+          () -> in.stats().readPauses() > 0);
+      long held = in.stats().messagesIn();
+      assertTrue(held >= 10 && held < 50, "held " + held);
+
+      in.close(); // graceful: b reads on to a's FIN, dropping what arrives from now on
+      await("b read the rest, discarding it", 10, () -> in.stats().messagesIn() == 50);
+      assertEquals(0, lent.size(), "lent before onOpen returned");
+      release.countDown();
+      await("b's onClose", 10, () -> !b.closeCauses.isEmpty());
+      assertEquals(held, lent.size(), "every held payload lent, none of those dropped after");
+      for (int i = 0; i < held; i++) {
+        assertArrayEquals(sent.get(i), lent.get(i), "message " + i);
+      }
+    }
+  }
+
   @Test
   void shouldRefuseReceiveOnMessageAndAPeerNodeFactory() throws Exception {
     try (Peers.Node a = Peers.node("a");

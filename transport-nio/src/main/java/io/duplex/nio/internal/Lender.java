@@ -19,8 +19,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * #copyOf}) on its inbound queue, with the queue's limits and its {@code INBOUND_FULL} pause.
  * {@link #start} lends those copies, oldest first, and lending goes on from there; if the
  * connection closed first, the closing thread lends them ({@link #drain}) just before it runs
- * {@code onClose}. Once the read half discards ({@link ReadHalf#discarding()}), the copies still
- * held are dropped instead of lent; either way their bytes are granted back.
+ * {@code onClose}. Held copies are lent even once the read half discards what arrives (a
+ * graceful close with the queue full): they arrived before, as messages queued on the decoded
+ * path are still delivered then. Their bytes are granted back as they are lent.
  *
  * <h2>Fields and their threads</h2>
  * <ul>
@@ -36,7 +37,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class Lender<T> {
   private final NioConnection<T> connection;
-  /** The read half whose frames this lends: its discarding state and its lanes' credit. */
+  /** The read half whose frames this lends: its lanes' credit. */
   private final ReadHalf<T> half;
   /** The read half's inbound queue, where the held copies wait. */
   private final InboundQueue held;
@@ -136,16 +137,11 @@ final class Lender<T> {
     }
   }
 
-  /**
-   * Lends the held copies, oldest first, until none is left; while the read half discards, drops
-   * them instead. Either way grants their bytes back.
-   */
+  /** Lends the held copies, oldest first, until none is left, granting their bytes back. */
   private void lendHeld() {
     InboundQueue.Node m;
     while ((m = held.pollOldest()) != null) {
-      if (!half.discarding()) {
-        lend(m.lane, ByteBuffer.wrap((byte[]) m.message));
-      }
+      lend(m.lane, ByteBuffer.wrap((byte[]) m.message));
       half.consumed(m.lane, m.size);
     }
   }

@@ -30,12 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <h2>Fields and their threads</h2>
  * <ul>
  *   <li>{@code decoder}, {@code inputDone}, {@code discarding}, {@code discardingRaw}, {@code
- *       pongQueued}: the read loop only, but for one read of {@code discarding}: on the lent
- *       path, the closing thread reads it, under the lender's lock, as it lends what was held
- *       ({@link Lender#drain}). Not every write is under that lock ({@code discardWhileClosing}
- *       and {@code discardRaw}, for instance, run outside it); should the closing thread miss
- *       one, a held copy is lent rather than dropped. {@code key} is set by the read loop before
- *       any consumer can see the connection paused, and only read elsewhere.</li>
+ *       pongQueued}: the read loop only. {@code key} is set by the read loop before any consumer
+ *       can see the connection paused, and only read elsewhere.</li>
  *   <li>{@code inbound}: the read loop offers; consumers poll (its own lock).</li>
  *   <li>{@code pauses}: why reading is paused, a bit per reason: the inbound queue is full
  *       ({@code INBOUND_FULL}), or the PONGs this side owes wait at their bound ({@code
@@ -775,15 +771,6 @@ final class ReadHalf<T> {
     if (lanes != null) {
       lanes.consumed(lane, size, connection.writeHalf());
     }
-  }
-
-  /**
-   * Whether messages are dropped (and granted back) rather than queued: see {@link
-   * #discardWhileClosing} and {@link #discardRaw}. The read loop; the {@link Lender} as it lends
-   * what was held (on the closing thread too: see the class notes).
-   */
-  boolean discarding() {
-    return discarding;
   }
 
   /**
