@@ -75,9 +75,13 @@ public final class DuplexStreams implements Streams {
     this(count, null, use, lent);
   }
 
-  /** Streams over the secure channel with {@code suite}, or plaintext if it is null. */
+  /**
+   * Streams over the secure channel with {@code suite}, or plaintext if it is null: posted and
+   * received lent, as plaintext {@code duplex} streams, so the secure channel's cost is measured
+   * against it like for like.
+   */
   public DuplexStreams(int count, CipherSuite suite) throws Exception {
-    this(count, suite, LanesUse.NONE, false);
+    this(count, suite, LanesUse.NONE, true);
   }
 
   private DuplexStreams(int count, CipherSuite suite, LanesUse use, boolean lent)

@@ -263,15 +263,17 @@ final class SocketWriter {
   }
 
   /**
-   * How many gathered buffers a sender writes per turn, after its own frame: one on a plaintext
-   * connection, then the write loop writes the rest. A sender that keeps queueing (a burst of
-   * {@code sendLater}, a broadcast to many peers) then goes back to encoding while the write loop
+   * How many gathered buffers a sender's {@code flush()} of deferred frames writes: one on a
+   * plaintext connection, then the write loop writes the rest. A sender that keeps queueing
+   * ({@code sendLater} or {@code post} bursts) then goes back to encoding while the write loop
    * copies and writes on another core; writing its whole backlog itself, a saturated sender was
    * the bottleneck of many connections (docs/BENCHMARKS.md, "Scaling across cores"). On a sealed
-   * connection a sender seals and writes everything: sealing is CPU work that, handed over, would
-   * pile the sealing of every connection onto the one write loop. Role holder.
+   * connection it seals and writes everything: sealing is CPU work that, handed over, would pile
+   * the sealing of every connection onto the one write loop. (A {@code send} writes until the
+   * socket is full, as the write loop does: a sender that waits on its writability would only
+   * wait for the write loop.) Role holder.
    */
-  int senderGathers() {
+  int flushGathers() {
     return sealer == null ? 1 : Integer.MAX_VALUE;
   }
 

@@ -69,15 +69,18 @@ final class WriteHalf {
 
   /*
    * Turns: how much a role holder writes before it hands the rest to the write loop. A turn is
-   * a number of gathered buffers, or SENDER_TURN, which the holder resolves with the socket
-   * writer (senderGathers) once it holds the role.
+   * a number of gathered buffers, or FLUSH_TURN, which the holder resolves with the socket
+   * writer (flushGathers) once it holds the role.
    */
   /** A read loop's or the timer's turn: one gathered buffer. */
   static final int LOOP_GATHERS = 1;
-  /** A sender's turn: its own frame whole, then {@link SocketWriter#senderGathers()}. */
-  private static final int SENDER_TURN = -1;
-  /** The write loop's turn: until everything is written or the socket is full. */
-  static final int ALL = Integer.MAX_VALUE;
+  /** A sender's {@code flush()} of deferred frames: {@link SocketWriter#flushGathers()}. */
+  private static final int FLUSH_TURN = -1;
+  /**
+   * The write loop's turn, and a sender's that sends a message now: until everything is written
+   * or the socket is full.
+   */
+  private static final int ALL = Integer.MAX_VALUE;
 
 
   private final NioConnection<?> connection;
@@ -586,7 +589,7 @@ final class WriteHalf {
     if (lanes != null) {
       lanes.sealAll();
     }
-    flush(gathers());
+    flush(connection.onTransportThread() ? LOOP_GATHERS : FLUSH_TURN);
   }
 
   private void flush(int gathers) {
@@ -621,9 +624,9 @@ final class WriteHalf {
     return writer.endRequested();
   }
 
-  /** The calling thread's turn: a loop of the transport's, or a sender's. */
+  /** The calling thread's turn: a loop of the transport's, or a sender's (see ALL). */
   private int gathers() {
-    return connection.onTransportThread() ? LOOP_GATHERS : SENDER_TURN;
+    return connection.onTransportThread() ? LOOP_GATHERS : ALL;
   }
 
   /** Called by the write loop when the socket is writable again. */
@@ -634,12 +637,12 @@ final class WriteHalf {
   }
 
   /**
-   * Writes what is staged and queued, up to {@code turn} buffers (or a sender's turn); parks with
-   * the write loop if the socket fills or the turn is up. The role is let go on every path, an
-   * Error included.
+   * Writes what is staged and queued, up to {@code turn} buffers (or a sender's flush turn);
+   * parks with the write loop if the socket fills or the turn is up. The role is let go on every
+   * path, an Error included.
    */
   private void flushAsHolder(int turn) {
-    int gathers = turn == SENDER_TURN ? writer.senderGathers() : turn;
+    int gathers = turn == FLUSH_TURN ? writer.flushGathers() : turn;
     for (; ; ) {
       int result;
       try {
