@@ -581,6 +581,8 @@ class FaultTest {
       Peers.await("traffic flows both ways", 20,
           () -> atServer.count() >= 100 && atClient.count() >= 100);
       path.link.reset();
+      // An I/O error either way: the reset itself, or, when a write took the socket's error
+      // first, the end of the stream in the middle of a frame or record (an EOFException).
       for (Connection<byte[]> c : List.of(path.c, path.s)) {
         c.closeFuture().get(10, TimeUnit.SECONDS);
         assertTrue(causedBy(c.closeCause(), IOException.class), c.closeCause().toString());

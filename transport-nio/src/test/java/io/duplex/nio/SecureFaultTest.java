@@ -61,6 +61,8 @@ class SecureFaultTest extends FaultTest {
           RecordException e = assertInstanceOf(RecordException.class, end.getCause(),
               end.toString());
           assertEquals(RecordException.Reason.TRUNCATED, e.reason(), e.getMessage());
+          assertInstanceOf(java.io.EOFException.class, e.getCause(), "the end of the stream,"
+              + " as a frame cut short in plaintext says it");
         } else {
           assertNull(end.getCause(), "a FIN between records is an orderly close: " + end);
         }

@@ -322,10 +322,12 @@ final class ReadHalf<T> {
     cancelRead();
     connection.writeHalf().endCredit();
     if (opener != null && opener.hasPartialRecord() && !discardingRaw) {
+      // An EOFException cause, as for a frame cut short in plaintext below: a reset whose error
+      // a write took first leaves the read only the end of the stream (FaultTest's reset).
       connection.closeWith(new RecordException(RecordException.Reason.TRUNCATED, "the peer's"
           + " stream ended in the middle of a record; nothing of the record is delivered and the"
           + " connection is closed (the peer crashed, was cut off, or the stream was truncated"
-          + " on the way)"));
+          + " on the way)", new EOFException("end of stream in the middle of a record")));
     } else if (decoder.hasPartialFrame() && !discardingRaw) {
       // A violation, not an orderly close: its EOFException cause tells the two apart by type,
       // and the error handler hears of it like any other (a pending connect fails with it).
