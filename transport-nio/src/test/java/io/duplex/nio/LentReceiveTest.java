@@ -63,6 +63,34 @@ class LentReceiveTest {
     return new Peers.Node(name, settings, t -> t.payloadHandler(handler), onOpen, secure);
   }
 
+  /**
+   * An onOpen that takes its time: adds the connection to {@code accepted}, waits (up to 20 s)
+   * for {@code release}, then runs {@code after}.
+   */
+  static Consumer<Connection<byte[]>> slowOnOpen(List<Connection<byte[]>> accepted,
+      CountDownLatch release, Runnable after) {
+    return c -> {
+      accepted.add(c);
+      try {
+        release.await(20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      after.run();
+    };
+  }
+
+  /** Sends {@code n} numbered messages of growing size on {@code out}; returns them in order. */
+  static List<byte[]> sendNumbered(Connection<byte[]> out, int n) {
+    List<byte[]> sent = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      byte[] m = LaneTest.message(0, i, 64 + i);
+      sent.add(m);
+      out.send(m);
+    }
+    return sent;
+  }
+
   @ParameterizedTest(name = "secure={0}")
   @ValueSource(booleans = {true, false})
   void shouldLendEveryMessageWholeInOrderOnItsLaneOnTheReadLoop(boolean secure)
@@ -143,23 +171,11 @@ class LentReceiveTest {
       lent.add(copy);
     };
     try (Peers.Node a = Peers.node("a");
-        Peers.Node b = lentNode("b", false, x -> { }, handler, c -> {
-          accepted.add(c);
-          try {
-            release.await(20, TimeUnit.SECONDS); // an onOpen that takes its time
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          openReturned.set(true);
-        })) {
+        Peers.Node b = lentNode("b", false, x -> { }, handler,
+            slowOnOpen(accepted, release, () -> openReturned.set(true)))) {
       b.listen();
       Connection<byte[]> out = a.connect(b);
-      List<byte[]> sent = new ArrayList<>();
-      for (int i = 0; i < 50; i++) {
-        byte[] m = LaneTest.message(0, i, 64 + i);
-        sent.add(m);
-        out.send(m);
-      }
+      List<byte[]> sent = sendNumbered(out, 50);
       await("b accepted", 10, () -> !accepted.isEmpty());
       Connection<byte[]> in = accepted.get(0);
       await("b read all 50 while onOpen runs", 10, () -> in.stats().messagesIn() == 50);
@@ -193,22 +209,10 @@ class LentReceiveTest {
       lent.add(copy);
     };
     try (Peers.Node a = Peers.node("a");
-        Peers.Node b = lentNode("b", false, x -> x.inboundQueueCapacity(10), handler, c -> {
-          accepted.add(c);
-          try {
-            release.await(20, TimeUnit.SECONDS); // an onOpen that takes its time
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-        })) {
+        Peers.Node b = lentNode("b", false, x -> x.inboundQueueCapacity(10), handler,
+            slowOnOpen(accepted, release, () -> { }))) {
       b.listen();
-      Connection<byte[]> out = a.connect(b);
-      List<byte[]> sent = new ArrayList<>();
-      for (int i = 0; i < 50; i++) {
-        byte[] m = LaneTest.message(0, i, 64 + i);
-        sent.add(m);
-        out.send(m);
-      }
+      List<byte[]> sent = sendNumbered(a.connect(b), 50);
       await("b accepted", 10, () -> !accepted.isEmpty());
       Connection<byte[]> in = accepted.get(0);
       await("b's queue of held copies full: reading paused", 10,
