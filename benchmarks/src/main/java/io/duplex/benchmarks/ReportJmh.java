@@ -32,9 +32,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Two runs, not one, because JMH gives every benchmark with a parameter the same values: the
  * throughput run adds {@value Baselines#DUPLEX_BYTES} to the baselines, the round trips {@value
  * Baselines#DUPLEX_SPIN} (each runs in one benchmark only), for the zero-garbage section.
- * Throughput's {@code gc.alloc.rate.norm} is per frame: the benchmark declares {@code
- * @OperationsPerInvocation(BATCH)}, and JMH multiplies the operation count the profiler divides
- * by with it.
+ * Throughput's {@code gc.alloc.rate.norm} is per frame: the benchmark declares
+ * {@code @OperationsPerInvocation(BATCH)}, and JMH multiplies the operation count the profiler
+ * divides by with it.
  */
 final class ReportJmh {
   static final String ALL = "io\\.duplex\\.benchmarks\\."
