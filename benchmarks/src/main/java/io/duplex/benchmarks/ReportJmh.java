@@ -49,22 +49,24 @@ final class ReportJmh {
   /** Throughput and codecs, with the GC profiler; throughput with {@code duplex-bytes} too. */
   static Collection<RunResult> runAll(List<String> transports, boolean quick, Path out)
       throws RunnerException {
-    ChainedOptionsBuilder options = new OptionsBuilder().include(ALL)
-        .param("transport", with(transports, Baselines.DUPLEX_BYTES))
-        .addProfiler(GCProfiler.class)
-        .resultFormat(ResultFormatType.JSON).result(out.resolve("jmh.json").toString())
-        .output(out.resolve("jmh.log").toString());
-    return new Runner(shorten(options, quick).build()).run();
+    return runWithGc(ALL, with(transports, Baselines.DUPLEX_BYTES), "jmh", quick, out);
   }
 
   /** The round trip, with the GC profiler, with {@code duplex-spin} too. */
   static Collection<RunResult> runRoundTrips(List<String> transports, boolean quick, Path out)
       throws RunnerException {
-    ChainedOptionsBuilder options = new OptionsBuilder().include(ROUND_TRIP)
-        .param("transport", with(transports, Baselines.DUPLEX_SPIN))
+    return runWithGc(ROUND_TRIP, with(transports, Baselines.DUPLEX_SPIN), "jmh-roundtrip",
+        quick, out);
+  }
+
+  /** Runs {@code include} over {@code transports}, GC profiler on: {@code name}.json and .log. */
+  private static Collection<RunResult> runWithGc(String include, String[] transports,
+      String name, boolean quick, Path out) throws RunnerException {
+    ChainedOptionsBuilder options = new OptionsBuilder().include(include)
+        .param("transport", transports)
         .addProfiler(GCProfiler.class)
-        .resultFormat(ResultFormatType.JSON).result(out.resolve("jmh-roundtrip.json").toString())
-        .output(out.resolve("jmh-roundtrip.log").toString());
+        .resultFormat(ResultFormatType.JSON).result(out.resolve(name + ".json").toString())
+        .output(out.resolve(name + ".log").toString());
     return new Runner(shorten(options, quick).build()).run();
   }
 
